@@ -1,0 +1,282 @@
+//! `ats`: look at provider payloads through the adapters.
+//!
+//! * `ats providers` lists the adapters and what each supports.
+//! * `ats inspect <provider> <operation> [FILE|-]` translates a request body
+//!   a provider sends to a vendor into the core event (JSON).
+//! * `ats render <provider> <operation> [FILE|-]` turns a vendor answer (or
+//!   an outbound write) into the exact bytes the provider expects.
+//!
+//! Bad input ends with exit code 2 and one line saying what is wrong and
+//! where (the field path), never a panic.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ats_core::codec::decode_json;
+use ats_core::{AtsProvider, Direction, InboundRequest, OutboundCall, VendorReply};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use http::Method;
+
+mod registry;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ats",
+    version,
+    about = "Translate ATS provider payloads to and from the unified assessment model"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the adapters, their capabilities and operations.
+    Providers {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Translate a request body a provider sends to a vendor into the core event.
+    #[command(
+        long_about = "Translate a request body (or webhook body) a provider sends to a vendor \
+into the core event, printed as pretty JSON.\n\n\
+This only translates: it checks no credential and no signature, and calls nothing. \
+Use it to see what an adapter makes of a payload.\n\n\
+OPERATION is the provider's own name for the call or event, e.g. `greenhouse send_test`. \
+Run `ats providers` for the list.\n\n\
+Bad input (empty, truncated, not JSON, wrong shape, missing required field) exits with \
+code 2 and one line naming the field path."
+    )]
+    Inspect {
+        /// Provider name (`ats providers` lists them).
+        provider: String,
+        /// The provider's name for the inbound call or event.
+        operation: String,
+        /// File holding the body; `-` or nothing reads standard input (nothing
+        /// on an interactive terminal means an empty body).
+        file: Option<PathBuf>,
+        /// Query string of the request, for calls whose input is in the URL
+        /// (e.g. `partner_interview_id=98765`).
+        #[arg(long)]
+        query: Option<String>,
+        /// A request header, `name: value` (repeatable), for providers that
+        /// carry data in headers.
+        #[arg(long = "header")]
+        headers: Vec<String>,
+        /// Arrival time to use where the payload has none (RFC 3339); default now.
+        #[arg(long)]
+        received_at: Option<DateTime<Utc>>,
+    },
+    /// Render a vendor answer, or an outbound write, as the exact bytes the provider expects.
+    #[command(
+        long_about = "For an inbound OPERATION, read the vendor's answer as JSON \
+(a core VendorReply, e.g. {\"type\": \"status\", \"status\": \"completed\", ...}) and print the exact \
+response body the provider expects; the HTTP status goes to standard error.\n\n\
+For an outbound OPERATION, read the write as JSON (a core OutboundCall, e.g. \
+{\"call\": \"submit_result\", \"order\": {...}, \"result\": {...}}) and print each request's body; \
+its method and URL go to standard error. Credentials are never printed."
+    )]
+    Render {
+        /// Provider name.
+        provider: String,
+        /// The provider's name for the call.
+        operation: String,
+        /// File holding the JSON input; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            let _ = writeln!(std::io::stderr(), "error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Providers { json } => providers(json),
+        Command::Inspect {
+            provider,
+            operation,
+            file,
+            query,
+            headers,
+            received_at,
+        } => {
+            let adapter = registry::adapter(&provider)?;
+            operation_in(adapter.as_ref(), &operation, Direction::Inbound)?;
+            let body = read_input(file.as_ref())?;
+            let mut request = InboundRequest::new(Method::POST, &format!("/{operation}"))
+                .with_body(body)
+                .received_at(received_at.unwrap_or_else(Utc::now));
+            request.query = query;
+            for h in &headers {
+                let (name, value) = h
+                    .split_once(':')
+                    .ok_or_else(|| format!("--header `{h}` is not `name: value`"))?;
+                request = request
+                    .with_header(name.trim(), value.trim())
+                    .map_err(|e| e.to_string())?;
+            }
+            let event = adapter
+                .translate(&operation, &request)
+                .map_err(|e| e.to_string())?;
+            print_json(&event)
+        }
+        Command::Render {
+            provider,
+            operation,
+            file,
+        } => {
+            let adapter = registry::adapter(&provider)?;
+            let direction = adapter
+                .operations()
+                .iter()
+                .find(|o| o.name == operation)
+                .map(|o| o.direction)
+                .ok_or_else(|| unknown_operation(adapter.as_ref(), &operation))?;
+            let input = read_input(file.as_ref())?;
+            match direction {
+                Direction::Inbound => {
+                    let reply: VendorReply = decode_json(&input).map_err(|e| e.to_string())?;
+                    let response = adapter
+                        .respond(&operation, &reply)
+                        .map_err(|e| e.to_string())?;
+                    eprintln!("HTTP {}", response.status);
+                    write_body(&response.body)
+                }
+                Direction::Outbound => {
+                    let call: OutboundCall = decode_json(&input).map_err(|e| e.to_string())?;
+                    let requests = adapter.prepare(&call).map_err(|e| e.to_string())?;
+                    for r in requests {
+                        eprintln!("{} {}", r.method, r.url);
+                        write_body(&r.body)?;
+                    }
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn operation_in(adapter: &dyn AtsProvider, name: &str, direction: Direction) -> Result<(), String> {
+    match adapter.operations().iter().find(|o| o.name == name) {
+        Some(o) if o.direction == direction => Ok(()),
+        Some(_) => Err(format!(
+            "`{name}` is an outbound call of {}; `inspect` reads what the provider sends (try `ats render`)",
+            adapter.name()
+        )),
+        None => Err(unknown_operation(adapter, name)),
+    }
+}
+
+fn unknown_operation(adapter: &dyn AtsProvider, name: &str) -> String {
+    let known: Vec<_> = adapter.operations().iter().map(|o| o.name).collect();
+    format!(
+        "`{name}` is not a {} operation; known: {}",
+        adapter.name(),
+        known.join(", ")
+    )
+}
+
+fn read_input(file: Option<&PathBuf>) -> Result<Vec<u8>, String> {
+    match file {
+        Some(p) if p.as_os_str() != "-" => {
+            std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+        }
+        _ => {
+            let stdin = std::io::stdin();
+            if file.is_none() && stdin.is_terminal() {
+                return Ok(Vec::new());
+            }
+            let mut buf = Vec::new();
+            stdin
+                .lock()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(buf)
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").map_err(|e| e.to_string())
+}
+
+fn write_body(body: &[u8]) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(body).map_err(|e| e.to_string())?;
+    if out.is_terminal() || !body.is_empty() {
+        out.write_all(b"\n").map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn providers(json: bool) -> Result<(), String> {
+    let adapters = registry::adapters().map_err(|e| e.to_string())?;
+    if json {
+        let list: Vec<_> = adapters
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "name": a.name(),
+                    "capabilities": a.capabilities(),
+                    "operations": a.operations(),
+                })
+            })
+            .collect();
+        return print_json(&list);
+    }
+    let mut out = String::new();
+    for a in &adapters {
+        let c = a.capabilities();
+        let auth = serde_json::to_value(c.inbound_auth).unwrap_or_default();
+        out.push_str(&format!("{}\n", a.name()));
+        out.push_str(&format!(
+            "  inbound auth: {}   packages: {}   orders: {}   results: {}\n",
+            auth["scheme"].as_str().unwrap_or("?"),
+            enum_name(&c.packages),
+            enum_name(&c.orders),
+            enum_name(&c.results),
+        ));
+        out.push_str(&format!(
+            "  reject with message: {}   cancellation: {}   status queries: {}   open orders: {}   oauth: {}\n",
+            yes(c.reject_with_message),
+            yes(c.cancellation),
+            yes(c.status_queries),
+            yes(c.open_orders),
+            yes(c.oauth)
+        ));
+        for op in a.operations() {
+            let dir = match op.direction {
+                Direction::Inbound => "in ",
+                Direction::Outbound => "out",
+            };
+            out.push_str(&format!("    {dir} {:<34} {}\n", op.name, op.summary));
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn enum_name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}

@@ -1,0 +1,274 @@
+//! Inbound credentials: reading `Basic` / `Bearer` headers and finding the
+//! tenant a presented key belongs to, plus the per-tenant secrets adapters
+//! use on outbound calls.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::Error;
+use crate::model::TenantId;
+use crate::secret::Secret;
+
+/// Credentials from an `Authorization: Basic …` header.
+pub struct BasicCredentials {
+    /// The user name (for partner APIs: the API key).
+    pub username: Secret,
+    /// The password (empty for API-key schemes).
+    pub password: Secret,
+}
+
+impl fmt::Debug for BasicCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BasicCredentials(***)")
+    }
+}
+
+/// Reads `Authorization: Basic base64(user:password)`.
+///
+/// The scheme name is matched case-insensitively. A missing header, another
+/// scheme, bad base64 or a missing colon is [`Error::Unauthenticated`].
+pub fn basic_credentials(headers: &HeaderMap) -> Result<BasicCredentials, Error> {
+    let value = authorization(headers)?;
+    let encoded = strip_scheme(value, "basic")
+        .ok_or_else(|| Error::unauthenticated("expected the Basic authorization scheme"))?;
+    let decoded = STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| Error::unauthenticated("Basic credentials are not valid base64"))?;
+    let text = String::from_utf8(decoded)
+        .map_err(|_| Error::unauthenticated("Basic credentials are not UTF-8"))?;
+    let (user, pass) = text
+        .split_once(':')
+        .ok_or_else(|| Error::unauthenticated("Basic credentials lack the ':' separator"))?;
+    Ok(BasicCredentials {
+        username: Secret::new(user),
+        password: Secret::new(pass),
+    })
+}
+
+/// Reads `Authorization: Bearer <token>`.
+pub fn bearer_token(headers: &HeaderMap) -> Result<Secret, Error> {
+    let value = authorization(headers)?;
+    let token = strip_scheme(value, "bearer")
+        .ok_or_else(|| Error::unauthenticated("expected the Bearer authorization scheme"))?
+        .trim();
+    if token.is_empty() {
+        return Err(Error::unauthenticated("empty Bearer token"));
+    }
+    Ok(Secret::new(token))
+}
+
+/// The `Authorization` header value for Basic auth with `username` and an
+/// optional password.
+pub fn basic_header_value(username: &Secret, password: Option<&Secret>) -> Secret {
+    let raw = format!(
+        "{}:{}",
+        username.expose(),
+        password.map(Secret::expose).unwrap_or_default()
+    );
+    Secret::new(format!("Basic {}", STANDARD.encode(raw)))
+}
+
+fn authorization(headers: &HeaderMap) -> Result<&str, Error> {
+    let value = headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| Error::unauthenticated("no Authorization header"))?;
+    value
+        .to_str()
+        .map_err(|_| Error::unauthenticated("Authorization header is not ASCII"))
+}
+
+fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (given, rest) = value.split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then_some(rest)
+}
+
+/// Finds the tenant an inbound key belongs to.
+///
+/// Partner APIs (Greenhouse, Ashby, Workable…) authenticate with a key the
+/// vendor issued to one customer; the key is how the vendor knows which
+/// customer is calling. Implementations must compare in constant time.
+#[async_trait]
+pub trait KeyDirectory: Send + Sync + fmt::Debug {
+    /// The tenant that owns `presented`, or `None`.
+    async fn tenant_for_key(&self, presented: &Secret) -> Result<Option<TenantId>, Error>;
+}
+
+/// Per-tenant secrets for outbound calls (a customer's API key for the
+/// provider, a token the provider issued for result callbacks).
+#[async_trait]
+pub trait SecretStore: Send + Sync + fmt::Debug {
+    /// The secret to use for `tenant`, or `None` when there is none.
+    async fn secret_for(&self, tenant: &TenantId) -> Result<Option<Secret>, Error>;
+}
+
+/// An in-memory [`KeyDirectory`] and [`SecretStore`]: tenant ↔ key pairs.
+///
+/// Lookups hash the presented key and compare it with every stored digest in
+/// constant time, so neither the position of a match nor a shared prefix
+/// shows in the timing.
+#[derive(Clone, Default)]
+pub struct InMemoryKeys {
+    entries: Vec<(TenantId, Secret, [u8; 32])>,
+}
+
+impl fmt::Debug for InMemoryKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InMemoryKeys")
+            .field(
+                "tenants",
+                &self.entries.iter().map(|e| &e.0).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl InMemoryKeys {
+    /// An empty directory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) the key of a tenant.
+    pub fn with(mut self, tenant: impl Into<String>, key: impl Into<Secret>) -> Self {
+        self.insert(TenantId::new(tenant), key.into());
+        self
+    }
+
+    /// Adds (or replaces) the key of a tenant.
+    pub fn insert(&mut self, tenant: TenantId, key: Secret) {
+        let digest = digest(key.expose().as_bytes());
+        self.entries.retain(|(t, _, _)| t != &tenant);
+        self.entries.push((tenant, key, digest));
+    }
+
+    /// The number of tenants.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// `true` when empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn find(&self, presented: &Secret) -> Option<TenantId> {
+        let wanted = digest(presented.expose().as_bytes());
+        let mut found = None;
+        for (tenant, _, d) in &self.entries {
+            if bool::from(d.ct_eq(&wanted)) {
+                found = Some(tenant.clone());
+            }
+        }
+        found
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+#[async_trait]
+impl KeyDirectory for InMemoryKeys {
+    async fn tenant_for_key(&self, presented: &Secret) -> Result<Option<TenantId>, Error> {
+        Ok(self.find(presented))
+    }
+}
+
+#[async_trait]
+impl SecretStore for InMemoryKeys {
+    async fn secret_for(&self, tenant: &TenantId) -> Result<Option<Secret>, Error> {
+        Ok(self
+            .entries
+            .iter()
+            .find(|(t, _, _)| t == tenant)
+            .map(|(_, s, _)| s.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn reads_basic_with_empty_password() {
+        // "0d031d8227eafa61dc375a6c2e067e24:" — the example key from Greenhouse's docs
+        let c = basic_credentials(&headers(
+            "Basic MGQwMzFkODIyN2VhZmE2MWRjMzc1YTZjMmUwNjdlMjQ6",
+        ))
+        .unwrap();
+        assert_eq!(c.username.expose(), "0d031d8227eafa61dc375a6c2e067e24");
+        assert_eq!(c.password.expose(), "");
+        assert_eq!(format!("{c:?}"), "BasicCredentials(***)");
+    }
+
+    #[test]
+    fn basic_rejects_bad_input() {
+        for v in ["Bearer abc", "Basic !!!", "Basic YWJj", "Basic"] {
+            let e = basic_credentials(&headers(v)).unwrap_err();
+            assert!(matches!(e, Error::Unauthenticated { .. }), "{v}: {e}");
+        }
+        assert!(basic_credentials(&HeaderMap::new()).is_err());
+    }
+
+    #[test]
+    fn basic_header_round_trip() {
+        let h = basic_header_value(&Secret::new("key"), None);
+        assert_eq!(h.expose(), "Basic a2V5Og==");
+        let c = basic_credentials(&headers(h.expose())).unwrap();
+        assert_eq!(c.username.expose(), "key");
+    }
+
+    #[test]
+    fn reads_bearer() {
+        assert_eq!(
+            bearer_token(&headers("bearer tok-1")).unwrap().expose(),
+            "tok-1"
+        );
+        assert!(bearer_token(&headers("Bearer  ")).is_err());
+        assert!(bearer_token(&headers("Basic a2V5Og==")).is_err());
+    }
+
+    #[tokio::test]
+    async fn directory_finds_tenant_by_key() {
+        let keys = InMemoryKeys::new()
+            .with("acme", "k-acme")
+            .with("globex", "k-globex");
+        assert_eq!(
+            keys.tenant_for_key(&Secret::new("k-globex")).await.unwrap(),
+            Some(TenantId::new("globex"))
+        );
+        assert_eq!(keys.tenant_for_key(&Secret::new("k-")).await.unwrap(), None);
+        assert_eq!(
+            keys.secret_for(&TenantId::new("acme"))
+                .await
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "k-acme"
+        );
+        assert!(!format!("{keys:?}").contains("k-acme"));
+    }
+
+    #[test]
+    fn insert_replaces_a_tenants_key() {
+        let mut keys = InMemoryKeys::new().with("acme", "old");
+        keys.insert(TenantId::new("acme"), Secret::new("new"));
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys.find(&Secret::new("old")), None);
+        assert_eq!(keys.find(&Secret::new("new")), Some(TenantId::new("acme")));
+    }
+}

@@ -1,0 +1,131 @@
+//! JSON decoding that reports *where* a payload is wrong.
+
+use serde::de::DeserializeOwned;
+
+use crate::error::Error;
+
+/// Decodes a JSON body into a wire struct.
+///
+/// Errors are [`Error::Malformed`] with the dotted path of the offending
+/// field (`candidate.email`), `.` for the body as a whole (empty, not JSON,
+/// truncated, trailing garbage).
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::malformed(".", "empty body"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = clean_path(&e.path().to_string());
+        let inner = e.into_inner();
+        Error::malformed(path, strip_position(&inner))
+    })?;
+    de.end()
+        .map_err(|e| Error::malformed(".", strip_position(&e)))?;
+    Ok(value)
+}
+
+/// Decodes a JSON body into both a wire struct and the raw value, so the
+/// untouched payload can be kept beside its translation.
+pub fn decode_json_with_raw<T: DeserializeOwned>(
+    body: &[u8],
+) -> Result<(T, serde_json::Value), Error> {
+    let typed = decode_json(body)?;
+    let raw = serde_json::from_slice(body).map_err(|e| Error::malformed(".", e.to_string()))?;
+    Ok((typed, raw))
+}
+
+/// serde_path_to_error writes `?` for a position it could not name (inside a
+/// truncated object); drop those so the path names the deepest known field.
+fn clean_path(path: &str) -> String {
+    let mut p = path;
+    while let Some(rest) = p.strip_suffix(".?") {
+        p = rest;
+    }
+    if p.is_empty() || p == "?" {
+        ".".to_owned()
+    } else {
+        p.to_owned()
+    }
+}
+
+fn strip_position(e: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C"; keep it for syntax errors
+    // (it says where the body breaks) but not for data errors, whose path
+    // already says where.
+    let text = e.to_string();
+    if e.is_data() {
+        match text.rfind(" at line ") {
+            Some(i) => text[..i].to_owned(),
+            None => text,
+        }
+    } else {
+        text
+    }
+}
+
+/// Requires an optional string to be present and non-blank.
+pub fn required<'a>(value: Option<&'a str>, path: &str) -> Result<&'a str, Error> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(Error::missing(path)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        candidate: Inner,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        email: String,
+    }
+
+    fn err(body: &str) -> (String, String) {
+        match decode_json::<Outer>(body.as_bytes()).unwrap_err() {
+            Error::Malformed { path, message } => (path, message),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reports_field_paths() {
+        assert_eq!(err(r#"{"candidate":{"email":3}}"#).0, "candidate.email");
+        let (path, msg) = err(r#"{"candidate":{}}"#);
+        assert_eq!(path, "candidate");
+        assert_eq!(msg, "missing field `email`");
+        assert_eq!(err(r#"[]"#).0, ".");
+    }
+
+    #[test]
+    fn whole_body_problems() {
+        assert_eq!(err(""), (".".into(), "empty body".into()));
+        assert_eq!(err("  \n").1, "empty body");
+        assert_eq!(err(r#"{"candidate":{"ema"#).0, "candidate");
+        assert_eq!(err("not json").0, ".");
+        let (path, msg) = err(r#"{"candidate":{"email":"a"}} x"#);
+        assert_eq!(path, ".");
+        assert!(msg.contains("trailing"), "{msg}");
+    }
+
+    #[test]
+    fn required_rejects_blank() {
+        assert_eq!(required(Some("a"), "x").unwrap(), "a");
+        assert!(required(Some("  "), "x").is_err());
+        assert!(required(None, "x").is_err());
+    }
+
+    #[test]
+    fn keeps_raw_value() {
+        let (o, raw): (Outer, _) =
+            decode_json_with_raw(br#"{"candidate":{"email":"a"},"extra":1}"#).unwrap();
+        assert_eq!(o.candidate.email, "a");
+        assert_eq!(raw["extra"], 1);
+    }
+}

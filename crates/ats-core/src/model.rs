@@ -1,0 +1,646 @@
+//! The unified assessment model: packages, orders and results.
+//!
+//! Every adapter translates its provider's wire format into these types and
+//! back. They serialize to snake_case JSON; optional fields are omitted when
+//! empty, so a serialized value only shows what the provider actually sent.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use url::Url;
+
+/// The vendor's identifier for one customer connection on one provider.
+///
+/// What it holds is the vendor's choice for direct integrations (it is looked
+/// up from the credential the provider presents); for aggregators it is the
+/// aggregator's connection id (an integration id, a linked account id).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TenantId(pub String);
+
+impl TenantId {
+    /// Wraps a tenant id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The id as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for TenantId {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+/// What kind of assessment a [`Package`] is.
+///
+/// Background and reference checks are packages like any other: the order and
+/// result flows are the same, only the provider endpoints may differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PackageKind {
+    /// A skills test (language, numeracy, domain knowledge).
+    Skills,
+    /// A coding test or take-home programming exercise.
+    Coding,
+    /// A personality or behavioural questionnaire.
+    Personality,
+    /// A recorded or live video interview.
+    Video,
+    /// A background check.
+    BackgroundCheck,
+    /// A reference check.
+    ReferenceCheck,
+    /// Anything else, or not stated.
+    #[default]
+    Other,
+}
+
+/// An assessment the vendor offers: what a recruiter picks in the ATS.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Package {
+    /// The vendor's stable id for the package; it comes back in every order.
+    pub id: String,
+    /// The label the ATS shows to recruiters.
+    pub name: String,
+    /// A longer description, where the provider can show one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The kind of assessment.
+    #[serde(default)]
+    pub kind: PackageKind,
+    /// Provider-specific extras passed through unchanged (for example a
+    /// duration or a list of tests inside a background-check package).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub extras: Map<String, Value>,
+}
+
+impl Package {
+    /// A package with an id, a name and everything else empty.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            kind: PackageKind::Other,
+            extras: Map::new(),
+        }
+    }
+
+    /// Sets the description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the kind.
+    pub fn with_kind(mut self, kind: PackageKind) -> Self {
+        self.kind = kind;
+        self
+    }
+}
+
+/// An e-mail address with the provider's label for it ("personal", "work"…).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email {
+    /// The address as sent.
+    pub address: String,
+    /// The provider's type label, where sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// A phone number with the provider's label for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone {
+    /// The number as sent (no normalisation).
+    pub number: String,
+    /// The provider's type label, where sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// A postal location, as structured as the provider sends it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// The location as one free-text string, when that is all the provider has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// City.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// State, region or province.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Country (name or code, as sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Postal or ZIP code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+}
+
+impl Location {
+    /// `true` when no field is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Location::default()
+    }
+}
+
+/// The person to be assessed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The provider's candidate id, where it sends one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// First (given) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Last (family) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// The name the candidate prefers to be addressed by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_name: Option<String>,
+    /// E-mail addresses, the one to invite first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<Email>,
+    /// Phone numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<Phone>,
+    /// Where the candidate is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Link to the candidate's profile in the ATS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_url: Option<String>,
+    /// Link to the candidate's resume (often short-lived).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_url: Option<String>,
+}
+
+impl Candidate {
+    /// The address to send the invitation to: the first e-mail.
+    pub fn primary_email(&self) -> Option<&str> {
+        self.emails.first().map(|e| e.address.as_str())
+    }
+
+    /// "First Last", or whichever of the two is known.
+    pub fn full_name(&self) -> Option<String> {
+        match (self.first_name.as_deref(), self.last_name.as_deref()) {
+            (Some(f), Some(l)) => Some(format!("{f} {l}")),
+            (Some(n), None) | (None, Some(n)) => Some(n.to_owned()),
+            (None, None) => None,
+        }
+    }
+}
+
+/// A person on the ATS side: a recruiter, hiring manager or the requester.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// The provider's user id, where sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// First name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Roles on the hiring team, as the provider names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+}
+
+/// The candidate's application the assessment belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    /// The provider's application id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The application's status in the ATS, as the provider spells it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Link to the application in the ATS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The job the candidate applied for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// The provider's job id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The customer's own requisition id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requisition_id: Option<String>,
+    /// Link to the job in the ATS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Where the job is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Recruiters, hiring managers and others on the job.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hiring_team: Vec<Person>,
+}
+
+/// A request to assess one candidate with one package.
+///
+/// `raw` keeps the provider's payload exactly as parsed, so a field the
+/// unified model has no place for is never lost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentOrder {
+    /// The adapter that received the order (its [`crate::AtsProvider::name`]).
+    pub provider: String,
+    /// The customer connection, once known: set from the credential that
+    /// authenticated the request, or from the payload for aggregators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<TenantId>,
+    /// The provider's own id for this order, where it has one. Partner APIs
+    /// that expect the vendor to mint the id (see [`Acceptance`](crate::Acceptance)) send none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_order_id: Option<String>,
+    /// The ordered package's id ([`Package::id`]).
+    pub package_id: String,
+    /// The person to assess.
+    pub candidate: Candidate,
+    /// The application, where the provider sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<Application>,
+    /// The job, where the provider sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<Job>,
+    /// Who ordered the assessment, where sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<Person>,
+    /// Where the provider wants to be told about progress and results, when
+    /// it gives a per-order URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<Url>,
+    /// When the order arrived (the provider's timestamp when it sends one).
+    pub received_at: DateTime<Utc>,
+    /// Provider-specific values the adapter needs again to answer this order
+    /// later (copied into [`OrderHandle::context`]). Opaque to the vendor.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub context: Map<String, Value>,
+    /// Extra fields the provider sent that the model has no place for, such
+    /// as custom form fields.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub extras: Map<String, Value>,
+    /// The provider's payload, untouched.
+    pub raw: Value,
+}
+
+impl AssessmentOrder {
+    /// What the vendor keeps to write back to the provider later.
+    ///
+    /// `vendor_assessment_id` is the vendor's own id for the assessment it
+    /// created for this order (the one returned in [`Acceptance`](crate::Acceptance)).
+    pub fn handle(&self, vendor_assessment_id: Option<&str>) -> OrderHandle {
+        OrderHandle {
+            provider: self.provider.clone(),
+            tenant: self.tenant.clone(),
+            provider_order_id: self.provider_order_id.clone(),
+            vendor_assessment_id: vendor_assessment_id.map(str::to_owned),
+            package_id: Some(self.package_id.clone()),
+            candidate_id: self.candidate.id.clone(),
+            callback_url: self.callback_url.clone(),
+            context: self.context.clone(),
+        }
+    }
+}
+
+/// Everything needed to write a result back for an order: persist it when
+/// the order is accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderHandle {
+    /// The adapter's name.
+    pub provider: String,
+    /// The customer connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<TenantId>,
+    /// The provider's order id, where it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_order_id: Option<String>,
+    /// The vendor's assessment id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_assessment_id: Option<String>,
+    /// The ordered package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_id: Option<String>,
+    /// The provider's candidate id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate_id: Option<String>,
+    /// The per-order callback URL, where the provider gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<Url>,
+    /// Adapter-specific values (see [`AssessmentOrder::context`]).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub context: Map<String, Value>,
+}
+
+/// Where an assessment stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentStatus {
+    /// The candidate has been invited and has not started.
+    Invited,
+    /// The candidate has started.
+    InProgress,
+    /// Finished, with results.
+    Completed,
+    /// Cancelled by the recruiter, the candidate or the vendor.
+    Cancelled,
+    /// The invitation ran out before the candidate finished.
+    Expired,
+    /// The assessment could not be carried out.
+    Error,
+}
+
+impl AssessmentStatus {
+    /// `true` for the statuses after which nothing changes any more.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::Cancelled | Self::Expired | Self::Error
+        )
+    }
+
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invited => "invited",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for AssessmentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A numeric score, with the maximum it is out of where there is one.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    /// The score.
+    pub value: f64,
+    /// The highest possible score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+impl Score {
+    /// A score out of `max`.
+    pub fn out_of(value: f64, max: f64) -> Self {
+        Self {
+            value,
+            max: Some(max),
+        }
+    }
+
+    /// The score as a percentage of `max`, when `max` is known and positive.
+    pub fn percent(&self) -> Option<f64> {
+        match self.max {
+            Some(max) if max > 0.0 => Some(self.value / max * 100.0),
+            _ => None,
+        }
+    }
+}
+
+/// The result of one part of an assessment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// The vendor's stable id for the section.
+    pub id: String,
+    /// The section's title.
+    pub label: String,
+    /// Its score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Score>,
+    /// Pass/fail of the section, where it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+    /// Free-text summary of the section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// Where an attachment's bytes are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AttachmentSource {
+    /// Downloadable from this URL.
+    Url {
+        /// The URL.
+        url: Url,
+    },
+    /// The content itself, base64-encoded (standard alphabet, padded).
+    Inline {
+        /// The base64 text.
+        data_base64: String,
+    },
+}
+
+/// A file that goes with a result: a PDF report, a recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// File name with extension, as the ATS should show it.
+    pub name: String,
+    /// MIME type, e.g. `application/pdf`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The bytes or where to fetch them.
+    #[serde(flatten)]
+    pub source: AttachmentSource,
+}
+
+/// The value of an extra result attribute.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AttributeValue {
+    /// A yes/no value.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// Text.
+    Text(String),
+}
+
+impl fmt::Display for AttributeValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bool(b) => write!(f, "{b}"),
+            Self::Number(n) => write!(f, "{n}"),
+            Self::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// A labelled extra value shown with the result ("Time taken": 42).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attribute {
+    /// The vendor's stable key; sending the same id again replaces the value
+    /// where the provider supports updates.
+    pub id: String,
+    /// The label shown to recruiters.
+    pub label: String,
+    /// The value.
+    pub value: AttributeValue,
+}
+
+/// The state and outcome of an assessment, as the vendor reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentResult {
+    /// Where the assessment stands.
+    pub status: AssessmentStatus,
+    /// The overall score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Score>,
+    /// Overall pass/fail, where the assessment has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+    /// A grade or band ("A", "Strong hire", "Clear").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    /// The full report on the vendor's side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_url: Option<Url>,
+    /// A short summary for recruiters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Per-section results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<Section>,
+    /// Files that go with the result.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// When the candidate started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the assessment reached its final status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Why the assessment was cancelled, expired or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    /// Extra labelled values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<Attribute>,
+}
+
+impl AssessmentResult {
+    /// A result with a status and nothing else.
+    pub fn with_status(status: AssessmentStatus) -> Self {
+        Self {
+            status,
+            score: None,
+            passed: None,
+            grade: None,
+            report_url: None,
+            summary: None,
+            sections: Vec::new(),
+            attachments: Vec::new(),
+            started_at: None,
+            completed_at: None,
+            status_reason: None,
+            attributes: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn result_serializes_snake_case_and_omits_empty_fields() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::InProgress);
+        r.score = Some(Score::out_of(42.0, 50.0));
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({"status": "in_progress", "score": {"value": 42.0, "max": 50.0}})
+        );
+    }
+
+    #[test]
+    fn attachment_sources_are_distinguished_by_field() {
+        let a: Attachment =
+            serde_json::from_value(json!({"name": "r.pdf", "url": "https://x.example/r.pdf"}))
+                .unwrap();
+        assert!(matches!(a.source, AttachmentSource::Url { .. }));
+        let b: Attachment =
+            serde_json::from_value(json!({"name": "r.pdf", "data_base64": "AAE="})).unwrap();
+        assert_eq!(
+            b.source,
+            AttachmentSource::Inline {
+                data_base64: "AAE=".into()
+            }
+        );
+    }
+
+    #[test]
+    fn attribute_values_keep_their_json_type() {
+        let v: Vec<AttributeValue> = serde_json::from_value(json!([true, 3.5, "x"])).unwrap();
+        assert_eq!(
+            v,
+            vec![
+                AttributeValue::Bool(true),
+                AttributeValue::Number(3.5),
+                AttributeValue::Text("x".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn score_percent() {
+        assert_eq!(Score::out_of(40.0, 50.0).percent(), Some(80.0));
+        assert_eq!(Score::out_of(1.0, 0.0).percent(), None);
+    }
+
+    #[test]
+    fn final_statuses() {
+        assert!(AssessmentStatus::Completed.is_final());
+        assert!(!AssessmentStatus::InProgress.is_final());
+    }
+
+    #[test]
+    fn candidate_names_and_email() {
+        let c = Candidate {
+            first_name: Some("Ada".into()),
+            emails: vec![Email {
+                address: "ada@example.com".into(),
+                kind: None,
+            }],
+            ..Candidate::default()
+        };
+        assert_eq!(c.full_name().as_deref(), Some("Ada"));
+        assert_eq!(c.primary_email(), Some("ada@example.com"));
+    }
+}

@@ -1,0 +1,32 @@
+//! Test kit for ATS adapters: recorded HTTP fixtures, `wiremock` replay, the
+//! conformance suite every adapter must pass, and vendors for tests.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use ats_core::{AtsProvider, Error};
+//!
+//! // Builds the adapter under test, pointed at the mock provider `server`
+//! // and configured with the credentials the fixtures use.
+//! fn my_adapter(server: &str) -> Result<Box<dyn AtsProvider>, Error> {
+//!     # Err(Error::config(format!("no adapter for {server}")))
+//! }
+//!
+//! let report = ats_testkit::conformance::run("fixtures/my-ats", my_adapter).await;
+//! report.assert_ok();
+//! # }
+//! ```
+//!
+//! The fixture format is described in `docs/fixtures.md`.
+
+pub mod conformance;
+pub mod fixture;
+pub mod replay;
+pub mod vendor;
+
+pub use crate::fixture::{Fixture, FixtureError, FixtureFile};
+pub use crate::vendor::{MemoryVendor, ScriptedVendor};
+
+/// The workspace's `fixtures/` directory (for tests inside this workspace).
+pub fn fixtures_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
