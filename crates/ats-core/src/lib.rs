@@ -38,6 +38,7 @@
 pub mod auth;
 pub mod callback;
 pub mod client;
+pub mod clock;
 pub mod codec;
 pub mod error;
 pub mod event;
@@ -52,6 +53,7 @@ pub mod signature;
 pub mod vendor;
 
 pub use crate::callback::UrlPolicy;
+pub use crate::clock::Clock;
 pub use crate::error::{Error, ErrorKind};
 pub use crate::event::{
     Acceptance, Cancellation, ErrorReport, Ignored, Inbound, InboundEvent, OrderDecision, OrderRef,
