@@ -24,12 +24,40 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     Ok(value)
 }
 
-/// Decodes a JSON body into both a wire struct and the raw value, so the
-/// untouched payload can be kept beside its translation.
+/// Decodes a JSON *object* body into a wire struct.
+///
+/// serde lets a struct be read from a JSON array too (fields by position),
+/// which turns a wrong-shaped body into confusing errors at `[1]`; payloads
+/// are objects, so anything else is refused up front at `.`.
+pub fn decode_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Err(Error::malformed(".", "empty body")),
+        Some(b'{') => decode_json(body),
+        Some(_) => {
+            // not an object: say what it is, if it is JSON at all
+            let what = match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(serde_json::Value::Array(_)) => "an array",
+                Ok(serde_json::Value::String(_)) => "a string",
+                Ok(serde_json::Value::Number(_)) => "a number",
+                Ok(serde_json::Value::Bool(_)) => "a boolean",
+                Ok(serde_json::Value::Null) => "null",
+                Ok(serde_json::Value::Object(_)) => "an object",
+                Err(e) => return Err(Error::malformed(".", strip_position(&e))),
+            };
+            Err(Error::malformed(
+                ".",
+                format!("expected a JSON object, found {what}"),
+            ))
+        }
+    }
+}
+
+/// Decodes a JSON object body into both a wire struct and the raw value, so
+/// the untouched payload can be kept beside its translation.
 pub fn decode_json_with_raw<T: DeserializeOwned>(
     body: &[u8],
 ) -> Result<(T, serde_json::Value), Error> {
-    let typed = decode_json(body)?;
+    let typed = decode_json_object(body)?;
     let raw = serde_json::from_slice(body).map_err(|e| Error::malformed(".", e.to_string()))?;
     Ok((typed, raw))
 }
@@ -112,6 +140,20 @@ mod tests {
         let (path, msg) = err(r#"{"candidate":{"email":"a"}} x"#);
         assert_eq!(path, ".");
         assert!(msg.contains("trailing"), "{msg}");
+    }
+
+    #[test]
+    fn objects_only_where_asked() {
+        let e = decode_json_object::<Outer>(b"[{\"email\":\"a\"}]").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `.`: expected a JSON object, found an array"
+        );
+        let e = decode_json_object::<Outer>(b" null").unwrap_err();
+        assert!(e.to_string().ends_with("found null"), "{e}");
+        let e = decode_json_object::<Outer>(b"nope").unwrap_err();
+        assert!(matches!(e, Error::Malformed { ref path, .. } if path == "."));
+        assert!(decode_json_object::<Outer>(b" {\"candidate\":{\"email\":\"a\"}}").is_ok());
     }
 
     #[test]

@@ -1,0 +1,267 @@
+//! The `ats` binary, run as a user runs it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+fn ats(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ats"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ats");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for ats")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/greenhouse")
+        .join(name)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Bad input: exit code 2 and exactly one line on stderr, no panic.
+fn assert_refused(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "expected one line, got: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(needle), "`{needle}` not in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn inspect_prints_the_order_of_a_recorded_send_test() {
+    let recorded: Value =
+        serde_json::from_slice(&std::fs::read(fixture("send_test_accepted.json")).unwrap())
+            .unwrap();
+    let body = serde_json::to_vec(&recorded["request"]["body"]).unwrap();
+    let o = ats(
+        &[
+            "inspect",
+            "greenhouse",
+            "send_test",
+            "-",
+            "--received-at",
+            "2026-01-01T00:00:00Z",
+        ],
+        &body,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut want = recorded["expect"]["event"].clone();
+    // the tenant comes from the credential, which inspect does not check
+    want.as_object_mut().unwrap().remove("tenant");
+    event.as_object_mut().unwrap().remove("tenant");
+    assert_eq!(event, want);
+    assert_eq!(
+        event["candidate"]["emails"][0]["address"],
+        "maya.lindqvist@example.com"
+    );
+}
+
+#[test]
+fn inspect_reads_a_file_argument() {
+    let dir = std::env::temp_dir().join(format!("ats-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("body.json");
+    std::fs::write(
+        &path,
+        br#"{"api_call":"list_tests","errors":["missing key: partner_test_name"]}"#,
+    )
+    .unwrap();
+    let o = ats(
+        &[
+            "inspect",
+            "greenhouse",
+            "response_error",
+            path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(event["type"], "error_reported");
+    assert_eq!(event["operation"], "list_tests");
+    assert_eq!(event["errors"], json!(["missing key: partner_test_name"]));
+}
+
+#[test]
+fn inspect_takes_query_input() {
+    let o = ats(
+        &[
+            "inspect",
+            "greenhouse",
+            "test_status",
+            "--query",
+            "partner_interview_id=asm_1",
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(event["order"]["vendor_assessment_id"], "asm_1");
+}
+
+#[test]
+fn inspect_refuses_bad_input_with_one_line_and_exit_2() {
+    let cases: [(&[u8], &str); 6] = [
+        (b"", "empty body"),
+        (
+            b"{\"partner_test_id\": \"1\", \"candidate\": {\"ema",
+            "at `candidate`",
+        ),
+        (b"partner_test_id=1", "at `.`"),
+        (b"[1, 2]", "expected a JSON object, found an array"),
+        (
+            b"{\"partner_test_id\": \"1\", \"candidate\": {}}",
+            "at `candidate.email`",
+        ),
+        (
+            b"{\"partner_test_id\": {}, \"candidate\": {}}",
+            "at `partner_test_id`",
+        ),
+    ];
+    for (body, needle) in cases {
+        let o = ats(&["inspect", "greenhouse", "send_test", "-"], body);
+        assert_refused(&o, needle);
+    }
+}
+
+#[test]
+fn unknown_provider_and_operation_are_refused() {
+    assert_refused(
+        &ats(&["inspect", "nope", "send_test", "-"], b"{}"),
+        "unknown provider `nope`",
+    );
+    assert_refused(
+        &ats(&["inspect", "greenhouse", "send_tests", "-"], b"{}"),
+        "known: list_tests, send_test",
+    );
+    assert_refused(
+        &ats(
+            &["inspect", "greenhouse", "patch_completed_test", "-"],
+            b"{}",
+        ),
+        "outbound",
+    );
+    assert_refused(
+        &ats(&["render", "greenhouse", "nope", "-"], b"{}"),
+        "not a greenhouse operation",
+    );
+}
+
+#[test]
+fn inspect_help_says_it_only_translates() {
+    let o = ats(&["inspect", "--help"], b"");
+    assert!(o.status.success());
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        help.contains("checks no credential and no signature"),
+        "{help}"
+    );
+}
+
+#[test]
+fn render_prints_the_documented_test_status_body() {
+    let reply = json!({
+        "type": "status", "status": "completed", "score": {"value": 81},
+        "report_url": "http://example.com/tests/12345",
+        "summary": "This candidate did extremely well!"
+    });
+    let o = ats(
+        &["render", "greenhouse", "test_status", "-"],
+        reply.to_string().as_bytes(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "{\"partner_status\":\"complete\",\"partner_profile_url\":\"http://example.com/tests/12345\",\
+\"partner_score\":81,\"metadata\":{\"Summary\":\"This candidate did extremely well!\"}}\n"
+    );
+    assert_eq!(stderr(&o).trim(), "HTTP 200 OK");
+}
+
+#[test]
+fn render_refuses_a_reply_that_does_not_answer_the_operation() {
+    let o = ats(
+        &["render", "greenhouse", "test_status", "-"],
+        br#"{"type": "accepted", "vendor_assessment_id": "a"}"#,
+    );
+    assert_refused(&o, "does not answer `test_status`");
+    let o = ats(
+        &["render", "greenhouse", "test_status", "-"],
+        br#"{"type": "status"}"#,
+    );
+    assert_refused(&o, "missing field `status`");
+}
+
+#[test]
+fn render_outbound_shows_method_and_url_without_credentials() {
+    let call = json!({
+        "call": "submit_result",
+        "order": {"provider": "greenhouse", "tenant": "acme",
+                  "callback_url": "https://app.greenhouse.io/integrations/testing_partners/take_home_tests/8812345"},
+        "result": {"status": "completed", "report_url": "https://vendor.example.com/r/1"}
+    });
+    let o = ats(
+        &["render", "greenhouse", "patch_completed_test", "-"],
+        call.to_string().as_bytes(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).trim(),
+        "PATCH https://app.greenhouse.io/integrations/testing_partners/take_home_tests/8812345"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn providers_lists_greenhouse_with_capabilities() {
+    let o = ats(&["providers", "--json"], b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let gh = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "greenhouse")
+        .unwrap();
+    assert_eq!(
+        gh["capabilities"]["inbound_auth"]["scheme"],
+        "basic_api_key"
+    );
+    assert_eq!(gh["capabilities"]["results"], "notify");
+    let ops: Vec<&str> = gh["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "list_tests",
+            "send_test",
+            "test_status",
+            "response_error",
+            "patch_completed_test"
+        ]
+    );
+    let text = ats(&["providers"], b"");
+    assert!(String::from_utf8_lossy(&text.stdout).contains("greenhouse"));
+}
