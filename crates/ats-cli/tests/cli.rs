@@ -1,5 +1,7 @@
 //! The `ats` binary, run as a user runs it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
