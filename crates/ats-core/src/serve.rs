@@ -99,3 +99,194 @@ pub async fn ask(vendor: &dyn Vendor, event: &InboundEvent) -> Result<VendorRepl
         InboundEvent::Ignored(_) => VendorReply::Acknowledged,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Acceptance, OrderDecision, PackagesRequest, StatusQuery};
+    use crate::http::PreparedRequest;
+    use crate::model::{AssessmentOrder, AssessmentResult, OrderHandle, Package, TenantId};
+    use crate::provider::{
+        Capabilities, Delivery, InboundAuth, Operation, OrderDelivery, OutboundCall,
+        PackageDelivery, ResultDelivery,
+    };
+    use crate::vendor::VendorError;
+    use crate::{Cancellation, Vendor};
+    use async_trait::async_trait;
+    use http::{Method, StatusCode};
+
+    /// A provider whose one operation asks for packages; `fail_auth` makes
+    /// authentication fail, `bad_render` makes rendering fail.
+    #[derive(Debug)]
+    struct Stub {
+        fail_auth: bool,
+        bad_render: bool,
+    }
+
+    #[async_trait]
+    impl AtsProvider for Stub {
+        fn name(&self) -> &'static str {
+            "stub"
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities {
+                inbound_auth: InboundAuth::BearerToken,
+                packages: PackageDelivery::Served,
+                orders: OrderDelivery::Call,
+                reject_with_message: false,
+                cancellation: false,
+                status_queries: false,
+                results: ResultDelivery::Push,
+                open_orders: false,
+                oauth: false,
+            }
+        }
+        fn operations(&self) -> &'static [Operation] {
+            const OPS: &[Operation] = &[Operation::inbound("packages", "list")];
+            OPS
+        }
+        fn route(&self, request: &InboundRequest) -> Result<&'static str, Error> {
+            match request.path.as_str() {
+                "/packages" => Ok("packages"),
+                other => Err(crate::provider::unknown_operation("stub", other)),
+            }
+        }
+        fn translate(&self, _: &str, _: &InboundRequest) -> Result<InboundEvent, Error> {
+            Ok(InboundEvent::PackagesRequested(PackagesRequest {
+                provider: "stub".into(),
+                tenant: None,
+            }))
+        }
+        async fn authenticate(
+            &self,
+            _: &str,
+            _: &InboundRequest,
+        ) -> Result<Option<TenantId>, Error> {
+            if self.fail_auth {
+                Err(Error::unauthenticated("no"))
+            } else {
+                Ok(Some(TenantId::new("t1")))
+            }
+        }
+        fn respond(&self, op: &str, reply: &VendorReply) -> Result<InboundResponse, Error> {
+            match reply {
+                VendorReply::Packages { packages } if !self.bad_render => {
+                    InboundResponse::json(StatusCode::OK, &packages.len())
+                }
+                other => Err(crate::provider::reply_mismatch(op, other)),
+            }
+        }
+        fn respond_error(&self, _: Option<&str>, error: &Error) -> InboundResponse {
+            let status = StatusCode::from_u16(error.inbound_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            InboundResponse::json(status, &error.public_message())
+                .unwrap_or_else(|_| InboundResponse::empty(status))
+        }
+        fn prepare(&self, _: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
+            Ok(Vec::new())
+        }
+        async fn submit_result(
+            &self,
+            _: &OrderHandle,
+            _: &AssessmentResult,
+        ) -> Result<Delivery, Error> {
+            Ok(Delivery::default())
+        }
+    }
+
+    struct Shop(Result<Vec<Package>, VendorError>);
+
+    #[async_trait]
+    impl Vendor for Shop {
+        async fn packages(&self, r: &PackagesRequest) -> Result<Vec<Package>, VendorError> {
+            assert_eq!(
+                r.tenant,
+                Some(TenantId::new("t1")),
+                "tenant set from authentication"
+            );
+            self.0.clone()
+        }
+        async fn order(&self, _: &AssessmentOrder) -> Result<OrderDecision, VendorError> {
+            Ok(OrderDecision::Accepted(Acceptance::new("x")))
+        }
+        async fn cancel(&self, _: &Cancellation) -> Result<(), VendorError> {
+            Ok(())
+        }
+        async fn status(&self, _: &StatusQuery) -> Result<AssessmentResult, VendorError> {
+            Err(VendorError::UnknownOrder { id: "x".into() })
+        }
+    }
+
+    fn req(path: &str) -> InboundRequest {
+        InboundRequest::new(Method::GET, path)
+    }
+
+    fn ok_shop() -> Shop {
+        Shop(Ok(vec![Package::new("a", "A"), Package::new("b", "B")]))
+    }
+
+    #[tokio::test]
+    async fn answers_through_the_vendor() {
+        let stub = Stub {
+            fail_auth: false,
+            bad_render: false,
+        };
+        let h = handle(&stub, &ok_shop(), &req("/packages")).await;
+        assert_eq!(h.response.status, StatusCode::OK);
+        assert_eq!(&h.response.body[..], b"2");
+        assert!(h.error.is_none());
+        assert_eq!(
+            h.inbound.unwrap().event.tenant(),
+            Some(&TenantId::new("t1"))
+        );
+    }
+
+    #[tokio::test]
+    async fn refusals_are_rendered_the_providers_way() {
+        let stub = Stub {
+            fail_auth: true,
+            bad_render: false,
+        };
+        let h = handle(&stub, &ok_shop(), &req("/packages")).await;
+        assert_eq!(h.response.status, StatusCode::UNAUTHORIZED);
+        assert!(h.inbound.is_none());
+        let stub = Stub {
+            fail_auth: false,
+            bad_render: false,
+        };
+        let h = handle(&stub, &ok_shop(), &req("/nope")).await;
+        assert_eq!(h.response.status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn vendor_failures_keep_details_out_of_the_response() {
+        let stub = Stub {
+            fail_auth: false,
+            bad_render: false,
+        };
+        let shop = Shop(Err(VendorError::Unavailable {
+            message: "db at 10.0.0.7 down".into(),
+        }));
+        let h = handle(&stub, &shop, &req("/packages")).await;
+        assert_eq!(h.response.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!String::from_utf8_lossy(&h.response.body).contains("10.0.0.7"));
+        assert!(h.error.unwrap().is_retryable());
+        let shop = Shop(Err(VendorError::Internal {
+            message: "bug".into(),
+        }));
+        let h = handle(&stub, &shop, &req("/packages")).await;
+        assert_eq!(h.response.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[tokio::test]
+    async fn a_reply_that_cannot_be_rendered_is_a_500_not_a_panic() {
+        let stub = Stub {
+            fail_auth: false,
+            bad_render: true,
+        };
+        let h = handle(&stub, &ok_shop(), &req("/packages")).await;
+        assert_eq!(h.response.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(h.reply.is_some());
+        assert!(matches!(h.error, Some(Error::Config { .. })));
+    }
+}
