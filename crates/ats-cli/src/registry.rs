@@ -5,9 +5,11 @@ use ats_core::{AtsProvider, Error};
 
 /// Every adapter, in the order `ats providers` lists them.
 pub fn adapters() -> Result<Vec<Box<dyn AtsProvider>>, Error> {
-    Ok(vec![Box::new(
-        ats_greenhouse::Greenhouse::builder().build()?,
-    )])
+    let adapters: Vec<Box<dyn AtsProvider>> = vec![
+        Box::new(ats_greenhouse::Greenhouse::builder().build()?),
+        Box::new(ats_workable::Workable::builder().build()?),
+    ];
+    Ok(adapters)
 }
 
 /// The adapter called `name`.

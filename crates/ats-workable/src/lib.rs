@@ -1,0 +1,46 @@
+//! Workable "Assessment Providers" adapter, vendor side.
+//!
+//! Workable calls two endpoints the vendor hosts under a base URL the
+//! customer enters in Workable: `GET …/tests` (the tests a recruiter can
+//! pick) and `POST …/assessments` (invite a candidate; the body carries the
+//! `callback_url` for the results). Both carry `Authorization: Bearer` with a
+//! token the vendor issued to the customer. The vendor reports progress and
+//! results with `PUT {callback_url}`, authenticated with a second token that
+//! Workable generated for the customer's integration. Wire facts, sources and
+//! what is unconfirmed: `docs/providers/workable.md`.
+//!
+//! ```
+//! use ats_core::auth::InMemoryKeys;
+//! use ats_core::{AtsProvider, InboundEvent, InboundRequest};
+//! use ats_workable::Workable;
+//!
+//! let workable = Workable::builder()
+//!     .keys(InMemoryKeys::new().with("acme", "78e3be68d98268509ea304a506ed6362d"))
+//!     .callback_tokens(InMemoryKeys::new().with("acme", "token-workable-generated"))
+//!     .build()?;
+//!
+//! let request = InboundRequest::new(http::Method::POST, "/workable/assessments")
+//!     .with_body(r#"{"test_id": 2, "job_shortcode": "7A1C2B3D4E",
+//!                   "callback_url": "https://acme.workable.com/assessments/callbacks/5512093",
+//!                   "candidate": {"first_name": "Marisol", "last_name": "Quenby",
+//!                                 "email": "marisol.quenby@example.com"}}"#);
+//! let operation = workable.route(&request)?;
+//! let InboundEvent::OrderReceived(order) = workable.translate(operation, &request)? else {
+//!     unreachable!()
+//! };
+//! assert_eq!(order.package_id, "2");
+//! assert_eq!(order.candidate.primary_email(), Some("marisol.quenby@example.com"));
+//! assert!(order.callback_url.is_some());
+//! # Ok::<(), ats_core::Error>(())
+//! ```
+
+pub mod auth;
+pub mod builder;
+pub mod client;
+pub mod provider;
+pub mod translate;
+pub mod wire;
+
+pub use crate::builder::WorkableBuilder;
+pub use crate::provider::Workable;
+pub use crate::translate::TestIdFormat;
