@@ -263,7 +263,7 @@ fn providers(json: bool) -> Result<(), String> {
                 Direction::Inbound => "in ",
                 Direction::Outbound => "out",
             };
-            out.push_str(&format!("    {dir} {:<34} {}\n", op.name, op.summary));
+            out.push_str(&format!("    {dir} {:<38} {}\n", op.name, op.summary));
         }
     }
     print!("{out}");

@@ -1,0 +1,53 @@
+//! Knit adapter, vendor side: partner-model ATSs (Ashby, Greenhouse) relayed
+//! by Knit's unified API.
+//!
+//! The vendor obtains a secret key and base URL from Knit for each customer
+//! integration ([`Knit::create_assessment_secrets`]) and hands them to the
+//! ATS. The ATS then calls Knit, and Knit turns each call into a webhook:
+//! `record.new` for a started assessment, `record.deleted` for a cancelled
+//! one, signed with `X-Knit-Signature` and naming the integration in
+//! `X-Knit-Integration-Id`. The ATS's own request travels in `originData`
+//! and is read with the ATS's adapter (`ats-ashby`, `ats-greenhouse`), so an
+//! order looks the same whether it came directly or through Knit. Results go
+//! back through Knit's passthrough to the ATS's own call (Ashby's
+//! `assessment.update`). Wire facts and sources: `docs/providers/knit.md`.
+//!
+//! ```
+//! use ats_core::signature::{SignatureEncoding, sign};
+//! use ats_core::{AtsProvider, InboundEvent, InboundRequest, Secret};
+//! use ats_knit::{Knit, auth};
+//!
+//! let key = Secret::new("knit_api_key_demo");
+//! let knit = Knit::builder().api_key(key.clone()).build()?;
+//!
+//! let body = r#"{"eventType":"record.new","eventData":{"candidateAssessment":{
+//!     "id":"ats_ass_1","assessmentPackage":{"id":"rust-senior"},
+//!     "candidate":{"firstName":"Ines","emails":[{"email":"ines@example.com","type":"PRIMARY"}]}}}}"#;
+//! let signature = sign(&key, body.as_bytes(), SignatureEncoding::Base64UrlNoPad);
+//! let request = InboundRequest::new(http::Method::POST, "/webhooks/knit")
+//!     .with_header("x-knit-signature", &signature)?
+//!     .with_header("x-knit-integration-id", "int_acme")?
+//!     .with_body(body);
+//!
+//! // `knit.receive(&request).await` does these three steps
+//! let tenant = auth::authenticate(&[key], &request)?;
+//! let operation = knit.route(&request)?;
+//! let InboundEvent::OrderReceived(order) = knit.translate(operation, &request)? else {
+//!     unreachable!()
+//! };
+//! assert_eq!(order.package_id, "rust-senior");
+//! assert_eq!(order.provider_order_id.as_deref(), Some("ats_ass_1"));
+//! assert_eq!(order.tenant, tenant);
+//! # Ok::<(), ats_core::Error>(())
+//! ```
+
+pub mod auth;
+pub mod builder;
+pub mod client;
+pub mod provider;
+pub mod translate;
+pub mod wire;
+
+pub use crate::builder::KnitBuilder;
+pub use crate::client::AssessmentSecrets;
+pub use crate::provider::Knit;

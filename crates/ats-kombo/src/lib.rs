@@ -1,0 +1,51 @@
+//! Kombo unified ATS assessment API adapter, vendor side.
+//!
+//! Kombo sits between the vendor and its customers' ATSs. The vendor pushes
+//! its packages per integration (`PUT /assessment/packages`), receives
+//! signed `assessment:order-received` and `inline-assessment:order-received`
+//! webhooks, accepts (2xx) or rejects (422, the message shown in the ATS)
+//! each order, and writes results back
+//! (`PUT /assessment/orders/{id}/result`). Missed webhooks are caught up
+//! with `GET /assessment/orders?statuses=OPEN`
+//! ([`AtsProvider::open_orders`](ats_core::AtsProvider::open_orders)). The
+//! tenant is Kombo's integration id. Wire facts and sources:
+//! `docs/providers/kombo.md`.
+//!
+//! ```
+//! use ats_core::{AtsProvider, InboundEvent, InboundRequest, Secret};
+//! use ats_kombo::Kombo;
+//!
+//! let kombo = Kombo::builder()
+//!     .api_key("kombo-api-key")
+//!     .webhook_secret("kombo-webhook-secret")
+//!     .build()?;
+//!
+//! let body = r#"{"id":"evt_1","type":"assessment:order-received","data":{
+//!     "id":"Hx4pLq9TzW2mRv7cYb3nKs6D","package_id":"pkg-rust-senior","status":"OPEN",
+//!     "integration_id":"greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H",
+//!     "candidate":{"email":"mira.okafor@example.com","first_name":"Mira"},
+//!     "application":{"remote_id":"app-88120"},"job":{"hiring_team":[]}}}"#;
+//! let signature = ats_kombo::auth::signature(&Secret::new("kombo-webhook-secret"), body.as_bytes());
+//! let request = InboundRequest::new(http::Method::POST, "/webhooks/kombo")
+//!     .with_header("x-kombo-signature", &signature)?
+//!     .with_body(body);
+//!
+//! let operation = kombo.route(&request)?;
+//! let InboundEvent::OrderReceived(order) = kombo.translate(operation, &request)? else {
+//!     unreachable!()
+//! };
+//! assert_eq!(order.tenant.as_ref().map(|t| t.as_str()), Some("greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H"));
+//! assert_eq!(order.provider_order_id.as_deref(), Some("Hx4pLq9TzW2mRv7cYb3nKs6D"));
+//! assert_eq!(order.candidate.primary_email(), Some("mira.okafor@example.com"));
+//! # Ok::<(), ats_core::Error>(())
+//! ```
+
+pub mod auth;
+pub mod builder;
+pub mod client;
+pub mod provider;
+pub mod translate;
+pub mod wire;
+
+pub use crate::builder::KomboBuilder;
+pub use crate::provider::Kombo;
