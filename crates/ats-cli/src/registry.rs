@@ -8,6 +8,7 @@ pub fn adapters() -> Result<Vec<Box<dyn AtsProvider>>, Error> {
     let adapters: Vec<Box<dyn AtsProvider>> = vec![
         Box::new(ats_greenhouse::Greenhouse::builder().build()?),
         Box::new(ats_ashby::Ashby::builder().build()?),
+        Box::new(ats_lever::Lever::builder().build()?),
         Box::new(ats_workable::Workable::builder().build()?),
         Box::new(ats_kombo::Kombo::builder().build()?),
         Box::new(ats_stackone::StackOne::builder().build()?),

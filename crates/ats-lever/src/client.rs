@@ -1,0 +1,302 @@
+//! Outbound calls to Lever's API: building them (pure) and sending them
+//! with the tenant's OAuth access token.
+//!
+//! | operation | request | retried after 5xx / timeout |
+//! |---|---|---|
+//! | `getOpportunity` | `GET /opportunities/:id?expand=applications&expand=stage` | yes |
+//! | `getPosting` | `GET /postings/:id` | yes |
+//! | `listStages` | `GET /stages?limit=100[&offset=…]` | yes |
+//! | `addTags` | `POST /opportunities/:id/addTags[?perform_as=…]` `{"tags": [...]}` | yes: adding a tag twice leaves one tag |
+//! | `removeTags` | `POST /opportunities/:id/removeTags[?perform_as=…]` `{"tags": [...]}` | yes: removing twice removes once |
+//! | `createNote` | `POST /opportunities/:id/notes[?perform_as=…]` `{"value": …}` | **no**: Lever has no idempotency key, a retry after an ambiguous failure could post the note twice |
+//!
+//! Every call carries `Authorization: Bearer <access token>`. An access
+//! token that expires within the refresh margin is refreshed first; a `401`
+//! answer refreshes it once and repeats the call once. `429` is retried
+//! after `Retry-After` (or a backoff) by [`HttpClient`], for every call:
+//! Lever has not processed a request it refused for rate.
+
+use std::sync::Arc;
+
+use ats_core::client::{Auth, HttpClient, ProviderMessage, ProviderReply};
+use ats_core::{Error, PreparedRequest, TenantId};
+use http::{Method, StatusCode};
+use url::Url;
+
+use crate::oauth::TokenManager;
+use crate::wire::{ApiError, CreateNote, Tags};
+
+/// `GET /opportunities/:opportunity`.
+pub const GET_OPPORTUNITY: &str = "getOpportunity";
+/// `GET /postings/:posting`.
+pub const GET_POSTING: &str = "getPosting";
+/// `GET /stages`.
+pub const LIST_STAGES: &str = "listStages";
+/// `POST /opportunities/:opportunity/addTags`.
+pub const ADD_TAGS: &str = "addTags";
+/// `POST /opportunities/:opportunity/removeTags`.
+pub const REMOVE_TAGS: &str = "removeTags";
+/// `POST /opportunities/:opportunity/notes`.
+pub const CREATE_NOTE: &str = "createNote";
+
+/// The largest page Lever serves.
+pub const PAGE_SIZE: u32 = 100;
+
+/// `base` + path segments, each percent-encoded (so an id from a payload
+/// can never leave its segment).
+pub fn endpoint(base: &Url, segments: &[&str]) -> Result<Url, Error> {
+    for s in segments {
+        if s.trim().is_empty() || *s == "." || *s == ".." {
+            return Err(Error::malformed(
+                "id",
+                format!("`{s}` is not a usable Lever id"),
+            ));
+        }
+    }
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    {
+        let mut path = url
+            .path_segments_mut()
+            .map_err(|()| Error::config("the API base URL cannot have paths"))?;
+        path.pop_if_empty();
+        path.extend(segments);
+    }
+    Ok(url)
+}
+
+fn with_perform_as(mut url: Url, perform_as: Option<&str>) -> Url {
+    if let Some(user) = perform_as.filter(|u| !u.trim().is_empty()) {
+        url.query_pairs_mut().append_pair("perform_as", user);
+    }
+    url
+}
+
+/// `GET /opportunities/:id?expand=applications&expand=stage`.
+pub fn get_opportunity(base: &Url, opportunity: &str) -> Result<PreparedRequest, Error> {
+    let mut url = endpoint(base, &["opportunities", opportunity])?;
+    url.query_pairs_mut()
+        .append_pair("expand", "applications")
+        .append_pair("expand", "stage");
+    Ok(PreparedRequest::new(GET_OPPORTUNITY, Method::GET, url))
+}
+
+/// `GET /postings/:id`.
+pub fn get_posting(base: &Url, posting: &str) -> Result<PreparedRequest, Error> {
+    let url = endpoint(base, &["postings", posting])?;
+    Ok(PreparedRequest::new(GET_POSTING, Method::GET, url))
+}
+
+/// `GET /stages?limit=100`, then `&offset=<next>` for later pages.
+pub fn list_stages(base: &Url, offset: Option<&str>) -> Result<PreparedRequest, Error> {
+    let mut url = endpoint(base, &["stages"])?;
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("limit", &PAGE_SIZE.to_string());
+        if let Some(offset) = offset {
+            q.append_pair("offset", offset);
+        }
+    }
+    Ok(PreparedRequest::new(LIST_STAGES, Method::GET, url))
+}
+
+/// `POST /opportunities/:id/addTags` with `{"tags": [...]}`.
+pub fn add_tags(
+    base: &Url,
+    opportunity: &str,
+    perform_as: Option<&str>,
+    tags: Vec<String>,
+) -> Result<PreparedRequest, Error> {
+    let url = with_perform_as(
+        endpoint(base, &["opportunities", opportunity, "addTags"])?,
+        perform_as,
+    );
+    Ok(PreparedRequest::new(ADD_TAGS, Method::POST, url)
+        .json(&Tags { tags })?
+        .idempotent(true))
+}
+
+/// `POST /opportunities/:id/removeTags` with `{"tags": [...]}`.
+pub fn remove_tags(
+    base: &Url,
+    opportunity: &str,
+    perform_as: Option<&str>,
+    tags: Vec<String>,
+) -> Result<PreparedRequest, Error> {
+    let url = with_perform_as(
+        endpoint(base, &["opportunities", opportunity, "removeTags"])?,
+        perform_as,
+    );
+    Ok(PreparedRequest::new(REMOVE_TAGS, Method::POST, url)
+        .json(&Tags { tags })?
+        .idempotent(true))
+}
+
+/// `POST /opportunities/:id/notes` with the note. Not idempotent.
+pub fn create_note(
+    base: &Url,
+    opportunity: &str,
+    perform_as: Option<&str>,
+    note: &CreateNote,
+) -> Result<PreparedRequest, Error> {
+    let url = with_perform_as(
+        endpoint(base, &["opportunities", opportunity, "notes"])?,
+        perform_as,
+    );
+    Ok(PreparedRequest::new(CREATE_NOTE, Method::POST, url)
+        .json(note)?
+        .idempotent(false))
+}
+
+/// Reads Lever's error body `{"code", "message"}`; anything else is read
+/// by the generic decoder (first characters of the body, or the status).
+pub fn decode_error(status: StatusCode, body: &[u8]) -> ProviderMessage {
+    match serde_json::from_slice::<ApiError>(body) {
+        Ok(ApiError {
+            code,
+            message: Some(message),
+        }) if !message.trim().is_empty() => ProviderMessage {
+            code: code.filter(|c| !c.trim().is_empty()),
+            message,
+        },
+        _ => ProviderMessage::generic(status, body),
+    }
+}
+
+/// A successful call, and how many HTTP requests it took (token endpoint
+/// included).
+#[derive(Debug)]
+pub struct Sent {
+    /// Lever's answer.
+    pub reply: ProviderReply,
+    /// Requests sent: retries, the refused `401` and token refreshes
+    /// included.
+    pub attempts: u32,
+}
+
+/// Sends `request` for `tenant` with a valid access token; after a `401`,
+/// refreshes the token once and sends the request once more.
+pub(crate) async fn send(
+    http: &HttpClient,
+    tokens: &Arc<TokenManager>,
+    tenant: &TenantId,
+    request: &PreparedRequest,
+) -> Result<Sent, Error> {
+    let first = tokens.access_token(tenant).await?;
+    let mut attempts = first.token_calls;
+    match http
+        .send(request, &Auth::Bearer(first.token.clone()), decode_error)
+        .await
+    {
+        Ok(reply) => Ok(Sent {
+            attempts: attempts + reply.attempts,
+            reply,
+        }),
+        Err(Error::ProviderRejected { status: 401, .. }) => {
+            tracing::info!(
+                provider = crate::translate::PROVIDER,
+                %tenant,
+                operation = %request.operation,
+                "access token refused; refreshing once"
+            );
+            attempts += 1;
+            let fresh = tokens.refresh(tenant, &first.token).await?;
+            attempts += fresh.token_calls;
+            let reply = http
+                .send(request, &Auth::Bearer(fresh.token), decode_error)
+                .await?;
+            Ok(Sent {
+                attempts: attempts + reply.attempts,
+                reply,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://api.lever.co/v1").unwrap()
+    }
+
+    #[test]
+    fn builds_documented_requests() {
+        let r = get_opportunity(&base(), "6513270e-269e-4d37-b2a7-4de452e6b438").unwrap();
+        assert_eq!(
+            r.url.as_str(),
+            "https://api.lever.co/v1/opportunities/6513270e-269e-4d37-b2a7-4de452e6b438?expand=applications&expand=stage"
+        );
+        assert!(r.idempotent);
+        let r = add_tags(
+            &base(),
+            "o1",
+            Some("7f150524-34b9-45df-9e77-69b10f4205b4"),
+            vec!["Acme: completed".into()],
+        )
+        .unwrap();
+        assert_eq!(
+            r.url.as_str(),
+            "https://api.lever.co/v1/opportunities/o1/addTags?perform_as=7f150524-34b9-45df-9e77-69b10f4205b4"
+        );
+        assert_eq!(&r.body[..], br#"{"tags":["Acme: completed"]}"#);
+        assert_eq!(r.headers["content-type"], "application/json");
+        assert!(r.idempotent);
+        let r = create_note(
+            &base(),
+            "o1",
+            None,
+            &CreateNote {
+                value: "v".into(),
+                notify_followers: Some(true),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            r.url.as_str(),
+            "https://api.lever.co/v1/opportunities/o1/notes"
+        );
+        assert_eq!(&r.body[..], br#"{"value":"v","notifyFollowers":true}"#);
+        assert!(!r.idempotent);
+        let r = list_stages(&base(), Some("0.17.abc")).unwrap();
+        assert_eq!(
+            r.url.as_str(),
+            "https://api.lever.co/v1/stages?limit=100&offset=0.17.abc"
+        );
+    }
+
+    #[test]
+    fn ids_stay_in_their_segment() {
+        let r = get_posting(&base(), "a/../b?x=1").unwrap();
+        assert_eq!(
+            r.url.as_str(),
+            "https://api.lever.co/v1/postings/a%2F..%2Fb%3Fx=1"
+        );
+        assert!(get_posting(&base(), "..").is_err());
+        assert!(get_posting(&base(), " ").is_err());
+        let trailing = Url::parse("https://api.lever.co/v1/").unwrap();
+        assert_eq!(
+            get_posting(&trailing, "p").unwrap().url.as_str(),
+            "https://api.lever.co/v1/postings/p"
+        );
+    }
+
+    #[test]
+    fn error_bodies_keep_levers_code_and_message() {
+        let m = decode_error(
+            StatusCode::NOT_FOUND,
+            br#"{"code":"ResourceNotFound","message":"opportunities o1 was not found"}"#,
+        );
+        assert_eq!(m.code.as_deref(), Some("ResourceNotFound"));
+        assert_eq!(m.message, "opportunities o1 was not found");
+        let m = decode_error(StatusCode::BAD_GATEWAY, b"Bad Gateway");
+        assert_eq!((m.code, m.message.as_str()), (None, "Bad Gateway"));
+        assert_eq!(
+            decode_error(StatusCode::SERVICE_UNAVAILABLE, b"").message,
+            "Service Unavailable"
+        );
+    }
+}

@@ -1,0 +1,557 @@
+//! [`Lever`]: the [`AtsProvider`] implementation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ats_core::client::HttpClient;
+use ats_core::codec::decode_json;
+use ats_core::provider::{find_operation, reply_mismatch, unknown_operation};
+use ats_core::replay::ReplayGuard;
+use ats_core::{
+    AssessmentOrder, AssessmentResult, AtsProvider, Capabilities, Delivery, Error, Inbound,
+    InboundAuth, InboundEvent, InboundRequest, InboundResponse, Operation, OrderDelivery,
+    OrderHandle, OutboundCall, PackageDelivery, PreparedRequest, ResultDelivery, Secret, TenantId,
+    VendorReply,
+};
+use http::{Method, StatusCode};
+use url::Url;
+
+use crate::auth;
+use crate::builder::{ConnectionStore, LeverConnection, WebhookPath};
+use crate::client::{self, Sent};
+use crate::oauth::{self, AuthorizationRequest, OAuthError, TokenManager, TokenSet};
+use crate::translate::{
+    self, CANDIDATE_ARCHIVE_CHANGE, CANDIDATE_STAGE_CHANGE, CTX_STAGE_ID, PROVIDER,
+};
+use crate::wire::{
+    CreateNote, DataEnvelope, ErrorBody, ListPage, Opportunity, Posting, Stage, WebhookAnswer,
+};
+
+const OPERATIONS: &[Operation] = &[
+    Operation::inbound(
+        translate::CANDIDATE_STAGE_CHANGE,
+        "webhook: an opportunity changed stage; a move into a trigger stage is an order (details fetched from the API)",
+    ),
+    Operation::inbound(
+        translate::CANDIDATE_ARCHIVE_CHANGE,
+        "webhook: an opportunity was archived (cancels its order) or unarchived (ignored)",
+    ),
+    Operation::inbound(
+        translate::CANDIDATE_DELETED,
+        "webhook: an opportunity was deleted (cancels its order)",
+    ),
+    Operation::inbound(
+        translate::CANDIDATE_HIRED,
+        "webhook: a candidate was hired; also the settings page's test delivery (ignored)",
+    ),
+    Operation::inbound(
+        translate::APPLICATION_CREATED,
+        "webhook: an application was created (ignored)",
+    ),
+    Operation::inbound(
+        translate::INTERVIEW_CREATED,
+        "webhook (beta): an interview was created (ignored)",
+    ),
+    Operation::inbound(
+        translate::INTERVIEW_UPDATED,
+        "webhook (beta): an interview was updated (ignored)",
+    ),
+    Operation::inbound(
+        translate::INTERVIEW_DELETED,
+        "webhook (beta): an interview was deleted (ignored)",
+    ),
+    Operation::inbound(
+        translate::CONTACT_CREATED,
+        "webhook: a contact was created (ignored)",
+    ),
+    Operation::inbound(
+        translate::CONTACT_UPDATED,
+        "webhook: a contact was updated (ignored)",
+    ),
+    Operation::outbound(
+        client::ADD_TAGS,
+        "POST /opportunities/:id/addTags: the new status tag (and grade tag)",
+    ),
+    Operation::outbound(
+        client::REMOVE_TAGS,
+        "POST /opportunities/:id/removeTags: the vendor's other status tags",
+    ),
+    Operation::outbound(
+        client::CREATE_NOTE,
+        "POST /opportunities/:id/notes: the result summary (final statuses)",
+    ),
+];
+
+/// Lever (OAuth 2.0, webhooks, notes and tags), vendor side.
+///
+/// * **Inbound**: `POST <webhook path>` (default `/lever/{tenant}/webhook`),
+///   routed by the body's `event`. `receive` verifies the signature, the
+///   freshness and (last) that the delivery's `token` is new; for a stage
+///   change into a trigger stage it fetches the opportunity and its posting
+///   and checks the opportunity is still in that stage, not anonymized or
+///   archived, and has an e-mail address (else the delivery is `Ignored`
+///   with the reason). Archive and delete events are confirmed against the
+///   opportunity before they cancel.
+/// * **Outbound**: `submit_result` adds the status tag (and grade tag),
+///   removes the vendor's other status tags, and for final statuses posts
+///   a note with the result.
+/// * **OAuth**: [`Lever::authorization_url`],
+///   [`Lever::complete_authorization`], and access tokens per tenant in a
+///   [`TokenStore`](crate::oauth::TokenStore), refreshed single-flight.
+#[derive(Debug, Clone)]
+pub struct Lever {
+    pub(crate) api_base: Url,
+    pub(crate) connections: Arc<dyn ConnectionStore>,
+    pub(crate) tokens: Arc<TokenManager>,
+    pub(crate) http: HttpClient,
+    pub(crate) webhook_path: WebhookPath,
+    pub(crate) tag_prefix: String,
+    pub(crate) notify_followers: bool,
+    pub(crate) max_age: Duration,
+    pub(crate) max_future_skew: Duration,
+    pub(crate) replay: Arc<ReplayGuard>,
+}
+
+impl Lever {
+    /// A builder.
+    pub fn builder() -> crate::LeverBuilder {
+        crate::LeverBuilder::new()
+    }
+
+    /// The webhook path to register with Lever for `tenant` (prefix it with
+    /// the vendor's `https://` host).
+    pub fn webhook_path_for(&self, tenant: &TenantId) -> String {
+        self.webhook_path.for_tenant(tenant)
+    }
+
+    /// An authorization URL with a fresh random `state`: send the
+    /// customer's Super Admin there and keep the state for
+    /// [`Lever::complete_authorization`].
+    pub fn authorization_url(&self) -> Result<AuthorizationRequest, OAuthError> {
+        let state = oauth::random_state();
+        let url = self.tokens.authorization_url(&state)?;
+        Ok(AuthorizationRequest {
+            url,
+            state: Secret::new(state),
+        })
+    }
+
+    /// The authorization URL for a `state` the caller generated.
+    pub fn authorization_url_with_state(&self, state: &str) -> Result<Url, OAuthError> {
+        self.tokens.authorization_url(state)
+    }
+
+    /// Handles Lever's redirect back to the app: checks `state` (constant
+    /// time), refuses an `error` redirect, exchanges the code and stores
+    /// the tokens for `tenant`.
+    pub async fn complete_authorization(
+        &self,
+        tenant: &TenantId,
+        callback_query: &str,
+        expected_state: &Secret,
+    ) -> Result<TokenSet, OAuthError> {
+        let code = oauth::parse_callback(callback_query, expected_state)?;
+        self.tokens.exchange_code(tenant, &code).await
+    }
+
+    /// Exchanges an authorization code (already checked against its state)
+    /// and stores the tokens for `tenant`.
+    pub async fn exchange_code(
+        &self,
+        tenant: &TenantId,
+        code: &str,
+    ) -> Result<TokenSet, OAuthError> {
+        self.tokens.exchange_code(tenant, code).await
+    }
+
+    /// A valid access token for `tenant`, refreshed first if it expires
+    /// within the refresh margin.
+    pub async fn access_token(&self, tenant: &TenantId) -> Result<Secret, OAuthError> {
+        Ok(self.tokens.access_token(tenant).await?.token)
+    }
+
+    /// Forgets `tenant`'s tokens. Lever has no revocation endpoint: delete
+    /// the webhooks created for the connection first, and ask the customer
+    /// to remove the app in Lever's settings.
+    pub async fn disconnect(&self, tenant: &TenantId) -> Result<(), Error> {
+        self.tokens.store().remove(tenant).await
+    }
+
+    /// Every pipeline stage of the tenant's account (`GET /stages`, all
+    /// pages), to pick trigger stages from.
+    pub async fn list_stages(&self, tenant: &TenantId) -> Result<Vec<Stage>, Error> {
+        let mut stages = Vec::new();
+        let mut offset: Option<String> = None;
+        // Lever accounts have tens of stages; the bound only stops a
+        // misbehaving server from paging forever.
+        for _ in 0..100 {
+            let request = client::list_stages(&self.api_base, offset.as_deref())?;
+            let sent = client::send(&self.http, &self.tokens, tenant, &request).await?;
+            let page: ListPage<Stage> = sent.reply.json()?;
+            stages.extend(page.data);
+            match (page.has_next, page.next) {
+                (Some(true), Some(next))
+                    if !next.is_empty() && offset.as_deref() != Some(&next) =>
+                {
+                    offset = Some(next);
+                }
+                _ => return Ok(stages),
+            }
+        }
+        Err(Error::ProviderRejected {
+            provider: PROVIDER.to_owned(),
+            status: 200,
+            code: None,
+            message: "GET /stages did not stop paging after 100 pages".into(),
+        })
+    }
+
+    fn connection(&self, tenant: Option<&TenantId>) -> Option<LeverConnection> {
+        tenant.and_then(|t| self.connections.connection(t))
+    }
+
+    /// `GET /opportunities/:id`; `None` when Lever answers 404.
+    async fn fetch_opportunity(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<Opportunity>, Error> {
+        let request = client::get_opportunity(&self.api_base, id)?;
+        match client::send(&self.http, &self.tokens, tenant, &request).await {
+            Ok(sent) => Ok(Some(decode_fetched::<Opportunity>("opportunity", &sent)?)),
+            Err(Error::ProviderRejected { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /postings/:id`; `None` when Lever answers 404.
+    async fn fetch_posting(&self, tenant: &TenantId, id: &str) -> Result<Option<Posting>, Error> {
+        let request = client::get_posting(&self.api_base, id)?;
+        match client::send(&self.http, &self.tokens, tenant, &request).await {
+            Ok(sent) => Ok(Some(decode_fetched::<Posting>("posting", &sent)?)),
+            Err(Error::ProviderRejected { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Confirms an order against Lever's API and completes it, or says why
+    /// it must be ignored.
+    async fn enrich(
+        &self,
+        tenant: &TenantId,
+        mut order: Box<AssessmentOrder>,
+    ) -> Result<InboundEvent, Error> {
+        let opportunity_id = order.provider_order_id.clone().unwrap_or_default();
+        let stage = order
+            .context
+            .get(CTX_STAGE_ID)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let Some(opportunity) = self.fetch_opportunity(tenant, &opportunity_id).await? else {
+            return Ok(translate::ignored(
+                CANDIDATE_STAGE_CHANGE,
+                "the opportunity no longer exists",
+            ));
+        };
+        if let Some(reason) = translate::order_blocker(&opportunity, &stage) {
+            return Ok(translate::ignored(CANDIDATE_STAGE_CHANGE, &reason));
+        }
+        let posting = match translate::posting_id(&opportunity) {
+            Some(id) => self.fetch_posting(tenant, id).await?,
+            None => None,
+        };
+        translate::enrich_order(&mut order, &opportunity, posting.as_ref());
+        Ok(InboundEvent::OrderReceived(order))
+    }
+
+    /// Confirms a cancellation against the opportunity: it goes ahead when
+    /// the opportunity is gone (404) or, for an archive event, archived; for
+    /// a delete event, when Lever marks it deleted.
+    async fn confirm_cancellation(
+        &self,
+        tenant: &TenantId,
+        operation: &'static str,
+        event: InboundEvent,
+    ) -> Result<InboundEvent, Error> {
+        let InboundEvent::OrderCancelled(cancellation) = &event else {
+            return Ok(event);
+        };
+        let id = cancellation
+            .order
+            .provider_order_id
+            .clone()
+            .unwrap_or_default();
+        let Some(opportunity) = self.fetch_opportunity(tenant, &id).await? else {
+            return Ok(event);
+        };
+        let confirmed = match operation {
+            CANDIDATE_ARCHIVE_CHANGE => translate::is_archived(&opportunity),
+            _ => opportunity.deleted_at.is_some(),
+        };
+        if confirmed {
+            Ok(event)
+        } else if operation == CANDIDATE_ARCHIVE_CHANGE {
+            Ok(translate::ignored(
+                operation,
+                "the opportunity is not archived",
+            ))
+        } else {
+            Ok(translate::ignored(
+                operation,
+                "the opportunity still exists",
+            ))
+        }
+    }
+
+    fn requests_for(
+        &self,
+        order: &OrderHandle,
+        result: &AssessmentResult,
+        perform_as: Option<&str>,
+    ) -> Result<Vec<PreparedRequest>, Error> {
+        let opportunity = translate::target_opportunity(order)?;
+        let mut requests = vec![
+            client::add_tags(
+                &self.api_base,
+                &opportunity,
+                perform_as,
+                translate::tags_to_add(&self.tag_prefix, result),
+            )?,
+            client::remove_tags(
+                &self.api_base,
+                &opportunity,
+                perform_as,
+                translate::tags_to_remove(&self.tag_prefix, result.status),
+            )?,
+        ];
+        if let Some(value) = translate::note_text(&self.tag_prefix, order, result) {
+            let note = CreateNote {
+                value,
+                notify_followers: self.notify_followers.then_some(true),
+            };
+            requests.push(client::create_note(
+                &self.api_base,
+                &opportunity,
+                perform_as,
+                &note,
+            )?);
+        }
+        Ok(requests)
+    }
+}
+
+/// Decodes `{"data": T}` from an enrichment call; a malformed answer names
+/// the object and the field (`opportunity.data.emails`).
+fn decode_fetched<T: serde::de::DeserializeOwned>(what: &str, sent: &Sent) -> Result<T, Error> {
+    decode_json::<DataEnvelope<T>>(&sent.reply.body)
+        .map(|e| e.data)
+        .map_err(|e| match e {
+            Error::Malformed { path, message } => Error::malformed(
+                if path == "." {
+                    what.to_owned()
+                } else {
+                    format!("{what}.{path}")
+                },
+                message,
+            ),
+            other => other,
+        })
+}
+
+fn error_response(status: StatusCode, message: String) -> InboundResponse {
+    InboundResponse::json(status, &ErrorBody { error: message })
+        .unwrap_or_else(|_| InboundResponse::empty(status))
+}
+
+fn answer(status: &str) -> WebhookAnswer {
+    WebhookAnswer {
+        status: status.to_owned(),
+        assessment_id: None,
+        reason: None,
+        message: None,
+    }
+}
+
+#[async_trait]
+impl AtsProvider for Lever {
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            inbound_auth: InboundAuth::BodySignature { field: "signature" },
+            packages: PackageDelivery::Configured,
+            orders: OrderDelivery::Webhook,
+            reject_with_message: false,
+            cancellation: true,
+            status_queries: false,
+            results: ResultDelivery::NoteAndTags,
+            open_orders: false,
+            oauth: true,
+        }
+    }
+
+    fn operations(&self) -> &'static [Operation] {
+        OPERATIONS
+    }
+
+    fn route(&self, request: &InboundRequest) -> Result<&'static str, Error> {
+        if request.method != Method::POST || self.webhook_path.tenant(&request.path).is_none() {
+            return Err(unknown_operation(
+                PROVIDER,
+                format!("{} {}", request.method, request.path),
+            ));
+        }
+        let delivery: crate::wire::WebhookDelivery = decode_json(&request.body)?;
+        let event = ats_core::codec::required(delivery.event.as_deref(), "event")?;
+        translate::EVENTS
+            .iter()
+            .copied()
+            .find(|e| *e == event)
+            .ok_or_else(|| unknown_operation(PROVIDER, format!("webhook event `{event}`")))
+    }
+
+    fn translate(&self, operation: &str, request: &InboundRequest) -> Result<InboundEvent, Error> {
+        if find_operation(OPERATIONS, operation)
+            .is_none_or(|o| o.direction != ats_core::Direction::Inbound)
+        {
+            return Err(unknown_operation(PROVIDER, operation));
+        }
+        let tenant = self.webhook_path.tenant(&request.path);
+        let connection = self.connection(tenant.as_ref());
+        translate::webhook_to_event(
+            operation,
+            &request.body,
+            connection.as_ref().map(|c| &c.stages),
+        )
+    }
+
+    async fn authenticate(
+        &self,
+        _operation: &str,
+        request: &InboundRequest,
+    ) -> Result<Option<TenantId>, Error> {
+        let tenant = self
+            .webhook_path
+            .tenant(&request.path)
+            .ok_or_else(|| Error::unauthenticated("the webhook path names no connection"))?;
+        let connection = self
+            .connections
+            .connection(&tenant)
+            .ok_or_else(|| Error::unauthenticated(format!("no Lever connection `{tenant}`")))?;
+        let delivery = translate::decode_delivery(&request.body)?;
+        auth::verify_delivery(
+            &tenant,
+            &connection,
+            &delivery,
+            request,
+            self.max_age,
+            self.max_future_skew,
+        )?;
+        Ok(Some(tenant))
+    }
+
+    async fn receive(&self, request: &InboundRequest) -> Result<Inbound, Error> {
+        let operation = self.route(request)?;
+        let tenant = self
+            .authenticate(operation, request)
+            .await?
+            .ok_or_else(|| Error::unauthenticated("no tenant"))?;
+        let mut event = self.translate(operation, request)?;
+        event = match event {
+            InboundEvent::OrderReceived(order) => self.enrich(&tenant, order).await?,
+            cancelled @ InboundEvent::OrderCancelled(_) => {
+                self.confirm_cancellation(&tenant, operation, cancelled)
+                    .await?
+            }
+            other => other,
+        };
+        // Only now is the token recorded: a delivery that failed above (a
+        // Lever API outage) can be retried by Lever with the same token.
+        let delivery = translate::decode_delivery(&request.body)?;
+        let token = delivery.envelope.token.as_deref().unwrap_or_default();
+        self.replay
+            .check(token, delivery.sent_at, request.received_at)?;
+        event.set_tenant(tenant);
+        Ok(Inbound {
+            operation: operation.to_owned(),
+            event,
+        })
+    }
+
+    fn respond(&self, operation: &str, reply: &VendorReply) -> Result<InboundResponse, Error> {
+        let Some(op) = find_operation(OPERATIONS, operation)
+            .filter(|o| o.direction == ats_core::Direction::Inbound)
+        else {
+            return Err(unknown_operation(PROVIDER, operation));
+        };
+        let body = match reply {
+            VendorReply::Acknowledged => answer("acknowledged"),
+            VendorReply::Accepted(a) if op.name == CANDIDATE_STAGE_CHANGE => WebhookAnswer {
+                assessment_id: Some(a.vendor_assessment_id.clone()),
+                ..answer("accepted")
+            },
+            // Lever has nowhere to show a refusal: the delivery is
+            // acknowledged (a retry would not change the answer) and the
+            // reason is shown in Lever's webhook delivery history.
+            VendorReply::Rejected(r) if op.name == CANDIDATE_STAGE_CHANGE => WebhookAnswer {
+                reason: serde_json::to_value(r.reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned)),
+                message: Some(r.message.clone()),
+                ..answer("rejected")
+            },
+            other => return Err(reply_mismatch(operation, other)),
+        };
+        InboundResponse::json(StatusCode::OK, &body)
+    }
+
+    fn respond_error(&self, _operation: Option<&str>, error: &Error) -> InboundResponse {
+        let status = StatusCode::from_u16(error.inbound_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        error_response(status, error.public_message())
+    }
+
+    fn prepare(&self, call: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
+        match call {
+            OutboundCall::SubmitResult { order, result } => {
+                let connection = self.connection(order.tenant.as_ref());
+                let perform_as = connection.as_ref().and_then(|c| c.perform_as.as_deref());
+                self.requests_for(order, result, perform_as)
+            }
+            OutboundCall::PublishPackages { .. } => Err(Error::unsupported(
+                PROVIDER,
+                "publishing packages (Lever has no package API: map trigger stages to packages per connection)",
+            )),
+            _ => Err(Error::unsupported(PROVIDER, "this outbound call")),
+        }
+    }
+
+    async fn submit_result(
+        &self,
+        order: &OrderHandle,
+        result: &AssessmentResult,
+    ) -> Result<Delivery, Error> {
+        let tenant = order
+            .tenant
+            .as_ref()
+            .ok_or_else(|| Error::config("the order has no tenant"))?;
+        let connection = self.connections.connection(tenant);
+        let perform_as = connection.as_ref().and_then(|c| c.perform_as.as_deref());
+        // Tags first (safe to repeat), the note last: a failure before the
+        // note leaves nothing that a retry of the whole call would duplicate.
+        let requests = self.requests_for(order, result, perform_as)?;
+        let mut attempts = 0;
+        for request in &requests {
+            let sent = client::send(&self.http, &self.tokens, tenant, request).await?;
+            attempts += sent.attempts;
+        }
+        Ok(Delivery {
+            attempts,
+            warnings: Vec::new(),
+        })
+    }
+}

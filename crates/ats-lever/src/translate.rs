@@ -1,0 +1,1195 @@
+//! Pure translation between Lever's wire structs and the core model.
+//!
+//! Lever has no assessment API and so no assessment status of its own:
+//! orders come from pipeline moves, and results go back as tags and a note.
+//!
+//! ## Status mapping
+//!
+//! Lever → core (webhook events, after the checks of
+//! [`crate::Lever`]'s `receive`):
+//!
+//! | Lever event | core event |
+//! |---|---|
+//! | `candidateStageChange` with `toStageId` a trigger stage of the connection | `order_received` (package from the connection's stage mapping) |
+//! | `candidateStageChange` to any other stage | `ignored` |
+//! | `candidateArchiveChange` with `toArchived` set | `order_cancelled` (provider order id = opportunity id) |
+//! | `candidateArchiveChange` with `toArchived: null` (unarchived) | `ignored` |
+//! | `candidateDeleted` | `order_cancelled` |
+//! | `candidateHired`, `applicationCreated`, `interview*`, `contact*` | `ignored` |
+//! | any event with empty `data` (the settings page's test delivery) | `ignored` |
+//!
+//! core → Lever ([`AssessmentStatus`] → the status tag `<prefix>: <label>`;
+//! the other five status tags of the prefix are removed; final statuses
+//! also get a note):
+//!
+//! | core status | status tag label | note |
+//! |---|---|---|
+//! | `invited` | `invited` | – |
+//! | `in_progress` | `in progress` | – |
+//! | `completed` | `completed` (+ `grade <grade>` when graded) | score, grade, pass/fail, summary, sections, report link |
+//! | `cancelled` | `cancelled` | status, reason, report link |
+//! | `expired` | `expired` | status, reason, report link |
+//! | `error` | `error` | status, reason, report link |
+//!
+//! Every note ends with a `Ref:` line naming the vendor's assessment id, so
+//! a person (or a later check) can tell notes of different assessments apart.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use ats_core::codec::{decode_json, decode_json_with_raw, required};
+use ats_core::{
+    Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Cancellation, Candidate,
+    Email, Error, Ignored, InboundEvent, Job, Location, OrderHandle, OrderRef, Person, Phone,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value};
+
+use crate::wire::{EventData, Expandable, Opportunity, Posting, WebhookDelivery};
+
+/// The adapter's name.
+pub const PROVIDER: &str = "lever";
+
+/// `candidateStageChange`: an opportunity moved to another stage.
+pub const CANDIDATE_STAGE_CHANGE: &str = "candidateStageChange";
+/// `candidateArchiveChange`: an opportunity was archived or unarchived.
+pub const CANDIDATE_ARCHIVE_CHANGE: &str = "candidateArchiveChange";
+/// `candidateDeleted`: an opportunity was deleted.
+pub const CANDIDATE_DELETED: &str = "candidateDeleted";
+/// `candidateHired`: a candidate was hired (also the test delivery's event).
+pub const CANDIDATE_HIRED: &str = "candidateHired";
+/// `applicationCreated`: an application was created.
+pub const APPLICATION_CREATED: &str = "applicationCreated";
+/// `interviewCreated` (beta).
+pub const INTERVIEW_CREATED: &str = "interviewCreated";
+/// `interviewUpdated` (beta).
+pub const INTERVIEW_UPDATED: &str = "interviewUpdated";
+/// `interviewDeleted` (beta).
+pub const INTERVIEW_DELETED: &str = "interviewDeleted";
+/// `contactCreated`.
+pub const CONTACT_CREATED: &str = "contactCreated";
+/// `contactUpdated`.
+pub const CONTACT_UPDATED: &str = "contactUpdated";
+
+/// Every webhook event Lever documents.
+pub const EVENTS: [&str; 10] = [
+    CANDIDATE_STAGE_CHANGE,
+    CANDIDATE_ARCHIVE_CHANGE,
+    CANDIDATE_DELETED,
+    CANDIDATE_HIRED,
+    APPLICATION_CREATED,
+    INTERVIEW_CREATED,
+    INTERVIEW_UPDATED,
+    INTERVIEW_DELETED,
+    CONTACT_CREATED,
+    CONTACT_UPDATED,
+];
+
+/// Context key: the opportunity the order is about (write-back target).
+pub const CTX_OPPORTUNITY_ID: &str = "opportunity_id";
+/// Context key: the contact (person).
+pub const CTX_CONTACT_ID: &str = "contact_id";
+/// Context key: the trigger stage.
+pub const CTX_STAGE_ID: &str = "stage_id";
+/// Context key: the application.
+pub const CTX_APPLICATION_ID: &str = "application_id";
+/// Context key: the posting (job).
+pub const CTX_POSTING_ID: &str = "posting_id";
+
+/// A webhook delivery, decoded, with the fields every event needs checked.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    /// The typed envelope.
+    pub envelope: WebhookDelivery,
+    /// The body as JSON, untouched.
+    pub raw: Value,
+    /// The event name.
+    pub event: String,
+    /// `triggeredAt` as a time.
+    pub sent_at: DateTime<Utc>,
+}
+
+/// Decodes a webhook body: it must be a JSON object with a string `event`
+/// and a `triggeredAt` (milliseconds).
+pub fn decode_delivery(body: &[u8]) -> Result<Delivery, Error> {
+    let (envelope, raw): (WebhookDelivery, Value) = decode_json_with_raw(body)?;
+    if !raw.is_object() {
+        return Err(Error::malformed(".", "expected a JSON object"));
+    }
+    let event = required(envelope.event.as_deref(), "event")?.to_owned();
+    let sent_at = sent_at(&envelope)?;
+    Ok(Delivery {
+        envelope,
+        raw,
+        event,
+        sent_at,
+    })
+}
+
+/// `triggeredAt` as a time.
+pub fn sent_at(envelope: &WebhookDelivery) -> Result<DateTime<Utc>, Error> {
+    let at = envelope
+        .triggered_at
+        .as_ref()
+        .ok_or_else(|| Error::missing("triggeredAt"))?;
+    DateTime::from_timestamp_millis(at.millis)
+        .ok_or_else(|| Error::malformed("triggeredAt", "timestamp out of range"))
+}
+
+/// The message Lever signs: `token + triggeredAt`, concatenated.
+pub fn signed_message(envelope: &WebhookDelivery) -> Option<String> {
+    let token = envelope.token.as_deref().filter(|t| !t.is_empty())?;
+    let at = envelope.triggered_at.as_ref()?;
+    Some(format!("{token}{}", at.text))
+}
+
+/// Translates a webhook delivery into a core event, before any detail is
+/// fetched from Lever's API (see the module docs for the mapping).
+///
+/// `operation` is the event the request was routed as (the body's `event`
+/// must name it); `stages` is the connection's trigger-stage mapping
+/// (`None` when the connection is unknown: nothing is then an order).
+/// The order of a stage change carries only ids at this point:
+/// `Lever::receive` fills in the candidate and the job.
+pub fn webhook_to_event(
+    operation: &str,
+    body: &[u8],
+    stages: Option<&BTreeMap<String, String>>,
+) -> Result<InboundEvent, Error> {
+    let delivery = decode_delivery(body)?;
+    if delivery.event != operation {
+        return Err(Error::malformed(
+            "event",
+            format!("`{}` delivered as `{operation}`", delivery.event),
+        ));
+    }
+    match &delivery.envelope.data {
+        None | Some(Value::Null) => return Ok(ignored(operation, TEST_DELIVERY)),
+        Some(Value::Object(map)) if map.is_empty() => {
+            return Ok(ignored(operation, TEST_DELIVERY));
+        }
+        Some(Value::Object(_)) => {}
+        Some(_) => return Err(Error::malformed("data", "expected an object")),
+    }
+    match operation {
+        CANDIDATE_STAGE_CHANGE => stage_change(&delivery, stages),
+        CANDIDATE_ARCHIVE_CHANGE => archive_change(&delivery),
+        CANDIDATE_DELETED => deleted(&delivery),
+        other => Ok(ignored(
+            other,
+            &format!("`{other}` does not start or stop an assessment"),
+        )),
+    }
+}
+
+/// The reason given for the settings page's test delivery.
+pub const TEST_DELIVERY: &str = "test delivery (empty `data`)";
+
+fn event_data(delivery: &Delivery) -> Result<EventData, Error> {
+    let data = delivery.raw.get("data").cloned().unwrap_or(Value::Null);
+    let bytes = serde_json::to_vec(&data).map_err(|e| Error::malformed("data", e.to_string()))?;
+    decode_json::<EventData>(&bytes).map_err(|e| match e {
+        Error::Malformed { path, message } => Error::malformed(
+            if path == "." {
+                "data".to_owned()
+            } else {
+                format!("data.{path}")
+            },
+            message,
+        ),
+        other => other,
+    })
+}
+
+/// The opportunity id of a candidate event: `opportunityId`, else the
+/// deprecated `candidateId` (Lever: a candidate id is an opportunity id).
+fn opportunity_id(data: &EventData) -> Option<String> {
+    non_blank(data.opportunity_id.clone()).or_else(|| non_blank(data.candidate_id.clone()))
+}
+
+fn stage_change(
+    delivery: &Delivery,
+    stages: Option<&BTreeMap<String, String>>,
+) -> Result<InboundEvent, Error> {
+    let data = event_data(delivery)?;
+    let opportunity = opportunity_id(&data).ok_or_else(|| Error::missing("data.opportunityId"))?;
+    let stage = required(data.to_stage_id.as_deref(), "data.toStageId")?;
+    let Some(package_id) = stages.and_then(|s| s.get(stage)) else {
+        return Ok(ignored(
+            CANDIDATE_STAGE_CHANGE,
+            &format!("stage `{stage}` is not a trigger stage of this connection"),
+        ));
+    };
+    let contact = non_blank(data.contact_id.clone());
+    let mut context = Map::new();
+    context.insert(
+        CTX_OPPORTUNITY_ID.into(),
+        Value::String(opportunity.clone()),
+    );
+    if let Some(c) = &contact {
+        context.insert(CTX_CONTACT_ID.into(), Value::String(c.clone()));
+    }
+    context.insert(CTX_STAGE_ID.into(), Value::String(stage.to_owned()));
+    Ok(InboundEvent::OrderReceived(Box::new(AssessmentOrder {
+        provider: PROVIDER.to_owned(),
+        tenant: None,
+        provider_order_id: Some(opportunity),
+        package_id: package_id.clone(),
+        candidate: Candidate {
+            id: contact,
+            ..Candidate::default()
+        },
+        application: None,
+        job: None,
+        requested_by: None,
+        callback_url: None,
+        received_at: delivery.sent_at,
+        context,
+        extras: Map::new(),
+        raw: delivery.raw.clone(),
+    })))
+}
+
+fn archive_change(delivery: &Delivery) -> Result<InboundEvent, Error> {
+    let data = event_data(delivery)?;
+    let Some(opportunity) = opportunity_id(&data) else {
+        return Ok(ignored(
+            CANDIDATE_ARCHIVE_CHANGE,
+            "the delivery names no opportunity",
+        ));
+    };
+    // `toArchived: null` is an unarchive. When the field is absent (its
+    // shape is not in Lever's documentation) the event is treated as an
+    // archive; `receive` confirms it against the opportunity either way.
+    let unarchived = delivery
+        .raw
+        .pointer("/data/toArchived")
+        .is_some_and(Value::is_null);
+    if unarchived {
+        return Ok(ignored(
+            CANDIDATE_ARCHIVE_CHANGE,
+            "the opportunity was unarchived",
+        ));
+    }
+    let reason = match data.to_archived.and_then(|a| non_blank(a.reason)) {
+        Some(r) => format!("archived in Lever (archive reason {r})"),
+        None => "archived in Lever".to_owned(),
+    };
+    Ok(cancellation(delivery, opportunity, reason))
+}
+
+fn deleted(delivery: &Delivery) -> Result<InboundEvent, Error> {
+    let data = event_data(delivery)?;
+    let Some(opportunity) = opportunity_id(&data) else {
+        return Ok(ignored(
+            CANDIDATE_DELETED,
+            "the delivery names no opportunity",
+        ));
+    };
+    Ok(cancellation(
+        delivery,
+        opportunity,
+        "deleted in Lever".into(),
+    ))
+}
+
+fn cancellation(delivery: &Delivery, opportunity: String, reason: String) -> InboundEvent {
+    InboundEvent::OrderCancelled(Cancellation {
+        provider: PROVIDER.to_owned(),
+        tenant: None,
+        order: OrderRef::provider(opportunity),
+        reason: Some(reason),
+        received_at: delivery.sent_at,
+        raw: delivery.raw.clone(),
+    })
+}
+
+/// An [`InboundEvent::Ignored`] for `event`.
+pub fn ignored(event: &str, reason: &str) -> InboundEvent {
+    InboundEvent::Ignored(Ignored {
+        provider: PROVIDER.to_owned(),
+        tenant: None,
+        event_type: event.to_owned(),
+        reason: reason.to_owned(),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Enrichment (after GET /opportunities/:id and GET /postings/:id)
+// ---------------------------------------------------------------------------
+
+/// The current stage id of an opportunity.
+pub fn current_stage(opportunity: &Opportunity) -> Option<&str> {
+    match opportunity.stage.as_ref()? {
+        Expandable::Id(id) => Some(id.as_str()),
+        Expandable::Object(stage) => stage.id.as_deref(),
+    }
+}
+
+/// Whether the opportunity is archived (either of the two shapes Lever's
+/// documentation shows).
+pub fn is_archived(opportunity: &Opportunity) -> bool {
+    opportunity.archived.is_some() || opportunity.archived_at.is_some()
+}
+
+/// Why an order for `opportunity` must not go ahead, if it must not: it
+/// is anonymized, archived, no longer in `trigger_stage`, or has no e-mail
+/// address to send the invitation to.
+pub fn order_blocker(opportunity: &Opportunity, trigger_stage: &str) -> Option<String> {
+    if opportunity.is_anonymized == Some(true) {
+        return Some("the opportunity is anonymized".into());
+    }
+    if opportunity.deleted_at.is_some() {
+        return Some("the opportunity is deleted".into());
+    }
+    if is_archived(opportunity) {
+        return Some("the opportunity is archived".into());
+    }
+    match current_stage(opportunity) {
+        Some(stage) if stage == trigger_stage => {}
+        Some(stage) => {
+            return Some(format!(
+                "the opportunity has left stage `{trigger_stage}` (now in `{stage}`)"
+            ));
+        }
+        None => return Some("the opportunity has no stage".into()),
+    }
+    if !opportunity.emails.iter().any(|e| !e.trim().is_empty()) {
+        return Some("the opportunity has no e-mail address".into());
+    }
+    None
+}
+
+/// The application of an opportunity (Lever allows at most one).
+pub fn application(opportunity: &Opportunity) -> Option<(Option<&str>, Option<&str>)> {
+    opportunity.applications.first().map(|a| match a {
+        Expandable::Id(id) => (Some(id.as_str()), None),
+        Expandable::Object(app) => (
+            app.id.as_deref(),
+            app.posting.as_ref().and_then(|p| match p {
+                Expandable::Id(id) => Some(id.as_str()),
+                Expandable::Object(o) => o.id.as_deref(),
+            }),
+        ),
+    })
+}
+
+/// The posting (job) id of an opportunity, from its expanded application.
+pub fn posting_id(opportunity: &Opportunity) -> Option<&str> {
+    application(opportunity)
+        .and_then(|(_, posting)| posting)
+        .filter(|p| !p.trim().is_empty())
+}
+
+/// Completes an order from the opportunity and, when it has one, its
+/// posting: candidate details, application, job, who moved the candidate,
+/// and what write-back needs in `context`.
+pub fn enrich_order(
+    order: &mut AssessmentOrder,
+    opportunity: &Opportunity,
+    posting: Option<&Posting>,
+) {
+    let contact = match &opportunity.contact {
+        Some(Expandable::Id(id)) => non_blank(Some(id.clone())),
+        Some(Expandable::Object(o)) => non_blank(o.id.clone()),
+        None => None,
+    };
+    let (first_name, last_name) = split_name(opportunity.name.as_deref());
+    order.candidate = Candidate {
+        id: contact.or_else(|| order.candidate.id.take()),
+        first_name,
+        last_name,
+        preferred_name: None,
+        emails: opportunity
+            .emails
+            .iter()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| Email {
+                address: e.trim().to_owned(),
+                kind: None,
+            })
+            .collect(),
+        phones: opportunity
+            .phones
+            .iter()
+            .filter_map(|p| {
+                Some(Phone {
+                    number: non_blank(p.value.clone())?,
+                    kind: non_blank(p.kind.clone()),
+                })
+            })
+            .collect(),
+        location: non_blank(opportunity.location.clone()).map(|text| Location {
+            text: Some(text),
+            ..Location::default()
+        }),
+        profile_url: opportunity
+            .urls
+            .as_ref()
+            .and_then(|u| non_blank(u.show.clone())),
+        resume_url: None,
+    };
+    if let Some(c) = &order.candidate.id {
+        order
+            .context
+            .insert(CTX_CONTACT_ID.into(), Value::String(c.clone()));
+    }
+    let stage_text = match &opportunity.stage {
+        Some(Expandable::Object(s)) => non_blank(s.text.clone()),
+        _ => None,
+    };
+    if let Some((app_id, _)) = application(opportunity) {
+        let app_id = non_blank(app_id.map(str::to_owned));
+        if let Some(id) = &app_id {
+            order
+                .context
+                .insert(CTX_APPLICATION_ID.into(), Value::String(id.clone()));
+        }
+        order.application = Some(Application {
+            id: app_id,
+            status: stage_text,
+            url: None,
+        });
+    }
+    let posting_ref = posting_id(opportunity).map(str::to_owned);
+    if let Some(id) = &posting_ref {
+        order
+            .context
+            .insert(CTX_POSTING_ID.into(), Value::String(id.clone()));
+    }
+    order.job = posting_ref.map(|id| job(id, posting));
+    let stage = order
+        .context
+        .get(CTX_STAGE_ID)
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    order.requested_by = opportunity
+        .stage_changes
+        .iter()
+        .rev()
+        .find(|c| c.to_stage_id.is_some() && c.to_stage_id == stage)
+        .and_then(|c| non_blank(c.user_id.clone()))
+        .map(|id| Person {
+            id: Some(id),
+            ..Person::default()
+        });
+    let mut extras = Map::new();
+    if let Some(name) = non_blank(opportunity.name.clone()) {
+        extras.insert("name".into(), Value::String(name));
+    }
+    if let Some(h) = non_blank(opportunity.headline.clone()) {
+        extras.insert("headline".into(), Value::String(h));
+    }
+    let strings = |v: &[String]| {
+        Value::Array(
+            v.iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| Value::String(s.clone()))
+                .collect(),
+        )
+    };
+    if !opportunity.links.is_empty() {
+        extras.insert("links".into(), strings(&opportunity.links));
+    }
+    if !opportunity.tags.is_empty() {
+        extras.insert("tags".into(), strings(&opportunity.tags));
+    }
+    if let Some(o) = non_blank(opportunity.origin.clone()) {
+        extras.insert("origin".into(), Value::String(o));
+    }
+    if let Some(c) = non_blank(opportunity.confidentiality.clone()) {
+        extras.insert("confidentiality".into(), Value::String(c));
+    }
+    order.extras = extras;
+}
+
+fn job(id: String, posting: Option<&Posting>) -> Job {
+    let Some(p) = posting else {
+        return Job {
+            id: Some(id),
+            ..Job::default()
+        };
+    };
+    let user = |u: &Option<Expandable<crate::wire::Identified>>| match u {
+        Some(Expandable::Id(id)) => non_blank(Some(id.clone())),
+        Some(Expandable::Object(o)) => non_blank(o.id.clone()),
+        None => None,
+    };
+    let mut hiring_team = Vec::new();
+    if let Some(id) = user(&p.hiring_manager) {
+        hiring_team.push(Person {
+            id: Some(id),
+            roles: vec!["hiring_manager".into()],
+            ..Person::default()
+        });
+    }
+    if let Some(id) = user(&p.owner) {
+        hiring_team.push(Person {
+            id: Some(id),
+            roles: vec!["owner".into()],
+            ..Person::default()
+        });
+    }
+    Job {
+        id: Some(id),
+        name: non_blank(p.text.clone()),
+        requisition_id: p
+            .requisition_codes
+            .iter()
+            .find(|c| !c.trim().is_empty())
+            .cloned()
+            .or_else(|| non_blank(p.req_code.clone())),
+        url: p.urls.as_ref().and_then(|u| non_blank(u.show.clone())),
+        location: p
+            .categories
+            .as_ref()
+            .and_then(|c| non_blank(c.location.clone()))
+            .map(|text| Location {
+                text: Some(text),
+                ..Location::default()
+            }),
+        hiring_team,
+    }
+}
+
+/// Lever stores one full name; it is split at the first space (the full
+/// name is also kept in the order's `extras.name`).
+pub fn split_name(name: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return (None, None);
+    };
+    match name.split_once(char::is_whitespace) {
+        Some((first, rest)) => (
+            Some(first.to_owned()),
+            non_blank(Some(rest.trim().to_owned())),
+        ),
+        None => (Some(name.to_owned()), None),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Write-back (vendor → Lever)
+// ---------------------------------------------------------------------------
+
+/// Every core status, in the order their tags are listed.
+pub const STATUSES: [AssessmentStatus; 6] = [
+    AssessmentStatus::Invited,
+    AssessmentStatus::InProgress,
+    AssessmentStatus::Completed,
+    AssessmentStatus::Cancelled,
+    AssessmentStatus::Expired,
+    AssessmentStatus::Error,
+];
+
+/// The label of a status in its tag (see the module docs).
+pub fn status_label(status: AssessmentStatus) -> &'static str {
+    match status {
+        AssessmentStatus::Invited => "invited",
+        AssessmentStatus::InProgress => "in progress",
+        AssessmentStatus::Completed => "completed",
+        AssessmentStatus::Cancelled => "cancelled",
+        AssessmentStatus::Expired => "expired",
+        AssessmentStatus::Error => "error",
+    }
+}
+
+/// The status tag: `<prefix>: <label>`.
+pub fn status_tag(prefix: &str, status: AssessmentStatus) -> String {
+    format!("{prefix}: {}", status_label(status))
+}
+
+/// The tags to add for a result: its status tag, and `<prefix>: grade
+/// <grade>` when it has a grade.
+pub fn tags_to_add(prefix: &str, result: &AssessmentResult) -> Vec<String> {
+    let mut tags = vec![status_tag(prefix, result.status)];
+    if let Some(grade) = result
+        .grade
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
+        tags.push(format!("{prefix}: grade {}", one_line(grade)));
+    }
+    tags
+}
+
+/// The tags to remove for a result: the prefix's other status tags, so
+/// exactly one status tag of this vendor stays on the opportunity.
+pub fn tags_to_remove(prefix: &str, status: AssessmentStatus) -> Vec<String> {
+    STATUSES
+        .iter()
+        .filter(|s| **s != status)
+        .map(|s| status_tag(prefix, *s))
+        .collect()
+}
+
+/// The opportunity an order handle writes back to: the context's
+/// `opportunity_id`, else the provider order id.
+pub fn target_opportunity(order: &OrderHandle) -> Result<String, Error> {
+    order
+        .context
+        .get(CTX_OPPORTUNITY_ID)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| order.provider_order_id.clone())
+        .and_then(|id| non_blank(Some(id)))
+        .ok_or_else(|| {
+            Error::config("the order names no Lever opportunity (context.opportunity_id)")
+        })
+}
+
+/// The note for a result, or `None` for statuses that only change tags
+/// (`invited`, `in_progress`). Plain text; `@` at the start of a word in
+/// vendor text is replaced so it mentions (and notifies) nobody.
+pub fn note_text(prefix: &str, order: &OrderHandle, result: &AssessmentResult) -> Option<String> {
+    if !result.status.is_final() {
+        return None;
+    }
+    let mut text = status_tag(prefix, result.status);
+    let mut line = |label: &str, value: &str| {
+        let _ = write!(text, "\n{label}: {}", sanitize(value));
+    };
+    if let Some(score) = result.score {
+        let mut s = number(score.value);
+        if let Some(max) = score.max {
+            let _ = write!(s, "/{}", number(max));
+        }
+        if let Some(pct) = score.percent() {
+            let _ = write!(s, " ({}%)", number((pct * 10.0).round() / 10.0));
+        }
+        line("Score", &s);
+    }
+    if let Some(grade) = result.grade.as_deref().filter(|g| !g.trim().is_empty()) {
+        line("Grade", grade);
+    }
+    if let Some(passed) = result.passed {
+        line("Result", if passed { "passed" } else { "not passed" });
+    }
+    if let Some(summary) = result.summary.as_deref().filter(|s| !s.trim().is_empty()) {
+        line("Summary", summary);
+    }
+    if let Some(reason) = result
+        .status_reason
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        line("Reason", reason);
+    }
+    if !result.sections.is_empty() {
+        text.push_str("\nSections:");
+        for s in &result.sections {
+            let mut entry = format!("\n- {}", sanitize(&s.label));
+            let mut parts = Vec::new();
+            if let Some(score) = s.score {
+                parts.push(match score.max {
+                    Some(max) => format!("{}/{}", number(score.value), number(max)),
+                    None => number(score.value),
+                });
+            }
+            if let Some(passed) = s.passed {
+                parts.push(if passed { "passed" } else { "not passed" }.to_owned());
+            }
+            if let Some(summary) = s.summary.as_deref().filter(|x| !x.trim().is_empty()) {
+                parts.push(sanitize(summary));
+            }
+            if !parts.is_empty() {
+                let _ = write!(entry, ": {}", parts.join(", "));
+            }
+            text.push_str(&entry);
+        }
+    }
+    for a in &result.attributes {
+        let _ = write!(
+            text,
+            "\n{}: {}",
+            sanitize(&a.label),
+            sanitize(&a.value.to_string())
+        );
+    }
+    if let Some(at) = result.completed_at {
+        let _ = write!(
+            text,
+            "\nFinished: {}",
+            at.to_rfc3339_opts(SecondsFormat::Secs, true)
+        );
+    }
+    if let Some(url) = &result.report_url {
+        let _ = write!(text, "\nReport: {url}");
+    }
+    let reference = order
+        .vendor_assessment_id
+        .as_deref()
+        .or(order.provider_order_id.as_deref());
+    if let Some(r) = reference.filter(|r| !r.trim().is_empty()) {
+        let _ = write!(text, "\nRef: {}", sanitize(r));
+    }
+    Some(text)
+}
+
+/// Vendor text made safe for a note: one line per value, and `@` at the
+/// start of a word (a Lever mention, which notifies that user) replaced by
+/// the full-width `＠`.
+pub fn sanitize(text: &str) -> String {
+    let text = one_line(text);
+    let mut out = String::with_capacity(text.len());
+    let mut at_word_start = true;
+    for c in text.chars() {
+        if c == '@' && at_word_start {
+            out.push('＠');
+        } else {
+            out.push(c);
+        }
+        at_word_start = c.is_whitespace() || matches!(c, '(' | '[' | '"' | '\'');
+    }
+    out
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whole numbers without a fraction (`82`), others with at most two
+/// decimals (`81.5`).
+fn number(n: f64) -> String {
+    if !n.is_finite() {
+        return "?".to_owned();
+    }
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        return format!("{}", n as i64);
+    }
+    let s = format!("{n:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn non_blank(s: Option<String>) -> Option<String> {
+    s.filter(|v| !v.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ats_core::{Attribute, AttributeValue, Score, Section};
+    use serde_json::json;
+    use url::Url;
+
+    const OPP: &str = "6513270e-269e-4d37-b2a7-4de452e6b438";
+    const STAGE: &str = "36f675cc-81e7-4ef5-a8e2-5d940ed90475";
+
+    fn stages() -> BTreeMap<String, String> {
+        BTreeMap::from([(STAGE.to_owned(), "rust-senior".to_owned())])
+    }
+
+    fn body(event: &str, data: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "triggeredAt": 1767261600123u64, "event": event, "data": data,
+            "signature": "00", "token": "7ccf25ec84d8dbc74254770f58904dba41ecccc3fc1626e5"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn stage_change_into_trigger_stage_is_an_order_skeleton() {
+        let b = body(
+            CANDIDATE_STAGE_CHANGE,
+            json!({"opportunityId": OPP, "candidateId": OPP,
+                   "contactId": "d23f0824-128b-4f33-8c5c-7fd0a6a3a450",
+                   "toStageId": STAGE, "fromStageId": "9531985d-5d9d-49f8-9818-e811892f902b"}),
+        );
+        let InboundEvent::OrderReceived(o) =
+            webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap()
+        else {
+            panic!("not an order")
+        };
+        assert_eq!(o.provider_order_id.as_deref(), Some(OPP));
+        assert_eq!(o.package_id, "rust-senior");
+        assert_eq!(
+            o.candidate.id.as_deref(),
+            Some("d23f0824-128b-4f33-8c5c-7fd0a6a3a450")
+        );
+        assert_eq!(o.received_at.to_rfc3339(), "2026-01-01T10:00:00.123+00:00");
+        assert_eq!(o.context[CTX_OPPORTUNITY_ID], json!(OPP));
+        assert_eq!(o.context[CTX_STAGE_ID], json!(STAGE));
+        assert_eq!(o.raw["data"]["toStageId"], json!(STAGE));
+    }
+
+    #[test]
+    fn other_stages_unknown_connections_and_test_pings_are_ignored() {
+        let b = body(
+            CANDIDATE_STAGE_CHANGE,
+            json!({"opportunityId": OPP, "toStageId": "18f135d2-5f55-4203-b018-50c5a38fd547"}),
+        );
+        let e = webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap();
+        assert_eq!(e.kind(), "ignored");
+        let b = body(
+            CANDIDATE_STAGE_CHANGE,
+            json!({"opportunityId": OPP, "toStageId": STAGE}),
+        );
+        assert_eq!(
+            webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, None)
+                .unwrap()
+                .kind(),
+            "ignored"
+        );
+        let ping = body(CANDIDATE_HIRED, json!({}));
+        let InboundEvent::Ignored(i) = webhook_to_event(CANDIDATE_HIRED, &ping, None).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (i.event_type.as_str(), i.reason.as_str()),
+            ("candidateHired", TEST_DELIVERY)
+        );
+    }
+
+    #[test]
+    fn stage_change_requires_its_ids() {
+        let b = body(CANDIDATE_STAGE_CHANGE, json!({"toStageId": STAGE}));
+        let e = webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `data.opportunityId`: required field is missing or empty"
+        );
+        // the deprecated candidateId stands in for the opportunity id
+        let b = body(
+            CANDIDATE_STAGE_CHANGE,
+            json!({"candidateId": OPP, "toStageId": STAGE}),
+        );
+        let e = webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap();
+        assert_eq!(e.kind(), "order_received");
+        let b = body(
+            CANDIDATE_STAGE_CHANGE,
+            json!({"opportunityId": OPP, "toStageId": 3}),
+        );
+        let e = webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "data.toStageId"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn envelope_problems_name_the_field() {
+        let e =
+            webhook_to_event(CANDIDATE_HIRED, br#"{"event":"candidateHired"}"#, None).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "triggeredAt"),
+            "{e}"
+        );
+        let e = webhook_to_event(CANDIDATE_HIRED, &body(CANDIDATE_DELETED, json!({})), None)
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "event"),
+            "{e}"
+        );
+        let e = webhook_to_event(CANDIDATE_HIRED, &body(CANDIDATE_HIRED, json!("x")), None)
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "data"),
+            "{e}"
+        );
+        for junk in [&b""[..], b"[]", b"null", b"{\"event\":", b"\xff"] {
+            let e = webhook_to_event(CANDIDATE_HIRED, junk, None).unwrap_err();
+            assert!(matches!(e, Error::Malformed { .. }), "{e}");
+        }
+    }
+
+    #[test]
+    fn archive_and_delete_cancel_by_opportunity() {
+        let b = body(
+            CANDIDATE_ARCHIVE_CHANGE,
+            json!({"opportunityId": OPP, "fromArchived": null,
+                   "toArchived": {"archivedAt": 1767528000000u64, "reason": "92276658-1e27-41c0-8a6a-63ec24ede6a4"}}),
+        );
+        let InboundEvent::OrderCancelled(c) =
+            webhook_to_event(CANDIDATE_ARCHIVE_CHANGE, &b, None).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(c.order, OrderRef::provider(OPP));
+        assert_eq!(
+            c.reason.as_deref(),
+            Some("archived in Lever (archive reason 92276658-1e27-41c0-8a6a-63ec24ede6a4)")
+        );
+        let b = body(
+            CANDIDATE_ARCHIVE_CHANGE,
+            json!({"opportunityId": OPP, "fromArchived": {"archivedAt": 1, "reason": "r"}, "toArchived": null}),
+        );
+        assert_eq!(
+            webhook_to_event(CANDIDATE_ARCHIVE_CHANGE, &b, None)
+                .unwrap()
+                .kind(),
+            "ignored"
+        );
+        let b = body(CANDIDATE_DELETED, json!({"opportunityId": OPP}));
+        let InboundEvent::OrderCancelled(c) =
+            webhook_to_event(CANDIDATE_DELETED, &b, None).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(c.reason.as_deref(), Some("deleted in Lever"));
+        let b = body(CANDIDATE_DELETED, json!({"contactId": "c"}));
+        assert_eq!(
+            webhook_to_event(CANDIDATE_DELETED, &b, None)
+                .unwrap()
+                .kind(),
+            "ignored"
+        );
+    }
+
+    fn opportunity() -> Opportunity {
+        serde_json::from_value(json!({
+            "id": OPP, "name": "Avery Quill", "headline": "Northwind Analytics",
+            "contact": "d23f0824-128b-4f33-8c5c-7fd0a6a3a450",
+            "emails": ["avery.quill@example.com", "aq@example.net"],
+            "phones": [{"value": "+1 555 0100"}, {"type": "mobile", "value": "+1 555 0101"}],
+            "location": "Springfield", "links": ["https://portfolio.example.com/avery"],
+            "stage": {"id": STAGE, "text": "Skills Assessment"},
+            "stageChanges": [
+                {"toStageId": STAGE, "userId": "u-old", "updatedAt": 1},
+                {"toStageId": "other", "userId": "u-2", "updatedAt": 2},
+                {"toStageId": STAGE, "userId": "90c192cf-d3ac-44af-8f21-ddb66cad4a26", "updatedAt": 3}
+            ],
+            "archivedAt": null, "tags": ["Engineering"], "origin": "applied",
+            "confidentiality": "non-confidential",
+            "applications": [{"id": "6b0d549b-6f03-475a-9600-a35a099950d8", "type": "posting",
+                              "posting": "8d116ece-1738-47d9-bd9c-172411e20b8f"}],
+            "urls": {"show": "https://hire.lever.co/candidates/6513270e-269e-4d37-b2a7-4de452e6b438"},
+            "isAnonymized": false
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn enrichment_fills_candidate_job_and_context() {
+        let b = body(
+            CANDIDATE_STAGE_CHANGE,
+            json!({"opportunityId": OPP, "contactId": "d23f0824-128b-4f33-8c5c-7fd0a6a3a450", "toStageId": STAGE}),
+        );
+        let InboundEvent::OrderReceived(mut o) =
+            webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap()
+        else {
+            panic!()
+        };
+        let opp = opportunity();
+        assert_eq!(order_blocker(&opp, STAGE), None);
+        assert_eq!(
+            posting_id(&opp),
+            Some("8d116ece-1738-47d9-bd9c-172411e20b8f")
+        );
+        let posting: Posting = serde_json::from_value(json!({
+            "id": "8d116ece-1738-47d9-bd9c-172411e20b8f", "text": "Backend Engineer",
+            "hiringManager": "a170b338", "owner": "90c192cf",
+            "categories": {"location": "Springfield"}, "reqCode": "OLD-1",
+            "requisitionCodes": ["ENG-42"],
+            "urls": {"show": "https://jobs.lever.co/example/8d116ece-1738-47d9-bd9c-172411e20b8f"}
+        }))
+        .unwrap();
+        enrich_order(&mut o, &opp, Some(&posting));
+        let c = &o.candidate;
+        assert_eq!(
+            (c.first_name.as_deref(), c.last_name.as_deref()),
+            (Some("Avery"), Some("Quill"))
+        );
+        assert_eq!(c.primary_email(), Some("avery.quill@example.com"));
+        assert_eq!(c.emails.len(), 2);
+        assert_eq!(
+            c.phones[1],
+            Phone {
+                number: "+1 555 0101".into(),
+                kind: Some("mobile".into())
+            }
+        );
+        assert_eq!(
+            c.location.as_ref().unwrap().text.as_deref(),
+            Some("Springfield")
+        );
+        let app = o.application.as_ref().unwrap();
+        assert_eq!(
+            app.id.as_deref(),
+            Some("6b0d549b-6f03-475a-9600-a35a099950d8")
+        );
+        assert_eq!(app.status.as_deref(), Some("Skills Assessment"));
+        let job = o.job.as_ref().unwrap();
+        assert_eq!(job.name.as_deref(), Some("Backend Engineer"));
+        assert_eq!(job.requisition_id.as_deref(), Some("ENG-42"));
+        assert_eq!(job.hiring_team[0].roles, vec!["hiring_manager".to_owned()]);
+        assert_eq!(
+            o.requested_by.as_ref().unwrap().id.as_deref(),
+            Some("90c192cf-d3ac-44af-8f21-ddb66cad4a26")
+        );
+        assert_eq!(
+            o.context[CTX_POSTING_ID],
+            json!("8d116ece-1738-47d9-bd9c-172411e20b8f")
+        );
+        assert_eq!(
+            o.context[CTX_APPLICATION_ID],
+            json!("6b0d549b-6f03-475a-9600-a35a099950d8")
+        );
+        assert_eq!(o.extras["name"], json!("Avery Quill"));
+        assert_eq!(
+            o.extras["links"],
+            json!(["https://portfolio.example.com/avery"])
+        );
+    }
+
+    #[test]
+    fn blockers() {
+        let mut o = opportunity();
+        o.is_anonymized = Some(true);
+        assert_eq!(
+            order_blocker(&o, STAGE).as_deref(),
+            Some("the opportunity is anonymized")
+        );
+        let mut o = opportunity();
+        o.emails = vec![" ".into()];
+        assert_eq!(
+            order_blocker(&o, STAGE).as_deref(),
+            Some("the opportunity has no e-mail address")
+        );
+        let o = opportunity();
+        assert!(
+            order_blocker(&o, "elsewhere")
+                .unwrap()
+                .contains("has left stage")
+        );
+        let mut o = opportunity();
+        o.archived_at = Some(crate::wire::Millis(1));
+        assert_eq!(
+            order_blocker(&o, STAGE).as_deref(),
+            Some("the opportunity is archived")
+        );
+    }
+
+    #[test]
+    fn names_are_split_at_the_first_space() {
+        assert_eq!(
+            split_name(Some(" Avery  Quill ")),
+            (Some("Avery".into()), Some("Quill".into()))
+        );
+        assert_eq!(
+            split_name(Some("Mary Ann van der Berg")),
+            (Some("Mary".into()), Some("Ann van der Berg".into()))
+        );
+        assert_eq!(split_name(Some("Cher")), (Some("Cher".into()), None));
+        assert_eq!(split_name(Some("  ")), (None, None));
+    }
+
+    #[test]
+    fn tags_replace_the_previous_status() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.grade = Some("B".into());
+        assert_eq!(
+            tags_to_add("Acme assessment", &r),
+            ["Acme assessment: completed", "Acme assessment: grade B"]
+        );
+        assert_eq!(
+            tags_to_remove("Acme assessment", AssessmentStatus::Completed),
+            [
+                "Acme assessment: invited",
+                "Acme assessment: in progress",
+                "Acme assessment: cancelled",
+                "Acme assessment: expired",
+                "Acme assessment: error"
+            ]
+        );
+        for s in STATUSES {
+            let removed = tags_to_remove("P", s);
+            assert_eq!(removed.len(), 5);
+            assert!(!removed.contains(&status_tag("P", s)));
+        }
+    }
+
+    fn handle() -> OrderHandle {
+        serde_json::from_value(json!({
+            "provider": "lever", "tenant": "acme", "provider_order_id": OPP,
+            "vendor_assessment_id": "asm_7Q2K9", "context": {"opportunity_id": OPP}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn note_for_a_completed_result() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.score = Some(Score::out_of(81.5, 100.0));
+        r.grade = Some("B".into());
+        r.passed = Some(true);
+        r.summary = Some("Strong on\nalgorithms; ask @jordan about tests".into());
+        r.sections = vec![
+            Section {
+                id: "coding".into(),
+                label: "Coding".into(),
+                score: Some(Score::out_of(88.0, 100.0)),
+                passed: Some(true),
+                summary: None,
+            },
+            Section {
+                id: "comm".into(),
+                label: "Communication".into(),
+                score: None,
+                passed: None,
+                summary: Some("clear".into()),
+            },
+        ];
+        r.attributes = vec![Attribute {
+            id: "time".into(),
+            label: "Time taken (min)".into(),
+            value: AttributeValue::Number(42.0),
+        }];
+        r.completed_at = Some("2026-01-05T12:00:00Z".parse().unwrap());
+        r.report_url = Some(Url::parse("https://vendor.example.com/reports/asm_7Q2K9").unwrap());
+        assert_eq!(
+            note_text("Acme assessment", &handle(), &r).unwrap(),
+            "Acme assessment: completed\n\
+             Score: 81.5/100 (81.5%)\n\
+             Grade: B\n\
+             Result: passed\n\
+             Summary: Strong on algorithms; ask ＠jordan about tests\n\
+             Sections:\n\
+             - Coding: 88/100, passed\n\
+             - Communication: clear\n\
+             Time taken (min): 42\n\
+             Finished: 2026-01-05T12:00:00Z\n\
+             Report: https://vendor.example.com/reports/asm_7Q2K9\n\
+             Ref: asm_7Q2K9"
+        );
+    }
+
+    #[test]
+    fn note_only_for_final_statuses() {
+        let r = AssessmentResult::with_status(AssessmentStatus::InProgress);
+        assert_eq!(note_text("P", &handle(), &r), None);
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Expired);
+        r.status_reason = Some("the invitation ran out".into());
+        assert_eq!(
+            note_text("P", &handle(), &r).unwrap(),
+            "P: expired\nReason: the invitation ran out\nRef: asm_7Q2K9"
+        );
+    }
+
+    #[test]
+    fn sanitize_neutralises_mentions_only() {
+        assert_eq!(
+            sanitize("@ann and bob@example.com (@cat)"),
+            "＠ann and bob@example.com (＠cat)"
+        );
+        assert_eq!(sanitize("a\n\tb"), "a b");
+    }
+
+    #[test]
+    fn target_prefers_context() {
+        assert_eq!(target_opportunity(&handle()).unwrap(), OPP);
+        let mut h = handle();
+        h.context.clear();
+        assert_eq!(target_opportunity(&h).unwrap(), OPP);
+        h.provider_order_id = None;
+        assert!(matches!(target_opportunity(&h), Err(Error::Config { .. })));
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number(82.0), "82");
+        assert_eq!(number(81.25), "81.25");
+        assert_eq!(number(1.0 / 3.0), "0.33");
+        assert_eq!(number(f64::NAN), "?");
+    }
+}
