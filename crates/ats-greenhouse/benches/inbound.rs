@@ -39,16 +39,21 @@ fn benches(c: &mut Criterion) {
     g.bench_function("translate send_test", |b| {
         b.iter(|| gh.translate("send_test", &req).unwrap())
     });
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let vendor = MemoryVendor::new(vec![Package::new("12345", "Backend Engineering (Rust)")]);
     for tenants in [1, 1000] {
         let gh = adapter(tenants);
-        g.bench_function(format!("serve::handle send_test, {tenants} tenant keys"), |b| {
-            b.iter(|| {
-                let h = rt.block_on(serve::handle(&gh, &vendor, &req));
-                assert_eq!(h.response.status, 200);
-            })
-        });
+        g.bench_function(
+            format!("serve::handle send_test, {tenants} tenant keys"),
+            |b| {
+                b.iter(|| {
+                    let h = rt.block_on(serve::handle(&gh, &vendor, &req));
+                    assert_eq!(h.response.status, 200);
+                })
+            },
+        );
     }
     g.finish();
 }
