@@ -7,7 +7,7 @@
 //! documented). Ashby's calls name no customer, so the key is how the vendor
 //! knows which customer is calling: issue one key per customer.
 
-use ats_core::auth::{KeyDirectory, basic_credentials};
+use ats_core::auth::{KeyDirectory, tenant_for_basic_key};
 use ats_core::{Error, InboundRequest, TenantId};
 
 /// Checks the request's Basic credentials and returns the tenant whose key
@@ -16,13 +16,7 @@ pub async fn authenticate(
     keys: &dyn KeyDirectory,
     request: &InboundRequest,
 ) -> Result<TenantId, Error> {
-    let credentials = basic_credentials(&request.headers)?;
-    if credentials.username.is_empty() {
-        return Err(Error::unauthenticated("empty API key"));
-    }
-    keys.tenant_for_key(&credentials.username)
-        .await?
-        .ok_or_else(|| Error::unauthenticated("unknown API key"))
+    tenant_for_basic_key(keys, &request.headers).await
 }
 
 #[cfg(test)]

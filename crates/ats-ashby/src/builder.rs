@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use ats_core::auth::{InMemoryKeys, KeyDirectory, SecretStore};
 use ats_core::client::HttpClient;
+use ats_core::http::parse_base_url;
 use ats_core::{Clock, Error, RetryConfig};
-use url::Url;
 
 use crate::client::DEFAULT_BASE_URL;
 use crate::provider::Ashby;
@@ -130,19 +130,8 @@ impl AshbyBuilder {
 
     /// Builds the adapter; fails only on an invalid base URL.
     pub fn build(self) -> Result<Ashby, Error> {
-        let base_url = Url::parse(&self.base_url).map_err(|e| {
-            Error::config(format!("invalid Ashby base URL `{}`: {e}", self.base_url))
-        })?;
-        if !matches!(base_url.scheme(), "http" | "https") {
-            return Err(Error::config(format!(
-                "invalid Ashby base URL `{}`: not http(s)",
-                self.base_url
-            )));
-        }
-        let http = match self.http {
-            Some(client) => HttpClient::with_client(crate::translate::PROVIDER, client, self.retry),
-            None => HttpClient::new(crate::translate::PROVIDER, self.retry)?,
-        };
+        let base_url = parse_base_url("Ashby base URL", &self.base_url)?;
+        let http = HttpClient::shared_or_new(crate::translate::PROVIDER, self.http, self.retry)?;
         Ok(Ashby {
             keys: self.keys,
             api_keys: self.api_keys,

@@ -89,6 +89,36 @@ fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
     given.eq_ignore_ascii_case(scheme).then_some(rest)
 }
 
+/// The tenant of a request authenticated with HTTP Basic, the vendor-issued
+/// API key as user name (the password is ignored: partner APIs send an
+/// empty one).
+pub async fn tenant_for_basic_key(
+    keys: &dyn KeyDirectory,
+    headers: &HeaderMap,
+) -> Result<TenantId, Error> {
+    let credentials = basic_credentials(headers)?;
+    tenant_for(keys, &credentials.username, "API key").await
+}
+
+/// The tenant of a request authenticated with `Authorization: Bearer` and a
+/// vendor-issued token.
+pub async fn tenant_for_bearer_token(
+    keys: &dyn KeyDirectory,
+    headers: &HeaderMap,
+) -> Result<TenantId, Error> {
+    let token = bearer_token(headers)?;
+    tenant_for(keys, &token, "Bearer token").await
+}
+
+async fn tenant_for(keys: &dyn KeyDirectory, key: &Secret, what: &str) -> Result<TenantId, Error> {
+    if key.is_empty() {
+        return Err(Error::unauthenticated(format!("empty {what}")));
+    }
+    keys.tenant_for_key(key)
+        .await?
+        .ok_or_else(|| Error::unauthenticated(format!("unknown {what}")))
+}
+
 /// Finds the tenant an inbound key belongs to.
 ///
 /// Partner APIs (Greenhouse, Ashby, Workable…) authenticate with a key the
@@ -261,6 +291,37 @@ mod tests {
             "k-acme"
         );
         assert!(!format!("{keys:?}").contains("k-acme"));
+    }
+
+    #[tokio::test]
+    async fn tenant_from_basic_or_bearer() {
+        let keys = InMemoryKeys::new().with("acme", "k1");
+        // base64("k1:") = "azE6", base64("k1:pw") = "azE6cHc=", base64(":") = "Og=="
+        let t = tenant_for_basic_key(&keys, &headers("Basic azE6"))
+            .await
+            .unwrap();
+        assert_eq!(t, TenantId::new("acme"));
+        let t = tenant_for_basic_key(&keys, &headers("Basic azE6cHc="))
+            .await
+            .unwrap();
+        assert_eq!(t, TenantId::new("acme"), "the password is ignored");
+        let e = tenant_for_basic_key(&keys, &headers("Basic Og=="))
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "authentication failed: empty API key");
+        let t = tenant_for_bearer_token(&keys, &headers("Bearer k1"))
+            .await
+            .unwrap();
+        assert_eq!(t, TenantId::new("acme"));
+        let e = tenant_for_bearer_token(&keys, &headers("Bearer k2"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "authentication failed: unknown Bearer token");
+        assert!(
+            tenant_for_bearer_token(&keys, &headers("Basic azE6"))
+                .await
+                .is_err()
+        );
     }
 
     #[test]

@@ -178,6 +178,19 @@ impl HttpClient {
         Ok(Self::with_client(provider, client, retry))
     }
 
+    /// A client sharing `client` when given, with its own pool otherwise
+    /// (what adapter builders do with their optional `http_client`).
+    pub fn shared_or_new(
+        provider: &'static str,
+        client: Option<reqwest::Client>,
+        retry: RetryConfig,
+    ) -> Result<Self, Error> {
+        match client {
+            Some(client) => Ok(Self::with_client(provider, client, retry)),
+            None => Self::new(provider, retry),
+        }
+    }
+
     /// A client sharing an existing `reqwest::Client` (and its pool).
     pub fn with_client(
         provider: &'static str,

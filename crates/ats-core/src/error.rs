@@ -128,6 +128,8 @@ pub enum Error {
     Vendor(#[from] VendorError),
 }
 
+const MISSING: &str = "required field is missing or empty";
+
 /// The kind of an [`Error`], without its details: for fixtures, metrics and
 /// matching in tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -160,7 +162,16 @@ impl Error {
 
     /// A required field is absent or empty.
     pub fn missing(path: impl Into<String>) -> Self {
-        Self::malformed(path, "required field is missing or empty")
+        Self::malformed(path, MISSING)
+    }
+
+    /// Whether this is a malformed payload that lacks a required field
+    /// (made by [`Error::missing`], or serde's "missing field"), as opposed
+    /// to one that cannot be read or has a value of the wrong type. Some
+    /// providers answer the two differently (422 and 400).
+    pub fn is_missing_field(&self) -> bool {
+        matches!(self, Self::Malformed { message, .. }
+            if message == MISSING || message.starts_with("missing field `"))
     }
 
     /// An authentication failure.
@@ -334,6 +345,14 @@ mod tests {
             .inbound_status(),
             500
         );
+    }
+
+    #[test]
+    fn missing_fields_are_told_apart() {
+        assert!(Error::missing("a").is_missing_field());
+        assert!(Error::malformed("a", "missing field `email`").is_missing_field());
+        assert!(!Error::malformed("a", "invalid type: integer `1`").is_missing_field());
+        assert!(!Error::unauthenticated("x").is_missing_field());
     }
 
     #[test]

@@ -217,6 +217,24 @@ impl PreparedRequest {
     }
 }
 
+/// Parses a configured base URL (`https://api.example.com/v1`): absolute,
+/// `http` or `https`, no credentials. `what` names it in the error.
+pub fn parse_base_url(what: &str, text: &str) -> Result<Url, Error> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| Error::config(format!("invalid {what} `{text}`: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "invalid {what} `{text}`: not http(s)"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(format!(
+            "invalid {what}: credentials belong in the adapter's configuration, not the URL"
+        )));
+    }
+    Ok(url)
+}
+
 /// Joins a relative path onto a base URL, keeping the base's own path
 /// (`https://h/v1` + `assessment/packages` = `https://h/v1/assessment/packages`).
 pub fn join_url(base: &Url, path: &str) -> Result<Url, Error> {
@@ -286,6 +304,24 @@ mod tests {
             join_url(&base, "x").unwrap().as_str(),
             "https://api.example.com/v1/x"
         );
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert_eq!(
+            parse_base_url("API base URL", " https://api.example.com/v1 ")
+                .unwrap()
+                .as_str(),
+            "https://api.example.com/v1"
+        );
+        let e = parse_base_url("API base URL", "ftp://x.example").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "configuration error: invalid API base URL `ftp://x.example`: not http(s)"
+        );
+        assert!(parse_base_url("API base URL", "api.example.com").is_err());
+        let e = parse_base_url("API base URL", "https://user:pw@x.example").unwrap_err();
+        assert!(!e.to_string().contains("pw"), "{e}");
     }
 
     #[test]

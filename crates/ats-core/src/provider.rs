@@ -203,6 +203,15 @@ pub trait AtsProvider: Send + Sync + fmt::Debug {
     /// Every call and event, both directions, under the provider's names.
     fn operations(&self) -> &'static [Operation];
 
+    /// How the inbound `operation` is authenticated. Defaults to
+    /// [`Capabilities::inbound_auth`]; providers that call the vendor in
+    /// more than one way (signed webhooks and a key-authenticated endpoint)
+    /// override it.
+    fn inbound_auth(&self, operation: &str) -> InboundAuth {
+        let _ = operation;
+        self.capabilities().inbound_auth
+    }
+
     /// Which inbound operation a request is, from its method and path (and
     /// for webhooks, its body's event type). [`Error::UnknownOperation`]
     /// when none.
@@ -240,6 +249,22 @@ pub trait AtsProvider: Send + Sync + fmt::Debug {
     /// HTTP response. A reply that does not fit the operation (packages to a
     /// status query) is [`Error::Config`].
     fn respond(&self, operation: &str, reply: &VendorReply) -> Result<InboundResponse, Error>;
+
+    /// Renders the vendor's answer to a received call. Defaults to
+    /// [`respond`](Self::respond) with the call's operation; adapters whose
+    /// answer repeats something from the request (an id to echo) override it.
+    /// [`crate::serve::handle`] calls this one.
+    fn respond_to(&self, inbound: &Inbound, reply: &VendorReply) -> Result<InboundResponse, Error> {
+        self.respond(&inbound.operation, reply)
+    }
+
+    /// The vendor could not handle an authenticated delivery (it failed, or
+    /// its answer could not be rendered), so the provider will deliver it
+    /// again: an adapter that refuses repeated deliveries (a replay guard)
+    /// lets that redelivery through. The default does nothing.
+    fn forget_delivery(&self, request: &InboundRequest) {
+        let _ = request;
+    }
 
     /// Renders an error as the provider expects errors (status and body).
     /// `operation` is `None` when routing itself failed.

@@ -68,6 +68,16 @@ impl ReplayGuard {
         Ok(())
     }
 
+    /// Forgets delivery `id`, so a redelivery is let through: for a
+    /// delivery that was authenticated but could not be handled (the
+    /// vendor was unavailable), which the provider will send again.
+    pub fn forget(&self, id: &str) {
+        match self.seen.lock() {
+            Ok(mut guard) => guard.remove(id),
+            Err(poisoned) => poisoned.into_inner().remove(id),
+        };
+    }
+
     /// How many ids are remembered now.
     pub fn remembered(&self) -> usize {
         match self.seen.lock() {
@@ -111,6 +121,15 @@ mod tests {
                 .contains("future")
         );
         g.check("edge", t(0), t(300)).unwrap();
+    }
+
+    #[test]
+    fn a_forgotten_delivery_may_come_again() {
+        let g = ReplayGuard::new(Duration::from_secs(300));
+        g.check("a", t(0), t(1)).unwrap();
+        g.forget("a");
+        g.check("a", t(0), t(2)).unwrap();
+        assert!(g.check("a", t(0), t(3)).is_err());
     }
 
     #[test]

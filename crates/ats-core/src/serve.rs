@@ -56,6 +56,7 @@ pub async fn handle(
         Ok(reply) => reply,
         Err(error) => {
             tracing::warn!(provider = provider.name(), operation = %inbound.operation, %error, "vendor failed");
+            provider.forget_delivery(request);
             return Handled {
                 response: provider.respond_error(Some(&inbound.operation), &error),
                 inbound: Some(inbound),
@@ -64,19 +65,22 @@ pub async fn handle(
             };
         }
     };
-    match provider.respond(&inbound.operation, &reply) {
+    match provider.respond_to(&inbound, &reply) {
         Ok(response) => Handled {
             response,
             inbound: Some(inbound),
             reply: Some(reply),
             error: None,
         },
-        Err(error) => Handled {
-            response: provider.respond_error(Some(&inbound.operation), &error),
-            inbound: Some(inbound),
-            reply: Some(reply),
-            error: Some(error),
-        },
+        Err(error) => {
+            provider.forget_delivery(request);
+            Handled {
+                response: provider.respond_error(Some(&inbound.operation), &error),
+                inbound: Some(inbound),
+                reply: Some(reply),
+                error: Some(error),
+            }
+        }
     }
 }
 
@@ -117,10 +121,11 @@ mod tests {
 
     /// A provider whose one operation asks for packages; `fail_auth` makes
     /// authentication fail, `bad_render` makes rendering fail.
-    #[derive(Debug)]
+    #[derive(Debug, Default)]
     struct Stub {
         fail_auth: bool,
         bad_render: bool,
+        forgotten: std::sync::atomic::AtomicUsize,
     }
 
     #[async_trait]
@@ -182,6 +187,10 @@ mod tests {
             InboundResponse::json(status, &error.public_message())
                 .unwrap_or_else(|_| InboundResponse::empty(status))
         }
+        fn forget_delivery(&self, _: &InboundRequest) {
+            self.forgotten
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         fn prepare(&self, _: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
             Ok(Vec::new())
         }
@@ -230,6 +239,7 @@ mod tests {
         let stub = Stub {
             fail_auth: false,
             bad_render: false,
+            ..Stub::default()
         };
         let h = handle(&stub, &ok_shop(), &req("/packages")).await;
         assert_eq!(h.response.status, StatusCode::OK);
@@ -246,6 +256,7 @@ mod tests {
         let stub = Stub {
             fail_auth: true,
             bad_render: false,
+            ..Stub::default()
         };
         let h = handle(&stub, &ok_shop(), &req("/packages")).await;
         assert_eq!(h.response.status, StatusCode::UNAUTHORIZED);
@@ -253,6 +264,7 @@ mod tests {
         let stub = Stub {
             fail_auth: false,
             bad_render: false,
+            ..Stub::default()
         };
         let h = handle(&stub, &ok_shop(), &req("/nope")).await;
         assert_eq!(h.response.status, StatusCode::NOT_FOUND);
@@ -263,6 +275,7 @@ mod tests {
         let stub = Stub {
             fail_auth: false,
             bad_render: false,
+            ..Stub::default()
         };
         let shop = Shop(Err(VendorError::Unavailable {
             message: "db at 10.0.0.7 down".into(),
@@ -283,10 +296,12 @@ mod tests {
         let stub = Stub {
             fail_auth: false,
             bad_render: true,
+            ..Stub::default()
         };
         let h = handle(&stub, &ok_shop(), &req("/packages")).await;
         assert_eq!(h.response.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(h.reply.is_some());
         assert!(matches!(h.error, Some(Error::Config { .. })));
+        assert_eq!(stub.forgotten.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

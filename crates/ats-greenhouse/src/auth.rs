@@ -1,7 +1,7 @@
 //! Inbound authentication: Greenhouse sends HTTP Basic with the API key the
 //! vendor issued to the customer as the user name and an empty password.
 
-use ats_core::auth::{KeyDirectory, basic_credentials};
+use ats_core::auth::{KeyDirectory, tenant_for_basic_key};
 use ats_core::{Error, InboundRequest, TenantId};
 
 /// Greenhouse refuses API keys of 171 characters or more.
@@ -13,13 +13,7 @@ pub async fn authenticate(
     keys: &dyn KeyDirectory,
     request: &InboundRequest,
 ) -> Result<TenantId, Error> {
-    let credentials = basic_credentials(&request.headers)?;
-    if credentials.username.is_empty() {
-        return Err(Error::unauthenticated("empty API key"));
-    }
-    keys.tenant_for_key(&credentials.username)
-        .await?
-        .ok_or_else(|| Error::unauthenticated("unknown API key"))
+    tenant_for_basic_key(keys, &request.headers).await
 }
 
 /// Whether a key can be given to Greenhouse (non-empty, shorter than 171

@@ -90,10 +90,7 @@ impl GreenhouseBuilder {
 
     /// Builds the adapter.
     pub fn build(self) -> Result<Greenhouse, Error> {
-        let http = match self.http {
-            Some(client) => HttpClient::with_client(crate::translate::PROVIDER, client, self.retry),
-            None => HttpClient::new(crate::translate::PROVIDER, self.retry)?,
-        };
+        let http = HttpClient::shared_or_new(crate::translate::PROVIDER, self.http, self.retry)?;
         Ok(Greenhouse {
             keys: self.keys,
             secrets: self.secrets,

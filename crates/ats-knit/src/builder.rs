@@ -1,8 +1,8 @@
 //! [`KnitBuilder`]: configuration of the Knit adapter.
 
 use ats_core::client::HttpClient;
+use ats_core::http::parse_base_url;
 use ats_core::{Clock, Error, RetryConfig, Secret};
-use url::Url;
 
 use crate::client::DEFAULT_BASE_URL;
 use crate::provider::Knit;
@@ -101,19 +101,8 @@ impl KnitBuilder {
 
     /// Builds the adapter; fails only on an invalid base URL.
     pub fn build(self) -> Result<Knit, Error> {
-        let base_url = Url::parse(&self.base_url).map_err(|e| {
-            Error::config(format!("invalid Knit base URL `{}`: {e}", self.base_url))
-        })?;
-        if !matches!(base_url.scheme(), "http" | "https") {
-            return Err(Error::config(format!(
-                "invalid Knit base URL `{}`: not http(s)",
-                self.base_url
-            )));
-        }
-        let http = match self.http {
-            Some(client) => HttpClient::with_client(crate::translate::PROVIDER, client, self.retry),
-            None => HttpClient::new(crate::translate::PROVIDER, self.retry)?,
-        };
+        let base_url = parse_base_url("Knit base URL", &self.base_url)?;
+        let http = HttpClient::shared_or_new(crate::translate::PROVIDER, self.http, self.retry)?;
         let mut signing_keys: Vec<Secret> = self.api_key.iter().cloned().collect();
         signing_keys.extend(self.previous_keys.into_iter().filter(|k| !k.is_empty()));
         Ok(Knit {

@@ -1,8 +1,8 @@
 //! [`KomboBuilder`]: configuration of the Kombo adapter.
 
 use ats_core::client::HttpClient;
+use ats_core::http::parse_base_url;
 use ats_core::{Clock, Error, RetryConfig, Secret};
-use url::Url;
 
 use crate::client::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::provider::Kombo;
@@ -121,17 +121,8 @@ impl KomboBuilder {
     /// may be absent (translation needs none, calls then fail with
     /// [`Error::Config`]).
     pub fn build(self) -> Result<Kombo, Error> {
-        let base_url = Url::parse(&self.base_url)
-            .map_err(|e| Error::config(format!("invalid Kombo base URL: {e}")))?;
-        if !matches!(base_url.scheme(), "https" | "http") || base_url.cannot_be_a_base() {
-            return Err(Error::config(format!(
-                "the Kombo base URL must be an http(s) URL, got `{base_url}`"
-            )));
-        }
-        let http = match self.http {
-            Some(client) => HttpClient::with_client(crate::translate::PROVIDER, client, self.retry),
-            None => HttpClient::new(crate::translate::PROVIDER, self.retry)?,
-        };
+        let base_url = parse_base_url("Kombo base URL", &self.base_url)?;
+        let http = HttpClient::shared_or_new(crate::translate::PROVIDER, self.http, self.retry)?;
         Ok(Kombo {
             api_key: self.api_key,
             webhook_secrets: self.webhook_secrets,

@@ -7,9 +7,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use ats_core::client::HttpClient;
+use ats_core::http::parse_base_url;
 use ats_core::replay::ReplayGuard;
 use ats_core::{Clock, Error, RetryConfig, Secret, TenantId};
-use url::Url;
 
 use crate::oauth::{
     DEFAULT_SCOPES, InMemoryTokenStore, LeverEnvironment, OAuthApp, OAuthSettings, TokenManager,
@@ -430,12 +430,9 @@ impl LeverBuilder {
         let env = self.environment;
         let parse = |what: &str, given: Option<String>, default: &str| {
             let text = given.unwrap_or_else(|| default.to_owned());
-            Url::parse(&text).map_err(|e| Error::config(format!("invalid {what} `{text}`: {e}")))
+            parse_base_url(what, &text)
         };
         let api_base = parse("API base URL", self.api_base_url, env.api_base_url())?;
-        if api_base.cannot_be_a_base() {
-            return Err(Error::config("the API base URL cannot have paths"));
-        }
         let settings = OAuthSettings {
             app: self.app,
             authorize_url: parse("authorization URL", self.authorize_url, env.authorize_url())?,
@@ -446,10 +443,7 @@ impl LeverBuilder {
             request_timeout: self.retry.request_timeout,
         };
         let tokens = TokenManager::new(settings, self.tokens, self.clock)?;
-        let http = match self.http {
-            Some(client) => HttpClient::with_client(PROVIDER, client, self.retry),
-            None => HttpClient::new(PROVIDER, self.retry)?,
-        };
+        let http = HttpClient::shared_or_new(PROVIDER, self.http, self.retry)?;
         let window = self.max_age.saturating_add(self.max_future_skew);
         Ok(Lever {
             api_base,

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use ats_core::auth::{InMemoryKeys, KeyDirectory};
 use ats_core::client::HttpClient;
+use ats_core::http::parse_base_url;
 use ats_core::{Clock, Error, RetryConfig, Secret};
-use url::Url;
 
 use crate::client::DEFAULT_BASE_URL;
 use crate::packages::{InMemoryPackageIds, PackageIdStore};
@@ -142,18 +142,8 @@ impl StackOneBuilder {
     /// Builds the adapter. Fails only on an unusable base URL (not an
     /// absolute `http(s)` URL) or HTTP client.
     pub fn build(self) -> Result<StackOne, Error> {
-        let base_url = Url::parse(&self.base_url)
-            .map_err(|e| Error::config(format!("StackOne base URL `{}`: {e}", self.base_url)))?;
-        if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
-            return Err(Error::config(format!(
-                "StackOne base URL `{}` is not an http(s) URL",
-                self.base_url
-            )));
-        }
-        let http = match self.http {
-            Some(client) => HttpClient::with_client(crate::translate::PROVIDER, client, self.retry),
-            None => HttpClient::new(crate::translate::PROVIDER, self.retry)?,
-        };
+        let base_url = parse_base_url("StackOne base URL", &self.base_url)?;
+        let http = HttpClient::shared_or_new(crate::translate::PROVIDER, self.http, self.retry)?;
         Ok(StackOne {
             api_key: self.api_key,
             signing_secrets: self.signing_secrets,

@@ -26,13 +26,16 @@
 //!   (or error); `respond` / `respond_error` render the recorded response
 //!   byte for byte; `serve::handle` does too, end to end; the calls made to
 //!   fetch details match the recorded ones.
-//! * **authentication**: without credentials, with wrong credentials, with
-//!   an altered signature or body, every accepted request is refused with
+//! * **authentication**: by each operation's scheme
+//!   ([`AtsProvider::inbound_auth`]), without credentials, with wrong
+//!   credentials, with an altered signature or body, every accepted request
+//!   is refused with
 //!   `unauthenticated` / `bad_signature` and a 401/403.
 //! * **malformed input**: empty, junk, truncated and mutated bodies give a
 //!   `malformed` error (never a panic, never another kind).
 //! * **routing**: an unknown path is refused with a 4xx.
-//! * **outbound**: `prepare` builds the recorded requests; the write sends
+//! * **outbound**: `prepare` builds the recorded requests (a write expected
+//!   to fail part-way may prepare requests it never sends); the write sends
 //!   exactly the recorded requests (method, path, query, credentials, body
 //!   bytes) to a wiremock server answering with the recorded responses, and
 //!   reports the recorded outcome (attempts, warnings, or typed error).
@@ -360,7 +363,7 @@ impl Suite {
         };
         let rendered = match (&received, &fixture.reply) {
             (Ok(inbound), Some(reply)) => adapter
-                .respond(&inbound.operation, reply)
+                .respond_to(inbound, reply)
                 .map_err(|e| e.to_string()),
             (Ok(_), None) => Err("the fixture has a response but no reply".to_owned()),
             (Err(e), _) => Ok(adapter.respond_error(routed.as_ref().ok().copied(), e)),
@@ -395,7 +398,7 @@ impl Suite {
         let Ok(request) = fixture.inbound_request() else {
             return;
         };
-        let auth = adapter.capabilities().inbound_auth;
+        let auth = adapter.inbound_auth(&fixture.operation);
         for (label, tampered) in tamper(auth, &request) {
             let outcome = match adapter.receive(&tampered).await {
                 Ok(inbound) => Err(format!("accepted ({})", inbound.event.kind())),
@@ -517,7 +520,7 @@ impl Suite {
             );
             // through receive, with valid credentials (header-credential schemes)
             if matches!(
-                adapter.capabilities().inbound_auth,
+                adapter.inbound_auth(op),
                 InboundAuth::BasicApiKey | InboundAuth::BearerToken
             ) {
                 let mut problems = Vec::new();
@@ -562,21 +565,38 @@ impl Suite {
             // (a missing credential), so only a failure of `prepare` is checked
             Ok(_) if fixture.exchanges.is_empty() => Ok(()),
             Ok(prepared) if prepared.is_empty() => Err("prepare built no request".to_owned()),
-            Ok(prepared) => joined(
-                prepared
-                    .iter()
-                    .filter_map(|p| {
-                        let found = fixture.exchanges.iter().find(|ex| {
-                            ex.request.method == p.method.as_str()
-                                && ex.request.path == p.url.path()
-                        });
-                        match found {
-                            Some(ex) => replay::compare_prepared(p, &ex.request).err(),
-                            None => Some(format!("{} {} was not recorded", p.method, p.url.path())),
-                        }
-                    })
-                    .collect(),
-            ),
+            Ok(prepared) => {
+                let failed = fixture.expect.error.is_some();
+                joined(
+                    prepared
+                        .iter()
+                        .filter_map(|p| {
+                            let same_target: Vec<_> = fixture
+                                .exchanges
+                                .iter()
+                                .filter(|ex| {
+                                    ex.request.method == p.method.as_str()
+                                        && ex.request.path == p.url.path()
+                                })
+                                .collect();
+                            if same_target
+                                .iter()
+                                .any(|ex| replay::compare_prepared(p, &ex.request).is_ok())
+                            {
+                                return None;
+                            }
+                            match same_target.first() {
+                                Some(ex) => replay::compare_prepared(p, &ex.request).err(),
+                                // a write that fails part-way never sends the rest
+                                None if failed => None,
+                                None => {
+                                    Some(format!("{} {} was not recorded", p.method, p.url.path()))
+                                }
+                            }
+                        })
+                        .collect(),
+                )
+            }
             Err(e) => match &fixture.expect.error {
                 Some(want) => want.check(&e),
                 None => Err(format!("prepare failed: {e}")),

@@ -3,7 +3,7 @@
 //! customer entered in Workable. The token is how the vendor tells its
 //! customers apart: the create request names no account.
 
-use ats_core::auth::{KeyDirectory, bearer_token};
+use ats_core::auth::{KeyDirectory, tenant_for_bearer_token};
 use ats_core::{Error, InboundRequest, TenantId};
 
 /// Checks the request's Bearer token and returns the tenant it was issued
@@ -13,10 +13,7 @@ pub async fn authenticate(
     keys: &dyn KeyDirectory,
     request: &InboundRequest,
 ) -> Result<TenantId, Error> {
-    let token = bearer_token(&request.headers)?;
-    keys.tenant_for_key(&token)
-        .await?
-        .ok_or_else(|| Error::unauthenticated("unknown Bearer token"))
+    tenant_for_bearer_token(keys, &request.headers).await
 }
 
 /// Whether a token can be handed to a customer for Workable: 16 to 512

@@ -118,10 +118,7 @@ impl WorkableBuilder {
     /// Builds the adapter. Succeeds without any credentials (translation
     /// and rendering need none).
     pub fn build(self) -> Result<Workable, Error> {
-        let http = match self.http {
-            Some(client) => HttpClient::with_client(PROVIDER, client, self.retry),
-            None => HttpClient::new(PROVIDER, self.retry)?,
-        };
+        let http = HttpClient::shared_or_new(PROVIDER, self.http, self.retry)?;
         Ok(Workable {
             keys: self.keys,
             callback_tokens: self.callback_tokens,

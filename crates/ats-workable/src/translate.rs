@@ -343,16 +343,7 @@ pub fn number_text(n: f64) -> Option<String> {
 /// Whether a Malformed error is a missing required field (answered 422)
 /// rather than an unreadable body or a wrong type (answered 400).
 pub fn is_missing_field(error: &Error) -> bool {
-    match error {
-        Error::Malformed { message, .. } => {
-            let missing = match Error::missing("") {
-                Error::Malformed { message, .. } => message,
-                _ => String::new(),
-            };
-            *message == missing || message.starts_with("missing field `")
-        }
-        _ => false,
-    }
+    error.is_missing_field()
 }
 
 fn score_value(score: &Score) -> Option<Value> {
