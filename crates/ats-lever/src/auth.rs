@@ -9,7 +9,9 @@
 //! * it must be fresh: `triggeredAt` no older than the configured age and
 //!   not ahead of the arrival time by more than the configured skew;
 //! * its `token` must not have been seen before (checked by
-//!   [`crate::Lever`]'s `receive`, once the delivery has been processed);
+//!   [`crate::Lever`]'s `receive`, once the delivery has been processed, and
+//!   forgotten again by its `forget_delivery` when the vendor could not
+//!   handle the delivery, so Lever's redelivery gets through);
 //! * what it asks for is confirmed against Lever's API before an order or a
 //!   cancellation goes to the vendor.
 //!

@@ -36,6 +36,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use ats_core::client::ProviderMessage;
 use ats_core::codec::decode_json;
 use ats_core::{Clock, Error, Secret, TenantId};
 use chrono::{DateTime, Utc};
@@ -683,9 +684,11 @@ fn token_error(
                     reason,
                 };
             }
-            let message = description
-                .or_else(|| code.clone())
-                .unwrap_or_else(|| body_excerpt(&body, status));
+            let message = description.or_else(|| code.clone()).unwrap_or_else(|| {
+                let status =
+                    http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+                ProviderMessage::generic(status, &body).message
+            });
             OAuthError::Other(Error::ProviderRejected {
                 provider: PROVIDER.to_owned(),
                 status,
@@ -715,16 +718,6 @@ fn token_error(
         RequestTokenError::Other(message) => {
             OAuthError::Other(Error::malformed("token_response", message))
         }
-    }
-}
-
-fn body_excerpt(body: &[u8], status: u16) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
-        format!("HTTP {status}")
-    } else {
-        text.chars().take(300).collect()
     }
 }
 
@@ -900,6 +893,37 @@ mod tests {
         .into();
         assert!(needs_reconnect(&e));
         assert!(!needs_reconnect(&Error::config("other")));
+    }
+
+    #[test]
+    fn token_endpoint_error_bodies_are_read_like_other_provider_errors() {
+        let failure = |status: u16, body: &[u8]| {
+            let e = RequestTokenError::Request(TokenHttpError::Status {
+                status,
+                retry_after: None,
+                body: body.to_vec(),
+            });
+            Error::from(token_error(&TenantId::new("acme"), e, true)).to_string()
+        };
+        assert_eq!(
+            failure(503, b""),
+            "lever answered HTTP 503: token endpoint: Service Unavailable"
+        );
+        assert_eq!(
+            failure(502, b"  upstream unavailable  "),
+            "lever answered HTTP 502: token endpoint: upstream unavailable"
+        );
+        assert_eq!(
+            failure(500, br#"{"message": "auth service degraded"}"#),
+            "lever answered HTTP 500: token endpoint: auth service degraded"
+        );
+        assert_eq!(
+            failure(
+                400,
+                br#"{"error": "invalid_request", "error_description": "Missing code"}"#
+            ),
+            "lever answered HTTP 400 (invalid_request): token endpoint: Missing code"
+        );
     }
 
     #[test]

@@ -92,7 +92,9 @@ const OPERATIONS: &[Operation] = &[
 ///   and checks the opportunity is still in that stage, not anonymized or
 ///   archived, and has an e-mail address (else the delivery is `Ignored`
 ///   with the reason). Archive and delete events are confirmed against the
-///   opportunity before they cancel.
+///   opportunity before they cancel. When the vendor then fails on the
+///   delivery, `forget_delivery` (called by `ats_core::serve::handle`)
+///   forgets its token, so Lever's redelivery is accepted.
 /// * **Outbound**: `submit_result` adds the status tag (and grade tag),
 ///   removes the vendor's other status tags, and for final statuses posts
 ///   a note with the result.
@@ -205,6 +207,25 @@ impl Lever {
             code: None,
             message: "GET /stages did not stop paging after 100 pages".into(),
         })
+    }
+
+    /// The tenant and `token` of a delivery whose signature and freshness
+    /// verify for the connection its path names; `None` for anything else.
+    fn verified_token(&self, request: &InboundRequest) -> Option<(TenantId, String)> {
+        let tenant = self.webhook_path.tenant(&request.path)?;
+        let connection = self.connections.connection(&tenant)?;
+        let delivery = translate::decode_delivery(&request.body).ok()?;
+        auth::verify_delivery(
+            &tenant,
+            &connection,
+            &delivery,
+            request,
+            self.max_age,
+            self.max_future_skew,
+        )
+        .ok()?;
+        let token = delivery.envelope.token.filter(|t| !t.is_empty())?;
+        Some((tenant, token))
     }
 
     fn connection(&self, tenant: Option<&TenantId>) -> Option<LeverConnection> {
@@ -509,6 +530,26 @@ impl AtsProvider for Lever {
         InboundResponse::json(StatusCode::OK, &body)
     }
 
+    /// The vendor could not handle a delivery `receive` accepted (it failed,
+    /// or its answer could not be rendered): the delivery's `token` is
+    /// forgotten by the replay guard, so Lever's redelivery of it is
+    /// accepted instead of refused as a replay.
+    ///
+    /// Only the token of a delivery that still verifies (signature against
+    /// the connection its path names, freshness) is forgotten; any other
+    /// request (no connection, an unreadable body, no token, a bad
+    /// signature) leaves the guard as it is.
+    fn forget_delivery(&self, request: &InboundRequest) {
+        if let Some((tenant, token)) = self.verified_token(request) {
+            self.replay.forget(&token);
+            tracing::debug!(
+                provider = PROVIDER,
+                %tenant,
+                "delivery not handled; Lever may deliver it again"
+            );
+        }
+    }
+
     fn respond_error(&self, _operation: Option<&str>, error: &Error) -> InboundResponse {
         let status = StatusCode::from_u16(error.inbound_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -553,5 +594,134 @@ impl AtsProvider for Lever {
             attempts,
             warnings: Vec::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builder::{InMemoryConnections, LeverBuilder};
+    use ats_core::AssessmentStatus;
+    use serde_json::json;
+
+    const OPP: &str = "6513270e-269e-4d37-b2a7-4de452e6b438";
+    const USER: &str = "7f150524-34b9-45df-9e77-69b10f4205b4";
+
+    fn lever() -> Lever {
+        LeverBuilder::new()
+            .connections(
+                InMemoryConnections::new()
+                    .with("acme", LeverConnection::new().perform_as(USER))
+                    .with("globex", LeverConnection::new()),
+            )
+            .tag_prefix("Acme assessment")
+            .build()
+            .unwrap()
+    }
+
+    fn submit(tenant: &str, result: AssessmentResult) -> OutboundCall {
+        OutboundCall::SubmitResult {
+            order: Box::new(
+                serde_json::from_value(json!({
+                    "provider": "lever", "tenant": tenant, "provider_order_id": OPP,
+                    "vendor_assessment_id": "asm_7Q2K9", "context": {"opportunity_id": OPP}
+                }))
+                .unwrap(),
+            ),
+            result: Box::new(result),
+        }
+    }
+
+    /// `(operation, method, url, body, idempotent)` of each prepared request.
+    fn summary(requests: &[PreparedRequest]) -> Vec<(String, String, String, String, bool)> {
+        requests
+            .iter()
+            .map(|r| {
+                (
+                    r.operation.clone(),
+                    r.method.to_string(),
+                    r.url.to_string(),
+                    String::from_utf8_lossy(&r.body).into_owned(),
+                    r.idempotent,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn prepare_builds_the_whole_write_in_order() {
+        let lever = lever();
+        let base = format!("https://api.lever.co/v1/opportunities/{OPP}");
+        let others = r#"["Acme assessment: in progress","Acme assessment: completed","Acme assessment: cancelled","Acme assessment: expired","Acme assessment: error"]"#;
+        let invited = lever
+            .prepare(&submit(
+                "acme",
+                AssessmentResult::with_status(AssessmentStatus::Invited),
+            ))
+            .unwrap();
+        assert_eq!(
+            summary(&invited),
+            [
+                (
+                    "addTags".to_owned(),
+                    "POST".to_owned(),
+                    format!("{base}/addTags?perform_as={USER}"),
+                    r#"{"tags":["Acme assessment: invited"]}"#.to_owned(),
+                    true
+                ),
+                (
+                    "removeTags".to_owned(),
+                    "POST".to_owned(),
+                    format!("{base}/removeTags?perform_as={USER}"),
+                    format!(r#"{{"tags":{others}}}"#),
+                    true
+                ),
+            ]
+        );
+
+        // a final status adds the note, last and not idempotent; a
+        // connection without `perform_as` writes without it
+        let mut completed = AssessmentResult::with_status(AssessmentStatus::Completed);
+        completed.grade = Some("B".into());
+        let requests = lever.prepare(&submit("globex", completed)).unwrap();
+        let got = summary(&requests);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(
+            got[0],
+            (
+                "addTags".to_owned(),
+                "POST".to_owned(),
+                format!("{base}/addTags"),
+                r#"{"tags":["Acme assessment: completed","Acme assessment: grade B"]}"#.to_owned(),
+                true
+            )
+        );
+        assert_eq!(got[1].0, "removeTags");
+        assert_eq!(got[1].2, format!("{base}/removeTags"));
+        assert_eq!(
+            got[2],
+            (
+                "createNote".to_owned(),
+                "POST".to_owned(),
+                format!("{base}/notes"),
+                r#"{"value":"Acme assessment: completed\nGrade: B\nRef: asm_7Q2K9"}"#.to_owned(),
+                false
+            )
+        );
+    }
+
+    #[test]
+    fn forget_delivery_ignores_requests_it_cannot_verify() {
+        let lever = lever();
+        lever
+            .replay
+            .check("tok", chrono::Utc::now(), chrono::Utc::now())
+            .unwrap();
+        for body in [&b""[..], b"{", b"null", br#"{"token":"tok"}"#, b"\xff"] {
+            let request = InboundRequest::new(Method::POST, "/lever/acme/webhook").with_body(body);
+            lever.forget_delivery(&request);
+        }
+        lever.forget_delivery(&InboundRequest::new(Method::GET, "/"));
+        assert_eq!(lever.replay.remembered(), 1);
     }
 }

@@ -1,18 +1,22 @@
 //! The Lever adapter's own flows against a `wiremock` Lever: connecting a
 //! customer (authorization URL, code exchange), refreshing tokens (single
-//! flight, rotation, revocation), listing stages, refusing replays, and the
-//! writes that fail on their first request (recorded under
-//! `tests/fixtures/early_failures/`).
+//! flight, rotation, revocation), listing stages, refusing replays, and
+//! accepting the redelivery of a webhook the vendor failed on.
 
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use async_trait::async_trait;
+use ats_core::event::{OrderDecision, PackagesRequest, StatusQuery};
+use ats_core::replay::ReplayGuard;
 use ats_core::signature::{SignatureEncoding, sign};
+use ats_core::vendor::VendorError;
 use ats_core::{
-    AssessmentResult, AssessmentStatus, AtsProvider, Error, InboundEvent, InboundRequest,
-    OutboundCall, Package, Secret, TenantId,
+    AssessmentOrder, AssessmentResult, AssessmentStatus, AtsProvider, Cancellation, Error,
+    InboundEvent, InboundRequest, Package, Secret, TenantId, Vendor,
 };
 use ats_lever::oauth::needs_reconnect;
 use ats_lever::{InMemoryTokenStore, LeverEnvironment, OAuthApp, OAuthError, TokenSet, TokenStore};
@@ -561,6 +565,212 @@ async fn a_delivery_that_failed_can_be_delivered_again() {
     );
 }
 
+/// A vendor whose first order fails as unavailable (its database is down);
+/// later orders go to a [`MemoryVendor`].
+struct FailsFirstOrder {
+    inner: MemoryVendor,
+    orders: AtomicUsize,
+}
+
+impl FailsFirstOrder {
+    fn new() -> Self {
+        Self {
+            inner: MemoryVendor::new(vec![Package::new("rust-senior", "Rust (senior)")]),
+            orders: AtomicUsize::new(0),
+        }
+    }
+}
+
+#[async_trait]
+impl Vendor for FailsFirstOrder {
+    async fn packages(&self, request: &PackagesRequest) -> Result<Vec<Package>, VendorError> {
+        self.inner.packages(request).await
+    }
+
+    async fn order(&self, order: &AssessmentOrder) -> Result<OrderDecision, VendorError> {
+        if self.orders.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Err(VendorError::Unavailable {
+                message: "assessment database unreachable".into(),
+            });
+        }
+        self.inner.order(order).await
+    }
+
+    async fn cancel(&self, cancellation: &Cancellation) -> Result<(), VendorError> {
+        self.inner.cancel(cancellation).await
+    }
+
+    async fn status(&self, query: &StatusQuery) -> Result<AssessmentResult, VendorError> {
+        self.inner.status(query).await
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_the_vendor_failed_on_is_accepted_when_lever_delivers_it_again() {
+    let dir = ats_testkit::fixtures_dir().join("lever");
+    let server = MockServer::start().await;
+    let accepted = ats_testkit::FixtureFile::read(dir.join("candidateStageChange_accepted.json"))
+        .unwrap()
+        .parse(&server.uri())
+        .unwrap();
+    // Lever's API answers the look-ups (opportunity, posting) of each of the
+    // three deliveries.
+    for _ in 0..3 {
+        ats_testkit::replay::mount(&server, &accepted.exchanges)
+            .await
+            .unwrap();
+    }
+    let guard = Arc::new(ReplayGuard::new(Duration::from_secs(86_400 + 300)));
+    let lever = builder(&server.uri())
+        .connections(connections())
+        .tokens(tokens())
+        .replay_guard(guard.clone())
+        .build()
+        .unwrap();
+    let vendor = FailsFirstOrder::new();
+    let delivery = accepted.inbound_request().unwrap();
+    let arriving = |at_: &str| delivery.clone().received_at(at(at_));
+
+    // 1. the vendor is down: 503, and the token is not kept
+    let first = ats_core::serve::handle(&lever, &vendor, &arriving("2026-01-01T10:00:02Z")).await;
+    assert_eq!(first.response.status, 503);
+    assert_eq!(
+        first.response.body_json(),
+        Some(json!({"error": "temporarily unavailable, retry later"}))
+    );
+    let error = first.error.unwrap();
+    assert!(
+        matches!(error, Error::Vendor(VendorError::Unavailable { .. })),
+        "{error}"
+    );
+    assert_eq!(first.inbound.unwrap().operation, "candidateStageChange");
+    assert_eq!(guard.remembered(), 0);
+
+    // 2. Lever delivers the same signed webhook again: accepted this time
+    let second = ats_core::serve::handle(&lever, &vendor, &arriving("2026-01-01T10:01:30Z")).await;
+    assert_eq!(second.response.status, 200, "{:?}", second.error);
+    assert_eq!(
+        second.response.body_json(),
+        Some(json!({"status": "accepted", "assessmentId": "asm_0001"}))
+    );
+    assert!(second.error.is_none());
+    let stored = vendor.inner.assessment("asm_0001").unwrap();
+    assert_eq!(
+        stored.order.provider_order_id.as_deref(),
+        Some("6513270e-269e-4d37-b2a7-4de452e6b438")
+    );
+    assert_eq!(guard.remembered(), 1);
+
+    // 3. once handled, the same delivery is a replay
+    let third = ats_core::serve::handle(&lever, &vendor, &arriving("2026-01-01T10:05:00Z")).await;
+    assert_eq!(third.response.status, 401);
+    assert_eq!(
+        third.response.body_json(),
+        Some(
+            json!({"error": "webhook signature rejected: delivery was already received (replay)"})
+        )
+    );
+    assert!(matches!(third.error, Some(Error::BadSignature { .. })));
+    assert!(third.inbound.is_none());
+    assert_eq!(
+        vendor.orders.load(Ordering::SeqCst),
+        2,
+        "the replay never reached the vendor"
+    );
+    assert_eq!(vendor.inner.assessments().len(), 1);
+}
+
+#[tokio::test]
+async fn forget_delivery_forgets_only_the_token_of_a_delivery_that_verifies() {
+    let guard = Arc::new(ReplayGuard::new(Duration::from_secs(86_400 + 300)));
+    let lever = builder("http://127.0.0.1:1")
+        .connections(connections())
+        .tokens(tokens())
+        .replay_guard(guard.clone())
+        .build()
+        .unwrap();
+    let token = "3c9e1a7f5b2d4e6a8c0f1b3d5e7a9c2e4f6b8d0a1c3e5f7b";
+    let body = signed_hired(token, 1767261600123);
+    let delivered = webhook(body.clone(), "2026-01-01T10:00:05Z");
+    lever.receive(&delivered).await.unwrap();
+    assert_eq!(guard.remembered(), 1);
+
+    let mut unsigned: Value = serde_json::from_slice(&body).unwrap();
+    unsigned.as_object_mut().unwrap().remove("signature");
+    let mut tokenless: Value = serde_json::from_slice(&body).unwrap();
+    tokenless.as_object_mut().unwrap().remove("token");
+    let mut empty_token: Value = serde_json::from_slice(&body).unwrap();
+    empty_token["token"] = json!("");
+    let mut altered: Value = serde_json::from_slice(&body).unwrap();
+    let signature = altered["signature"].as_str().unwrap().to_owned();
+    let first = if signature.starts_with('a') { 'b' } else { 'a' };
+    altered["signature"] = json!(format!("{first}{}", &signature[1..]));
+    let on_path = |path: &str| {
+        InboundRequest::new(http::Method::POST, path)
+            .with_body(body.clone())
+            .received_at(at("2026-01-01T10:00:05Z"))
+    };
+    let junk: [&[u8]; 8] = [
+        b"",
+        b" ",
+        b"{",
+        b"null",
+        b"[]",
+        b"42",
+        b"{\"token\":",
+        b"\xff\xfe",
+    ];
+    let mut not_forgotten: Vec<InboundRequest> = junk
+        .iter()
+        .map(|j| webhook(j.to_vec(), "2026-01-01T10:00:05Z"))
+        .collect();
+    not_forgotten.extend([
+        webhook(
+            serde_json::to_vec(&unsigned).unwrap(),
+            "2026-01-01T10:00:05Z",
+        ),
+        webhook(
+            serde_json::to_vec(&tokenless).unwrap(),
+            "2026-01-01T10:00:05Z",
+        ),
+        webhook(
+            serde_json::to_vec(&empty_token).unwrap(),
+            "2026-01-01T10:00:05Z",
+        ),
+        webhook(
+            serde_json::to_vec(&altered).unwrap(),
+            "2026-01-01T10:00:05Z",
+        ),
+        // Globex's signature tokens do not verify Acme's delivery
+        on_path("/lever/globex/webhook"),
+        on_path("/lever/hooli/webhook"),
+        on_path("/elsewhere"),
+        // the same delivery, arriving after the freshness window
+        webhook(body.clone(), "2026-01-03T10:00:05Z"),
+    ]);
+    for request in &not_forgotten {
+        lever.forget_delivery(request);
+        assert_eq!(guard.remembered(), 1, "forgotten by {request:?}");
+    }
+    let e = lever
+        .receive(&webhook(body.clone(), "2026-01-01T10:01:00Z"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("replay"), "{e}");
+
+    // the delivery itself: its token is forgotten (twice is harmless), and
+    // the delivery is received once more
+    lever.forget_delivery(&delivered);
+    assert_eq!(guard.remembered(), 0);
+    lever.forget_delivery(&delivered);
+    assert_eq!(guard.remembered(), 0);
+    lever
+        .receive(&webhook(body.clone(), "2026-01-01T10:02:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(guard.remembered(), 1);
+}
+
 #[tokio::test]
 async fn order_to_result_end_to_end() {
     let dir = ats_testkit::fixtures_dir().join("lever");
@@ -619,41 +829,6 @@ async fn order_to_result_end_to_end() {
         r#"{"tags":["Acme assessment: in progress"]}"#
     );
     write.verify().await;
-}
-
-#[tokio::test]
-async fn writes_that_fail_on_their_first_request() {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/early_failures");
-    let files = ats_testkit::fixture::read_dir(&dir).unwrap();
-    assert_eq!(files.len(), 4);
-    for file in files {
-        let server = MockServer::start().await;
-        let fixture = file.parse(&server.uri()).unwrap();
-        ats_testkit::replay::mount(&server, &fixture.exchanges)
-            .await
-            .unwrap();
-        let lever = lever(&server.uri()).unwrap();
-        let call = fixture.call.clone().unwrap();
-        let OutboundCall::SubmitResult { order, result } = &call else {
-            panic!("{file}: not a submit_result")
-        };
-        let e = lever.submit_result(order, result).await.unwrap_err();
-        let want = fixture.expect.error.clone().unwrap();
-        want.check(&e).unwrap_or_else(|m| panic!("{file}: {m}"));
-        ats_testkit::replay::verify(&server, &fixture.exchanges)
-            .await
-            .unwrap_or_else(|m| panic!("{file}: {m}"));
-        // prepare still builds the whole write; what was sent matches it
-        let prepared = lever.prepare(&call).unwrap();
-        assert!(prepared.len() >= 2, "{file}");
-        for ex in &fixture.exchanges {
-            if let Some(p) = prepared.iter().find(|p| p.url.path() == ex.request.path) {
-                ats_testkit::replay::compare_prepared(p, &ex.request)
-                    .unwrap_or_else(|m| panic!("{file}: {m}"));
-            }
-        }
-    }
 }
 
 #[tokio::test]
