@@ -8,7 +8,7 @@
 //! | `assessment.start` | accepted | 200 | `{"success": true, "results": {"assessment_id": …}}` |
 //! | `assessment.start` | rejected, `already_assessed` | 409 | `{"message": …}` |
 //! | `assessment.start` | rejected, any other reason | 422 | `{"message": …}`, shown to the Ashby user |
-//! | `assessment.cancel` | acknowledged | 200 | `{"success": true}` |
+//! | `assessment.cancel` | acknowledged | 200 | `{"success": true, "results": {"assessment_id": …}}`, the id of the cancelled assessment |
 //! | `assessment.customField.list` | acknowledged | 200 | `{"success": true, "fields": [the configured fields]}` |
 //!
 //! Errors: `assessment.start` errors are `{"message": …}` (the only error
@@ -19,8 +19,12 @@
 //! bodies, 404 for unknown calls and orders, 422 for unknown packages.
 //!
 //! Ashby's cancel schema reuses the start answer, whose `results` holds the
-//! `assessment_id`; the trait's `respond` does not see the request, so the
-//! cancellation is acknowledged with the envelope's required `success` only.
+//! `assessment_id`. [`respond_to`](AtsProvider::respond_to), which
+//! [`ats_core::serve::handle`] and the conformance suite call, echoes the id
+//! of the received `assessment.cancel`. [`respond`](AtsProvider::respond)
+//! alone (what `ats render` runs, with no request at hand) has no id to
+//! echo and renders the envelope's required `success` only:
+//! `{"success": true}`.
 
 use std::sync::Arc;
 
@@ -29,10 +33,10 @@ use ats_core::auth::{KeyDirectory, SecretStore};
 use ats_core::client::HttpClient;
 use ats_core::provider::{find_operation, reply_mismatch, unknown_operation};
 use ats_core::{
-    AssessmentResult, AtsProvider, Capabilities, Clock, Delivery, Error, InboundAuth, InboundEvent,
-    InboundRequest, InboundResponse, Operation, OrderDelivery, OrderHandle, OutboundCall,
-    PackageDelivery, PreparedRequest, RejectReason, ResultDelivery, TenantId, VendorError,
-    VendorReply,
+    AssessmentResult, AtsProvider, Capabilities, Clock, Delivery, Error, Inbound, InboundAuth,
+    InboundEvent, InboundRequest, InboundResponse, Operation, OrderDelivery, OrderHandle,
+    OutboundCall, PackageDelivery, PreparedRequest, RejectReason, ResultDelivery, TenantId,
+    VendorError, VendorReply,
 };
 use http::{Method, StatusCode};
 use serde_json::Value;
@@ -171,6 +175,21 @@ fn envelope_response(status: StatusCode, error: &Error) -> InboundResponse {
         }),
     };
     InboundResponse::json(status, &body).unwrap_or_else(|_| InboundResponse::empty(status))
+}
+
+/// The `assessment.cancel` answer for the cancelled assessment `id`: the
+/// start answer's shape, `{"success": true, "results": {"assessment_id": id}}`.
+pub fn cancel_answer(assessment_id: &str) -> Result<InboundResponse, Error> {
+    InboundResponse::json(
+        StatusCode::OK,
+        &Success {
+            success: true,
+            results: StartResults {
+                assessment_id: assessment_id.to_owned(),
+                update_request: None,
+            },
+        },
+    )
 }
 
 fn default_rejection(reason: RejectReason) -> &'static str {
@@ -312,6 +331,21 @@ impl AtsProvider for Ashby {
                 Err(reply_mismatch(op, reply))
             }
             (op, _) => Err(unknown_operation(PROVIDER, op)),
+        }
+    }
+
+    /// As [`respond`](Self::respond), except that an acknowledged
+    /// `assessment.cancel` echoes the cancelled assessment's id
+    /// ([`cancel_answer`]), as Ashby's schema asks.
+    fn respond_to(&self, inbound: &Inbound, reply: &VendorReply) -> Result<InboundResponse, Error> {
+        match (inbound.operation.as_str(), &inbound.event, reply) {
+            (ASSESSMENT_CANCEL, InboundEvent::OrderCancelled(c), VendorReply::Acknowledged) => {
+                match c.order.vendor_assessment_id.as_deref() {
+                    Some(id) if !id.trim().is_empty() => cancel_answer(id),
+                    _ => self.respond(&inbound.operation, reply),
+                }
+            }
+            _ => self.respond(&inbound.operation, reply),
         }
     }
 
@@ -481,6 +515,60 @@ mod tests {
             a.respond("assessment.info", &VendorReply::Acknowledged),
             Err(Error::UnknownOperation { .. })
         ));
+    }
+
+    fn received(a: &Ashby, path: &str, body: &str) -> Inbound {
+        let request = req(Method::POST, path).with_body(body.to_owned());
+        let operation = a.route(&request).unwrap();
+        Inbound {
+            operation: operation.to_owned(),
+            event: a.translate(operation, &request).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_cancel_answer_echoes_the_cancelled_assessment_id() {
+        let a = ashby();
+        let body = |r: InboundResponse| (r.status.as_u16(), r.body_json().unwrap());
+        let cancel = received(
+            &a,
+            "/ashby/assessment.cancel",
+            r#"{"assessment_id":"c8b7a6d5-4e3f"}"#,
+        );
+        let r = a.respond_to(&cancel, &VendorReply::Acknowledged).unwrap();
+        assert_eq!(
+            body(r),
+            (
+                200,
+                json!({"success": true, "results": {"assessment_id": "c8b7a6d5-4e3f"}})
+            )
+        );
+        // without the request, only `success`
+        let r = a
+            .respond(ASSESSMENT_CANCEL, &VendorReply::Acknowledged)
+            .unwrap();
+        assert_eq!(body(r), (200, json!({"success": true})));
+        // a cancellation that names no vendor id falls back to the same
+        let mut no_id = cancel.clone();
+        if let InboundEvent::OrderCancelled(c) = &mut no_id.event {
+            c.order = ats_core::OrderRef::provider("p-1");
+        }
+        let r = a.respond_to(&no_id, &VendorReply::Acknowledged).unwrap();
+        assert_eq!(body(r), (200, json!({"success": true})));
+        // a reply that does not answer a cancel is still refused
+        assert!(matches!(
+            a.respond_to(&cancel, &VendorReply::Accepted(Acceptance::new("x"))),
+            Err(Error::Config { .. })
+        ));
+        // other calls render as `respond` does
+        let list = received(&a, "/ashby/assessment.list", "{}");
+        let reply = VendorReply::Packages {
+            packages: vec![Package::new("p1", "Rust")],
+        };
+        assert_eq!(
+            a.respond_to(&list, &reply).unwrap().body,
+            a.respond(ASSESSMENT_LIST, &reply).unwrap().body
+        );
     }
 
     #[test]

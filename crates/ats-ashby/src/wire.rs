@@ -172,8 +172,9 @@ pub struct Success<T> {
     pub results: T,
 }
 
-/// The success envelope without `results` (the `assessment.cancel` answer,
-/// see the provider module docs).
+/// The success envelope without `results`: the `assessment.cancel` answer
+/// when the cancelled assessment's id is not at hand (`respond` without the
+/// request; see the provider module docs).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acknowledgement {
     /// Always `true`.

@@ -12,7 +12,7 @@
 //! 200.
 
 use ats_core::client::{Auth, HttpClient, ProviderMessage, ProviderReply};
-use ats_core::http::join_url;
+use ats_core::http::{join_url, parse_base_url};
 use ats_core::{Delivery, Error, PreparedRequest, Secret, TenantId};
 use http::{Method, StatusCode};
 use serde_json::Value;
@@ -225,7 +225,8 @@ pub fn check_ashby_passthrough(reply: &ProviderReply) -> Result<Delivery, Error>
 }
 
 /// Reads the Create ATS Assessment Secrets answer: `data.secretKey` and
-/// `data.baseUrl`, both required.
+/// `data.baseUrl`, both required; the base URL must be an absolute http(s)
+/// URL without credentials.
 pub fn read_assessment_secrets(reply: &ProviderReply) -> Result<AssessmentSecrets, Error> {
     if let Some(e) = knit_failure(reply) {
         return Err(e);
@@ -240,8 +241,12 @@ pub fn read_assessment_secrets(reply: &ProviderReply) -> Result<AssessmentSecret
         .base_url
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| Error::missing("data.baseUrl"))?;
-    let base_url = Url::parse(base.trim())
-        .map_err(|e| Error::malformed("data.baseUrl", format!("not an absolute URL: {e}")))?;
+    // the same rule as a configured base URL: absolute, http(s), no
+    // credentials in it
+    let base_url = parse_base_url("baseUrl", &base).map_err(|e| match e {
+        Error::Config { message } => Error::malformed("data.baseUrl", message),
+        other => other,
+    })?;
     Ok(AssessmentSecrets {
         secret_key: Secret::new(key),
         base_url,
@@ -364,14 +369,25 @@ mod tests {
             matches!(e, Error::Malformed { ref path, .. } if path == "data.secretKey"),
             "{e}"
         );
+        for base in ["nope", "ftp://x.example/hook", "https://u:p@x.example/hook"] {
+            let e = read_assessment_secrets(&reply(
+                200,
+                &format!(r#"{{"success":true,"data":{{"secretKey":"k","baseUrl":"{base}"}}}}"#),
+            ))
+            .unwrap_err();
+            assert!(
+                matches!(e, Error::Malformed { ref path, .. } if path == "data.baseUrl"),
+                "{base}: {e}"
+            );
+        }
         let e = read_assessment_secrets(&reply(
             200,
-            r#"{"success":true,"data":{"secretKey":"k","baseUrl":"nope"}}"#,
+            r#"{"success":true,"data":{"secretKey":"k","baseUrl":"ftp://x.example"}}"#,
         ))
         .unwrap_err();
-        assert!(
-            matches!(e, Error::Malformed { ref path, .. } if path == "data.baseUrl"),
-            "{e}"
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `data.baseUrl`: invalid baseUrl `ftp://x.example`: not http(s)"
         );
     }
 }
