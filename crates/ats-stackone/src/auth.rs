@@ -7,8 +7,9 @@
 //!   set up with StackOne's simpler alternative, a secret `?token=` on the
 //!   webhook URL, that token can be configured as a fallback used only when
 //!   a delivery carries no signature (or no signing secret is configured).
-//!   The signature covers no timestamp, so it cannot stop a replay: orders
-//!   are de-duplicated by their order id instead.
+//!   The signature covers no timestamp, so it cannot stop a replay: a
+//!   repeated order carries the same order id (`provider_order_id`), by
+//!   which the vendor recognises it.
 //! * **The packages endpoint** the vendor hosts: StackOne documents nothing
 //!   about how it calls it, and its configuration holds only the endpoint's
 //!   URL. The vendor therefore issues one key per customer and puts it in
@@ -16,12 +17,16 @@
 //!   [`KeyDirectory`] (constant time) and names the tenant (the StackOne
 //!   account id). The key is also accepted as `Authorization: Bearer <key>`
 //!   or as the Basic user name, for deployments where a gateway adds the
-//!   header. When the request carries `x-account-id`, it must be the key's
-//!   tenant.
+//!   header; when that header is present, it is the credential checked.
+//!   When the request carries `x-account-id`, it must be the key's tenant.
+//!   [`AtsProvider::inbound_auth`](ats_core::AtsProvider::inbound_auth)
+//!   reports this operation as
+//!   [`InboundAuth::BasicApiKey`](ats_core::InboundAuth::BasicApiKey).
 
-use ats_core::auth::{KeyDirectory, basic_credentials, bearer_token};
+use ats_core::auth::{KeyDirectory, tenant_for_basic_key, tenant_for_bearer_token};
 use ats_core::signature::{SignatureEncoding, verify_hmac_sha256};
 use ats_core::{Error, InboundRequest, Secret, TenantId};
+use http::header::AUTHORIZATION;
 
 /// The header carrying the webhook signature.
 pub const SIGNATURE_HEADER: &str = "x-stackone-signature";
@@ -70,20 +75,28 @@ pub fn verify_webhook(
 
 /// Authenticates a call to the packages endpoint, returning the tenant of
 /// the presented key (see the module docs).
+///
+/// An `Authorization` header, when present, is the credential (Basic user
+/// name or Bearer token, looked up like every partner API's key); otherwise
+/// the `?token=` query parameter is.
 pub async fn authenticate_packages_request(
     keys: &dyn KeyDirectory,
     request: &InboundRequest,
 ) -> Result<TenantId, Error> {
-    let key = match request.headers.get(http::header::AUTHORIZATION) {
+    let tenant = match request.headers.get(AUTHORIZATION) {
         Some(value) => {
             let scheme = value
                 .to_str()
                 .ok()
                 .and_then(|v| v.split_once(' '))
-                .map(|(s, _)| s.to_ascii_lowercase());
-            match scheme.as_deref() {
-                Some("basic") => basic_credentials(&request.headers)?.username,
-                Some("bearer") => bearer_token(&request.headers)?,
+                .map(|(scheme, _)| scheme);
+            match scheme {
+                Some(s) if s.eq_ignore_ascii_case("basic") => {
+                    tenant_for_basic_key(keys, &request.headers).await?
+                }
+                Some(s) if s.eq_ignore_ascii_case("bearer") => {
+                    tenant_for_bearer_token(keys, &request.headers).await?
+                }
                 _ => {
                     return Err(Error::unauthenticated(
                         "expected the Basic or Bearer authorization scheme",
@@ -91,22 +104,8 @@ pub async fn authenticate_packages_request(
                 }
             }
         }
-        None => match request.query_param(TOKEN_PARAM) {
-            Some(token) => Secret::new(token),
-            None => {
-                return Err(Error::unauthenticated(
-                    "no key (expected `?token=` or an Authorization header)",
-                ));
-            }
-        },
+        None => tenant_for_url_token(keys, request).await?,
     };
-    if key.expose().trim().is_empty() {
-        return Err(Error::unauthenticated("empty key"));
-    }
-    let tenant = keys
-        .tenant_for_key(&key)
-        .await?
-        .ok_or_else(|| Error::unauthenticated("unknown key"))?;
     if let Some(account) = request.headers.get(ACCOUNT_HEADER) {
         let account = account.to_str().unwrap_or_default().trim();
         if !account.is_empty() && account != tenant.as_str() {
@@ -116,6 +115,22 @@ pub async fn authenticate_packages_request(
         }
     }
     Ok(tenant)
+}
+
+/// The tenant of the key in the URL's `?token=`.
+async fn tenant_for_url_token(
+    keys: &dyn KeyDirectory,
+    request: &InboundRequest,
+) -> Result<TenantId, Error> {
+    let token = request.query_param(TOKEN_PARAM).ok_or_else(|| {
+        Error::unauthenticated("no key (expected `?token=` or an Authorization header)")
+    })?;
+    if token.trim().is_empty() {
+        return Err(Error::unauthenticated("empty key in `?token=`"));
+    }
+    keys.tenant_for_key(&Secret::new(token))
+        .await?
+        .ok_or_else(|| Error::unauthenticated("unknown key in `?token=`"))
 }
 
 #[cfg(test)]
@@ -271,12 +286,27 @@ mod tests {
                 vec![],
                 "no key (expected `?token=` or an Authorization header)",
             ),
-            ("?token=", vec![], "empty key"),
-            ("?token=pk_live_other", vec![], "unknown key"),
+            ("?token=", vec![], "empty key in `?token=`"),
+            ("?token=%20", vec![], "empty key in `?token=`"),
+            ("?token=pk_live_other", vec![], "unknown key in `?token=`"),
+            // the header, when present, is the credential: a good URL key
+            // does not make up for a wrong one there
             (
                 "?token=pk_live_acme",
                 vec![("authorization", "Bearer nope")],
-                "unknown key",
+                "unknown Bearer token",
+            ),
+            // base64("nope:") = "bm9wZTo=", base64(":") = "Og=="
+            (
+                "",
+                vec![("authorization", "Basic bm9wZTo=")],
+                "unknown API key",
+            ),
+            ("", vec![("authorization", "Basic Og==")], "empty API key"),
+            (
+                "",
+                vec![("authorization", "Basic not-base64!")],
+                "Basic credentials are not valid base64",
             ),
             (
                 "",

@@ -140,7 +140,7 @@ impl StackOneBuilder {
     }
 
     /// Builds the adapter. Fails only on an unusable base URL (not an
-    /// absolute `http(s)` URL) or HTTP client.
+    /// absolute `http(s)` URL, or one carrying credentials) or HTTP client.
     pub fn build(self) -> Result<StackOne, Error> {
         let base_url = parse_base_url("StackOne base URL", &self.base_url)?;
         let http = HttpClient::shared_or_new(crate::translate::PROVIDER, self.http, self.retry)?;
@@ -182,9 +182,16 @@ mod tests {
             "not a url",
             "ftp://api.stackone.com",
             "mailto:x@example.com",
+            "https://v1.eu1.KEY:@api.stackone.com",
         ] {
             let e = StackOneBuilder::new().base_url(url).build().unwrap_err();
             assert!(matches!(e, Error::Config { .. }), "{url}: {e}");
+            assert!(!e.to_string().contains("KEY"), "{e}");
         }
+        let s = StackOneBuilder::new()
+            .base_url(" http://127.0.0.1:9/proxy ")
+            .build()
+            .unwrap();
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:9/proxy");
     }
 }

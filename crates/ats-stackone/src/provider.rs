@@ -214,6 +214,18 @@ impl AtsProvider for StackOne {
         OPERATIONS
     }
 
+    /// The packages endpoint is called with the key the vendor issued, which
+    /// is reported as [`InboundAuth::BasicApiKey`] (it is equally accepted
+    /// as a Bearer token or as `?token=` in the URL, see [`crate::auth`]);
+    /// the webhooks carry their signature in `x-stackone-signature`, as
+    /// [`capabilities`](AtsProvider::capabilities) says.
+    fn inbound_auth(&self, operation: &str) -> InboundAuth {
+        match operation {
+            LIST_ASSESSMENTS_PACKAGES => InboundAuth::BasicApiKey,
+            _ => self.capabilities().inbound_auth,
+        }
+    }
+
     fn route(&self, request: &InboundRequest) -> Result<&'static str, Error> {
         if request.method == Method::GET && is_packages_path(&request.path) {
             return Ok(LIST_ASSESSMENTS_PACKAGES);
@@ -575,6 +587,28 @@ mod tests {
             &r[0].body[..],
             br#"{"result":{"value":"initiated","source_value":"invited"}}"#
         );
+    }
+
+    #[test]
+    fn each_inbound_operation_names_its_scheme() {
+        let s = adapter();
+        assert_eq!(
+            s.inbound_auth(LIST_ASSESSMENTS_PACKAGES),
+            InboundAuth::BasicApiKey
+        );
+        for op in [
+            ASSESSMENTS_CREATED,
+            BACKGROUND_CHECK_ORDER_CREATED,
+            OTHER_EVENT,
+        ] {
+            assert_eq!(
+                s.inbound_auth(op),
+                InboundAuth::HeaderSignature {
+                    header: "x-stackone-signature"
+                },
+                "{op}"
+            );
+        }
     }
 
     #[test]

@@ -71,7 +71,8 @@ pub struct EventSummary {
 
 /// A webhook delivery. StackOne does not publish the envelope of unified
 /// events in full; the fields are those its webhook guide and independent
-/// receivers name (see the provider notes). Every one is optional.
+/// receivers name (see `docs/providers/stackone.md`, §8.2). Every one is
+/// optional.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct WebhookEnvelope {
     /// The event name.

@@ -370,7 +370,10 @@ async fn packages_endpoint_takes_the_key_from_the_url() {
         "/stackone/assessments/packages?token=pk_x",
     );
     let e = stackone.receive(&wrong).await.unwrap_err();
-    assert_eq!(e.to_string(), "authentication failed: unknown key");
+    assert_eq!(
+        e.to_string(),
+        "authentication failed: unknown key in `?token=`"
+    );
 }
 
 #[tokio::test]
