@@ -4,7 +4,7 @@ use crate::error::Error;
 use crate::event::{Inbound, InboundEvent, VendorReply};
 use crate::http::{InboundRequest, InboundResponse};
 use crate::provider::AtsProvider;
-use crate::vendor::Vendor;
+use crate::vendor::{Vendor, VendorError};
 
 /// What happened while handling one inbound call: the response, and what led
 /// to it (for the vendor's activity log).
@@ -91,10 +91,13 @@ pub async fn ask(vendor: &dyn Vendor, event: &InboundEvent) -> Result<VendorRepl
             packages: vendor.packages(r).await?,
         },
         InboundEvent::OrderReceived(order) => vendor.order(order).await?.into(),
-        InboundEvent::OrderCancelled(c) => {
-            vendor.cancel(c).await?;
-            VendorReply::Acknowledged
-        }
+        InboundEvent::OrderCancelled(c) => match vendor.cancel(c).await {
+            // Nothing to cancel (never accepted, or already forgotten): the
+            // provider's wish is fulfilled, and an error would only make it
+            // redeliver the cancellation for days.
+            Ok(()) | Err(VendorError::UnknownOrder { .. }) => VendorReply::Acknowledged,
+            Err(e) => return Err(e.into()),
+        },
         InboundEvent::StatusRequested(q) => VendorReply::Status(Box::new(vendor.status(q).await?)),
         InboundEvent::ErrorReported(r) => {
             vendor.error_reported(r).await?;
@@ -218,8 +221,14 @@ mod tests {
         async fn order(&self, _: &AssessmentOrder) -> Result<OrderDecision, VendorError> {
             Ok(OrderDecision::Accepted(Acceptance::new("x")))
         }
-        async fn cancel(&self, _: &Cancellation) -> Result<(), VendorError> {
-            Ok(())
+        async fn cancel(&self, c: &Cancellation) -> Result<(), VendorError> {
+            match c.order.display_id() {
+                "known" => Ok(()),
+                "down" => Err(VendorError::Unavailable {
+                    message: "db".into(),
+                }),
+                other => Err(VendorError::UnknownOrder { id: other.into() }),
+            }
         }
         async fn status(&self, _: &StatusQuery) -> Result<AssessmentResult, VendorError> {
             Err(VendorError::UnknownOrder { id: "x".into() })
@@ -289,6 +298,31 @@ mod tests {
         }));
         let h = handle(&stub, &shop, &req("/packages")).await;
         assert_eq!(h.response.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[tokio::test]
+    async fn cancelling_an_unknown_order_is_acknowledged() {
+        let cancel = |id: &str| {
+            InboundEvent::OrderCancelled(Cancellation {
+                provider: "p".into(),
+                tenant: None,
+                order: crate::OrderRef::vendor(id),
+                reason: None,
+                received_at: chrono::DateTime::UNIX_EPOCH,
+                raw: serde_json::Value::Null,
+            })
+        };
+        let shop = ok_shop();
+        assert_eq!(
+            ask(&shop, &cancel("known")).await.unwrap(),
+            VendorReply::Acknowledged
+        );
+        assert_eq!(
+            ask(&shop, &cancel("never-seen")).await.unwrap(),
+            VendorReply::Acknowledged
+        );
+        let e = ask(&shop, &cancel("down")).await.unwrap_err();
+        assert!(e.is_retryable(), "{e}");
     }
 
     #[tokio::test]

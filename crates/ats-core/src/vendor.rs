@@ -61,7 +61,9 @@ pub trait Vendor: Send + Sync {
     async fn order(&self, order: &AssessmentOrder) -> Result<OrderDecision, VendorError>;
 
     /// Stop an assessment. Cancelling an already-final assessment is not an
-    /// error.
+    /// error; an order the vendor does not know may be answered
+    /// [`VendorError::UnknownOrder`], which [`crate::serve::handle`]
+    /// acknowledges like a successful cancellation (there is nothing to stop).
     async fn cancel(&self, cancellation: &Cancellation) -> Result<(), VendorError>;
 
     /// Where an assessment stands, with its result once there is one.
