@@ -121,9 +121,9 @@ async fn tenant_for(keys: &dyn KeyDirectory, key: &Secret, what: &str) -> Result
 
 /// Finds the tenant an inbound key belongs to.
 ///
-/// Partner APIs (Greenhouse, Ashby, Workable…) authenticate with a key the
-/// vendor issued to one customer; the key is how the vendor knows which
-/// customer is calling. Implementations must compare in constant time.
+/// Partner APIs authenticate with a key the vendor issued to one customer;
+/// the key is how the vendor knows which customer is calling.
+/// Implementations must compare in constant time.
 #[async_trait]
 pub trait KeyDirectory: Send + Sync + fmt::Debug {
     /// The tenant that owns `presented`, or `None`.
@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn reads_basic_with_empty_password() {
-        // "0d031d8227eafa61dc375a6c2e067e24:" — the example key from Greenhouse's docs
+        // base64("0d031d8227eafa61dc375a6c2e067e24:")
         let c = basic_credentials(&headers(
             "Basic MGQwMzFkODIyN2VhZmE2MWRjMzc1YTZjMmUwNjdlMjQ6",
         ))

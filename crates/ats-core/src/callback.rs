@@ -12,8 +12,8 @@ use crate::error::Error;
 
 /// Hosts a payload-supplied URL may point to.
 ///
-/// Patterns are exact host names (`app.greenhouse.io`) or a leading wildcard
-/// for subdomains (`*.greenhouse.io`, which does not match `greenhouse.io`
+/// Patterns are exact host names (`app.ats.example`) or a leading wildcard
+/// for subdomains (`*.ats.example`, which does not match `ats.example`
 /// itself). Only `https` is allowed, except for hosts added with
 /// [`UrlPolicy::allow_insecure`] (for local test servers).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -115,17 +115,17 @@ mod tests {
 
     #[test]
     fn exact_and_wildcard_hosts() {
-        let p = UrlPolicy::https_hosts(["app.greenhouse.io", "*.workable.com"]);
-        p.check(&u("https://app.greenhouse.io/integrations/x"))
+        let p = UrlPolicy::https_hosts(["app.ats.example", "*.partner.example"]);
+        p.check(&u("https://app.ats.example/integrations/x"))
             .unwrap();
-        p.check(&u("https://acme.workable.com/x")).unwrap();
-        assert!(p.check(&u("https://workable.com/x")).is_err());
-        assert!(p.check(&u("https://evilworkable.com/x")).is_err());
+        p.check(&u("https://acme.partner.example/x")).unwrap();
+        assert!(p.check(&u("https://partner.example/x")).is_err());
+        assert!(p.check(&u("https://evilpartner.example/x")).is_err());
         assert!(
-            p.check(&u("https://app.greenhouse.io.evil.example/x"))
+            p.check(&u("https://app.ats.example.evil.example/x"))
                 .is_err()
         );
-        assert!(p.check(&u("http://app.greenhouse.io/x")).is_err());
+        assert!(p.check(&u("http://app.ats.example/x")).is_err());
     }
 
     #[test]

@@ -318,17 +318,17 @@ mod tests {
             "malformed payload at `candidate.email`: required field is missing or empty"
         );
         let e = Error::ProviderRejected {
-            provider: "kombo".into(),
+            provider: "myats".into(),
             status: 422,
             code: Some("INVALID".into()),
             message: "bad".into(),
         };
-        assert_eq!(e.to_string(), "kombo answered HTTP 422 (INVALID): bad");
+        assert_eq!(e.to_string(), "myats answered HTTP 422 (INVALID): bad");
         let r = Error::RateLimited {
-            provider: "lever".into(),
+            provider: "otherats".into(),
             retry_after: Some(Duration::from_secs(7)),
         };
-        assert_eq!(r.to_string(), "rate limited by lever, retry after 7s");
+        assert_eq!(r.to_string(), "rate limited by otherats, retry after 7s");
         assert_eq!(r.retry_after(), Some(Duration::from_secs(7)));
     }
 

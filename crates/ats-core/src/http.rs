@@ -18,7 +18,7 @@ use crate::error::Error;
 pub struct InboundRequest {
     /// HTTP method.
     pub method: Method,
-    /// The path, without query string (`/greenhouse/send_test`).
+    /// The path, without query string (`/myats/send_test`).
     pub path: String,
     /// The raw query string, without the `?`.
     pub query: Option<String>,

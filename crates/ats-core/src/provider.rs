@@ -194,7 +194,7 @@ pub struct Delivery {
 /// [`crate::Vendor`]. Adapters must be cheap to share (`Arc<dyn AtsProvider>`).
 #[async_trait]
 pub trait AtsProvider: Send + Sync + fmt::Debug {
-    /// The adapter's short name (`greenhouse`), used in logs and the CLI.
+    /// The adapter's short name (lower case, e.g. `myats`), used in logs and the CLI.
     fn name(&self) -> &'static str;
 
     /// What the provider can do.

@@ -47,7 +47,7 @@ impl VendorError {
 ///
 /// An adapter turns each inbound call into one of these methods (see
 /// [`crate::serve::handle`]) and renders the answer in the provider's format,
-/// so the same implementation serves Greenhouse, Ashby, Kombo and the rest.
+/// so the same implementation serves every ATS and unified API.
 ///
 /// Implementations should be idempotent: providers retry deliveries, and the
 /// same order can arrive twice (answer with the same acceptance).
