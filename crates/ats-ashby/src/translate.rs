@@ -54,6 +54,7 @@
 //! the same identifier (e.g. two sections with one id) are refused with
 //! [`Error::Config`], since Ashby requires identifiers to be unique.
 
+use ats_core::codec::{json_number, non_blank, non_blank_str};
 use std::collections::BTreeSet;
 
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
@@ -479,8 +480,8 @@ fn build(result: &AssessmentResult, require_profile_url: bool) -> Result<Built, 
         None => None,
     };
 
-    let grade = non_blank_ref(result.grade.as_deref());
-    let summary = non_blank_ref(result.summary.as_deref());
+    let grade = non_blank_str(result.grade.as_deref());
+    let summary = non_blank_str(result.summary.as_deref());
     let (headline, assessment_result) = if !completed {
         (Headline::None, None)
     } else if let Some(score) = result.score {
@@ -518,7 +519,7 @@ fn build(result: &AssessmentResult, require_profile_url: bool) -> Result<Built, 
         result.status,
         AssessmentStatus::Cancelled | AssessmentStatus::Expired | AssessmentStatus::Error
     );
-    let reason = non_blank_ref(result.status_reason.as_deref());
+    let reason = non_blank_str(result.status_reason.as_deref());
     let cancelled_reason = if ends_without_result {
         let value = reason.unwrap_or(match result.status {
             AssessmentStatus::Expired => {
@@ -595,7 +596,7 @@ fn build(result: &AssessmentResult, require_profile_url: bool) -> Result<Built, 
     }
     for s in &result.sections {
         let identifier = format!("section_{}", s.id);
-        let summary = non_blank_ref(s.summary.as_deref());
+        let summary = non_blank_str(s.summary.as_deref());
         let d = if let Some(score) = s.score {
             let description = match (summary, score.max) {
                 (Some(text), Some(max)) => Some(format!("{text} (out of {})", show(max))),
@@ -690,16 +691,9 @@ fn text(value: &str) -> DataValue {
 /// Whole numbers as JSON integers (`84`, not `84.0`), others as floats;
 /// NaN and infinities are refused (JSON cannot carry them).
 fn number(value: f64, what: &str) -> Result<DataValue, Error> {
-    if !value.is_finite() {
-        return Err(Error::config(format!("{what} is not a finite number")));
-    }
-    if value.fract() == 0.0 && value.abs() < 9.0e15 {
-        Ok(DataValue::Number((value as i64).into()))
-    } else {
-        serde_json::Number::from_f64(value)
-            .map(DataValue::Number)
-            .ok_or_else(|| Error::config(format!("{what} is not a finite number")))
-    }
+    json_number(value)
+        .map(DataValue::Number)
+        .ok_or_else(|| Error::config(format!("{what} is not a finite number")))
 }
 
 /// A number as people write it (`100`, `7.5`).
@@ -714,15 +708,6 @@ fn is_web_url(text: &str) -> bool {
     url::Url::parse(text)
         .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && !text.contains(' '))
 }
-
-fn non_blank(s: Option<String>) -> Option<String> {
-    s.filter(|v| !v.trim().is_empty())
-}
-
-fn non_blank_ref(s: Option<&str>) -> Option<&str> {
-    s.filter(|v| !v.trim().is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

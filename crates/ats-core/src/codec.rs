@@ -91,6 +91,65 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
+/// `Some` only when the text is present and not blank.
+pub fn non_blank(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+/// [`non_blank`] for borrowed text.
+pub fn non_blank_str(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+/// A finite number as a JSON number, whole values written as integers
+/// (`81`, not `81.0`), which is how providers' own examples write scores.
+/// `None` for NaN and infinities, which JSON cannot carry.
+pub fn json_number(n: f64) -> Option<serde_json::Number> {
+    if !n.is_finite() {
+        return None;
+    }
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        Some(serde_json::Number::from(n as i64))
+    } else {
+        serde_json::Number::from_f64(n)
+    }
+}
+
+/// For `#[serde(deserialize_with = ...)]`: an id the provider sends as a
+/// string or as a JSON number, kept as text (`12345` → `"12345"`).
+pub fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    StringOrNumber::deserialize(d)
+        .map(String::from)
+        .map_err(|_| serde::de::Error::custom("expected a string or a number"))
+}
+
+/// [`string_or_number`] for optional, nullable ids.
+pub fn opt_string_or_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Option::<StringOrNumber>::deserialize(d)
+        .map(|o| o.map(String::from))
+        .map_err(|_| serde::de::Error::custom("expected a string, a number or null"))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StringOrNumber {
+    String(String),
+    Number(serde_json::Number),
+}
+
+impl From<StringOrNumber> for String {
+    fn from(v: StringOrNumber) -> Self {
+        match v {
+            StringOrNumber::String(s) => s,
+            StringOrNumber::Number(n) => n.to_string(),
+        }
+    }
+}
+
 /// Requires an optional string to be present and non-blank.
 pub fn required<'a>(value: Option<&'a str>, path: &str) -> Result<&'a str, Error> {
     match value {
@@ -161,6 +220,48 @@ mod tests {
         assert_eq!(required(Some("a"), "x").unwrap(), "a");
         assert!(required(Some("  "), "x").is_err());
         assert!(required(None, "x").is_err());
+    }
+
+    #[test]
+    fn blank_text_is_absent() {
+        assert_eq!(non_blank(Some(" x ".into())).as_deref(), Some(" x "));
+        assert_eq!(non_blank(Some(" \t".into())), None);
+        assert_eq!(non_blank_str(Some("")), None);
+        assert_eq!(non_blank_str(None), None);
+    }
+
+    #[test]
+    fn numbers_are_written_like_providers_write_them() {
+        let text = |n: f64| json_number(n).map(|n| n.to_string());
+        assert_eq!(text(81.0).as_deref(), Some("81"));
+        assert_eq!(text(-3.0).as_deref(), Some("-3"));
+        assert_eq!(text(7.5).as_deref(), Some("7.5"));
+        assert_eq!(text(f64::NAN), None);
+        assert_eq!(text(f64::INFINITY), None);
+    }
+
+    #[test]
+    fn ids_as_strings_or_numbers() {
+        #[derive(Debug, Deserialize)]
+        struct Ids {
+            #[serde(deserialize_with = "string_or_number")]
+            a: String,
+            #[serde(default, deserialize_with = "opt_string_or_number")]
+            b: Option<String>,
+        }
+        let ids: Ids = serde_json::from_str(r#"{"a": 12345, "b": "x"}"#).unwrap();
+        assert_eq!((ids.a.as_str(), ids.b.as_deref()), ("12345", Some("x")));
+        let ids: Ids = serde_json::from_str(r#"{"a": "7", "b": null}"#).unwrap();
+        assert_eq!((ids.a.as_str(), ids.b), ("7", None));
+        let ids: Ids = serde_json::from_str(r#"{"a": "7"}"#).unwrap();
+        assert_eq!(ids.b, None);
+        let e = decode_json::<Ids>(br#"{"a": true}"#).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `a`: expected a string or a number"
+        );
+        let e = decode_json::<Ids>(br#"{"a": "1", "b": []}"#).unwrap_err();
+        assert!(e.to_string().contains("at `b`"), "{e}");
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! the flat `metadata` object, keyed by its label.
 
 use ats_core::codec::{decode_json_with_raw, required};
+use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Candidate, Email, Error,
     ErrorReport, OrderRef, Package, PackagesRequest, Person, Phone, StatusQuery,
@@ -233,11 +234,7 @@ pub fn status_response(result: &AssessmentResult) -> Result<TestStatusResponse, 
 
 /// Whole numbers as JSON integers (`81`, not `81.0`), others as floats.
 fn number(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Value::from(n as i64)
-    } else {
-        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
-    }
+    json_number(n).map_or(Value::Null, Value::Number)
 }
 
 /// Candidate and application ids from a `greenhouse_profile_url`
@@ -268,11 +265,6 @@ fn last_segment(url: &Url) -> Option<String> {
         .find(|s| !s.is_empty())
         .map(str::to_owned)
 }
-
-fn non_blank(s: Option<String>) -> Option<String> {
-    s.filter(|v| !v.trim().is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Greenhouse Assessment Partner API wire structs, field names exactly as in
 //! Greenhouse's documentation (`docs/providers/greenhouse.md`).
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// One test in the `list_tests` response (which is a bare JSON array of these).
@@ -18,7 +18,7 @@ pub struct Test {
 pub struct SendTestRequest {
     /// The test to send (documented as a string; older docs showed a number,
     /// so both are accepted).
-    #[serde(deserialize_with = "string_or_number")]
+    #[serde(deserialize_with = "ats_core::codec::string_or_number")]
     pub partner_test_id: String,
     /// The candidate.
     pub candidate: SendTestCandidate,
@@ -88,13 +88,13 @@ pub struct ResponseErrorRequest {
     /// What was wrong with it.
     pub errors: Vec<String>,
     /// The test, when known.
-    #[serde(default, deserialize_with = "opt_string_or_number")]
+    #[serde(default, deserialize_with = "ats_core::codec::opt_string_or_number")]
     pub partner_test_id: Option<String>,
     /// The test's name, when known.
     #[serde(default)]
     pub partner_test_name: Option<String>,
     /// The sent test instance, when known.
-    #[serde(default, deserialize_with = "opt_string_or_number")]
+    #[serde(default, deserialize_with = "ats_core::codec::opt_string_or_number")]
     pub partner_interview_id: Option<String>,
     /// The candidate's e-mail, when known.
     #[serde(default)]
@@ -115,34 +115,6 @@ pub struct ResponseErrorAck {
 pub struct ErrorBody {
     /// What went wrong.
     pub error: String,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum StringOrNumber {
-    String(String),
-    Number(serde_json::Number),
-}
-
-impl From<StringOrNumber> for String {
-    fn from(v: StringOrNumber) -> Self {
-        match v {
-            StringOrNumber::String(s) => s,
-            StringOrNumber::Number(n) => n.to_string(),
-        }
-    }
-}
-
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    StringOrNumber::deserialize(d)
-        .map(String::from)
-        .map_err(|_| serde::de::Error::custom("expected a string or a number"))
-}
-
-fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Option::<StringOrNumber>::deserialize(d)
-        .map(|o| o.map(String::from))
-        .map_err(|_| serde::de::Error::custom("expected a string, a number or null"))
 }
 
 #[cfg(test)]

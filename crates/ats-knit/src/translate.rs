@@ -42,6 +42,7 @@
 //! Knit → core: `record.new` → order received, `record.deleted` → cancelled;
 //! Knit sends no assessment status of its own.
 
+use ats_core::codec::non_blank_str;
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, Cancellation, Candidate, Email, Error, Ignored,
@@ -181,9 +182,9 @@ pub fn unified_order(
     };
     let c = assessment.candidate.as_ref().unwrap_or(&empty);
     let candidate = Candidate {
-        id: non_blank(c.id.as_deref()),
-        first_name: non_blank(c.first_name.as_deref()),
-        last_name: non_blank(c.last_name.as_deref()),
+        id: non_blank_owned(c.id.as_deref()),
+        first_name: non_blank_owned(c.first_name.as_deref()),
+        last_name: non_blank_owned(c.last_name.as_deref()),
         preferred_name: None,
         emails: c
             .emails
@@ -191,8 +192,8 @@ pub fn unified_order(
             .flatten()
             .filter_map(|e| {
                 Some(Email {
-                    address: non_blank(e.email.as_deref())?,
-                    kind: non_blank(e.email_type.as_deref()),
+                    address: non_blank_owned(e.email.as_deref())?,
+                    kind: non_blank_owned(e.email_type.as_deref()),
                 })
             })
             .collect(),
@@ -202,8 +203,8 @@ pub fn unified_order(
             .flatten()
             .filter_map(|p| {
                 Some(Phone {
-                    number: non_blank(p.phone_number.as_deref())?,
-                    kind: non_blank(p.phone_type.as_deref()),
+                    number: non_blank_owned(p.phone_number.as_deref())?,
+                    kind: non_blank_owned(p.phone_type.as_deref()),
                 })
             })
             .collect(),
@@ -216,7 +217,7 @@ pub fn unified_order(
         .links
         .iter()
         .flatten()
-        .filter_map(|l| non_blank(l.as_deref()).map(Value::from))
+        .filter_map(|l| non_blank_owned(l.as_deref()).map(Value::from))
         .collect();
     if !links.is_empty() {
         extras.insert("links".to_owned(), Value::Array(links));
@@ -228,7 +229,7 @@ pub fn unified_order(
             ("description", &p.description),
             ("type", &p.package_type),
         ] {
-            if let Some(v) = non_blank(value.as_deref()) {
+            if let Some(v) = non_blank_owned(value.as_deref()) {
                 described.insert(key.to_owned(), Value::from(v));
             }
         }
@@ -245,14 +246,14 @@ pub fn unified_order(
     Ok(AssessmentOrder {
         provider: PROVIDER.to_owned(),
         tenant: None,
-        provider_order_id: non_blank(assessment.id.as_deref()),
+        provider_order_id: non_blank_owned(assessment.id.as_deref()),
         package_id,
         candidate,
-        application: non_blank(assessment.application_id.as_deref()).map(|id| Application {
+        application: non_blank_owned(assessment.application_id.as_deref()).map(|id| Application {
             id: Some(id),
             ..Application::default()
         }),
-        job: non_blank(assessment.job_id.as_deref()).map(|id| Job {
+        job: non_blank_owned(assessment.job_id.as_deref()).map(|id| Job {
             id: Some(id),
             ..Job::default()
         }),
@@ -275,19 +276,19 @@ fn fill_from_unified(
 ) -> AssessmentOrder {
     if let Some(c) = &assessment.candidate {
         if order.candidate.id.is_none() {
-            order.candidate.id = non_blank(c.id.as_deref());
+            order.candidate.id = non_blank_owned(c.id.as_deref());
         }
         if order.candidate.location.is_none() {
             order.candidate.location = c.location.as_ref().and_then(location);
         }
     }
-    if let Some(id) = non_blank(assessment.application_id.as_deref()) {
+    if let Some(id) = non_blank_owned(assessment.application_id.as_deref()) {
         let application = order.application.get_or_insert_with(Application::default);
         if application.id.is_none() {
             application.id = Some(id);
         }
     }
-    if let Some(id) = non_blank(assessment.job_id.as_deref()) {
+    if let Some(id) = non_blank_owned(assessment.job_id.as_deref()) {
         let job = order.job.get_or_insert_with(Job::default);
         if job.id.is_none() {
             job.id = Some(id);
@@ -318,8 +319,8 @@ pub fn record_deleted(
         .and_then(Value::as_str);
     let id = required(
         assessment
-            .and_then(|a| non_blank_ref(a.id.as_deref()))
-            .or_else(|| non_blank_ref(webhook.record_id.as_deref()))
+            .and_then(|a| non_blank_str(a.id.as_deref()))
+            .or_else(|| non_blank_str(webhook.record_id.as_deref()))
             .or(from_origin),
         "eventData.candidateAssessment.id",
     )?;
@@ -404,11 +405,11 @@ fn location(value: &Value) -> Option<Location> {
         value
             .get(key)
             .and_then(Value::as_str)
-            .and_then(|s| non_blank(Some(s)))
+            .and_then(|s| non_blank_owned(Some(s)))
     };
     let l = match value {
         Value::String(s) => Location {
-            text: non_blank(Some(s)),
+            text: non_blank_owned(Some(s)),
             ..Location::default()
         },
         Value::Object(_) => Location {
@@ -422,13 +423,8 @@ fn location(value: &Value) -> Option<Location> {
     };
     (!l.is_empty()).then_some(l)
 }
-
-fn non_blank(s: Option<&str>) -> Option<String> {
-    non_blank_ref(s).map(str::to_owned)
-}
-
-fn non_blank_ref(s: Option<&str>) -> Option<&str> {
-    s.filter(|v| !v.trim().is_empty())
+fn non_blank_owned(s: Option<&str>) -> Option<String> {
+    non_blank_str(s).map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! or numbers; `originData` (the ATS's own request) is kept as JSON and read
 //! by the ATS's adapter.
 
+use ats_core::codec::opt_string_or_number;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
@@ -21,10 +22,14 @@ pub struct Webhook {
     #[serde(default, rename = "eventData")]
     pub event_data: Option<EventData>,
     /// Knit's id of the delivery (for de-duplication).
-    #[serde(default, rename = "eventId", deserialize_with = "opt_id")]
+    #[serde(default, rename = "eventId", deserialize_with = "opt_string_or_number")]
     pub event_id: Option<String>,
     /// The record's id (for assessments, presumably Knit's assessment id).
-    #[serde(default, rename = "recordId", deserialize_with = "opt_id")]
+    #[serde(
+        default,
+        rename = "recordId",
+        deserialize_with = "opt_string_or_number"
+    )]
     pub record_id: Option<String>,
     /// `real_time`, `initial_sync`, `delta_sync`…
     #[serde(default, rename = "syncType")]
@@ -33,13 +38,25 @@ pub struct Webhook {
     #[serde(default, rename = "syncDataType")]
     pub sync_data_type: Option<String>,
     /// The sync job.
-    #[serde(default, rename = "syncJobId", deserialize_with = "opt_id")]
+    #[serde(
+        default,
+        rename = "syncJobId",
+        deserialize_with = "opt_string_or_number"
+    )]
     pub sync_job_id: Option<String>,
     /// The sync run.
-    #[serde(default, rename = "syncRunId", deserialize_with = "opt_id")]
+    #[serde(
+        default,
+        rename = "syncRunId",
+        deserialize_with = "opt_string_or_number"
+    )]
     pub sync_run_id: Option<String>,
     /// When Knit triggered the event, in milliseconds (a string or a number).
-    #[serde(default, rename = "triggeredAt", deserialize_with = "opt_id")]
+    #[serde(
+        default,
+        rename = "triggeredAt",
+        deserialize_with = "opt_string_or_number"
+    )]
     pub triggered_at: Option<String>,
 }
 
@@ -55,13 +72,17 @@ pub struct EventData {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct CandidateAssessment {
     /// Knit's assessment id (`ats_ass_…`).
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The ATS's application id.
-    #[serde(default, rename = "applicationId", deserialize_with = "opt_id")]
+    #[serde(
+        default,
+        rename = "applicationId",
+        deserialize_with = "opt_string_or_number"
+    )]
     pub application_id: Option<String>,
     /// The ATS's job id.
-    #[serde(default, rename = "jobId", deserialize_with = "opt_id")]
+    #[serde(default, rename = "jobId", deserialize_with = "opt_string_or_number")]
     pub job_id: Option<String>,
     /// The record's status (values not documented; open).
     #[serde(default)]
@@ -88,7 +109,7 @@ pub struct CandidateAssessment {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct AssessmentPackage {
     /// The package id (Ashby `assessment_type_id`, Greenhouse `partner_test_id`).
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// Name.
     #[serde(default)]
@@ -108,7 +129,7 @@ pub struct AssessmentPackage {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct KnitCandidate {
     /// The ATS's candidate id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// First name.
     #[serde(default, rename = "firstName")]
@@ -250,28 +271,9 @@ pub struct AssessmentSecretsData {
     pub base_url: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Id {
-    String(String),
-    Number(serde_json::Number),
-}
-
-/// An optional id sent as a string or a number.
-fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Option::<Id>::deserialize(d)
-        .map(|id| {
-            id.map(|id| match id {
-                Id::String(s) => s,
-                Id::Number(n) => n.to_string(),
-            })
-        })
-        .map_err(|_| serde::de::Error::custom("expected a string, a number or null"))
-}
-
 /// An optional HTTP status sent as a number or a numeric string.
 fn opt_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
-    let id = opt_id(d)?;
+    let id = opt_string_or_number(d)?;
     id.map(|s| {
         s.trim()
             .parse::<u16>()

@@ -60,6 +60,7 @@
 //! kind.
 
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
+use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Attachment, AttachmentSource,
     AttributeValue, Candidate, Email, Error, Ignored, InboundEvent, Job, Location, Package,
@@ -671,29 +672,17 @@ pub fn warnings(body: &[u8]) -> Vec<String> {
 
 /// A JSON number: whole numbers without a fraction (`78`, not `78.0`).
 fn number(n: f64, what: &str) -> Result<Number, Error> {
-    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.0e15 {
-        return Ok(Number::from(n as i64));
-    }
-    Number::from_f64(n).ok_or_else(|| Error::config(format!("{what} is not a finite number: {n}")))
+    json_number(n).ok_or_else(|| Error::config(format!("{what} is not a finite number: {n}")))
 }
 
 /// A number as text for a `TEXT` attribute (`42`, `3.5`).
 fn plain(n: f64) -> String {
-    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.0e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    json_number(n).map_or_else(|| format!("{n}"), |n| n.to_string())
 }
 
 fn pass_fail(passed: bool) -> &'static str {
     if passed { "Passed" } else { "Failed" }
 }
-
-fn non_blank(s: Option<String>) -> Option<String> {
-    s.filter(|v| !v.trim().is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

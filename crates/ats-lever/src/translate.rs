@@ -34,6 +34,7 @@
 //! Every note ends with a `Ref:` line naming the vendor's assessment id, so
 //! a person (or a later check) can tell notes of different assessments apart.
 
+use ats_core::codec::non_blank;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -760,11 +761,6 @@ fn number(n: f64) -> String {
     let s = format!("{n:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
-
-fn non_blank(s: Option<String>) -> Option<String> {
-    s.filter(|v| !v.trim().is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

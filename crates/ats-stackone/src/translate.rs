@@ -55,6 +55,7 @@
 //! records fetched afterwards (fetched values win, nothing known is lost).
 
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
+use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource,
     AttributeValue, Candidate, Email, Error, Ignored, Job, Location, Package, PackageKind,
@@ -677,14 +678,9 @@ pub fn iso_millis(at: DateTime<Utc>) -> String {
 /// A number as StackOne's string-typed score fields expect it: whole numbers
 /// without a fraction (`"86"`), others in shortest form (`"7.5"`).
 pub fn decimal(n: f64) -> Result<String, Error> {
-    if !n.is_finite() {
-        return Err(Error::config(format!("score {n} is not a finite number")));
-    }
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        Ok(format!("{}", n as i64))
-    } else {
-        Ok(format!("{n}"))
-    }
+    json_number(n)
+        .map(|n| n.to_string())
+        .ok_or_else(|| Error::config(format!("score {n} is not a finite number")))
 }
 
 /// Decodes a JSON body that must be an object (a bare array would otherwise
@@ -785,11 +781,6 @@ fn person(m: &HiringTeamMember) -> Option<Person> {
 fn people(members: &[HiringTeamMember]) -> Vec<Person> {
     members.iter().filter_map(person).collect()
 }
-
-fn non_blank(s: Option<String>) -> Option<String> {
-    s.filter(|v| !v.trim().is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

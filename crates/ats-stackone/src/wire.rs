@@ -7,7 +7,8 @@
 //! string or a number; enums StackOne may extend (`application_status.value`,
 //! `result.value`, `content_type.value`) are plain strings.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use ats_core::codec::opt_string_or_number;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 // ---------------------------------------------------------------------------
@@ -65,7 +66,7 @@ pub struct EventSummary {
     #[serde(default)]
     pub event: Option<String>,
     /// The linked account.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub account_id: Option<String>,
 }
 
@@ -80,7 +81,7 @@ pub struct WebhookEnvelope {
     pub event: Option<String>,
     /// The linked account the event belongs to (the tenant; sent as
     /// `x-account-id` on follow-up calls).
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub account_id: Option<String>,
     /// The underlying provider (`greenhouse`, `workday`…).
     #[serde(default)]
@@ -89,10 +90,10 @@ pub struct WebhookEnvelope {
     #[serde(default)]
     pub record_type: Option<String>,
     /// StackOne's id of the record the event is about: the order id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub record_id: Option<String>,
     /// The underlying provider's id of the record.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub record_remote_id: Option<String>,
     /// When the event happened.
     #[serde(default)]
@@ -101,7 +102,7 @@ pub struct WebhookEnvelope {
     #[serde(default)]
     pub sent_at: Option<String>,
     /// The StackOne project.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub project_id: Option<String>,
     /// The record, where the delivery carries it as `data`.
     #[serde(default)]
@@ -122,19 +123,19 @@ pub struct WebhookEnvelope {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct OrderRecord {
     /// The order id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The underlying provider's order id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
     /// Reference to the candidate.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub candidate_id: Option<String>,
     /// Reference to the application.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub application_id: Option<String>,
     /// Reference to the job.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub job_id: Option<String>,
     /// The ordered package.
     #[serde(default)]
@@ -163,10 +164,10 @@ pub struct OrderRecord {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct OrderPackage {
     /// The package id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The provider's package id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
     /// The package name.
     #[serde(default)]
@@ -183,10 +184,10 @@ pub struct OrderPackage {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct OrderApplication {
     /// Application id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The provider's application id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
     /// Unified status.
     #[serde(default)]
@@ -200,10 +201,10 @@ pub struct OrderApplication {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct OrderCandidate {
     /// Candidate id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The provider's candidate id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
     /// First name.
     #[serde(default)]
@@ -226,10 +227,10 @@ pub struct OrderCandidate {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct OrderJob {
     /// Job id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The provider's job id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
     /// Job title.
     #[serde(default)]
@@ -246,10 +247,10 @@ pub struct OrderJob {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct HiringTeamMember {
     /// StackOne's user id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub user_id: Option<String>,
     /// The provider's user id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_user_id: Option<String>,
     /// First name.
     #[serde(default)]
@@ -314,10 +315,10 @@ pub struct RecordResponse<T> {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct CandidateRecord {
     /// Candidate id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The provider's candidate id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
     /// First name.
     #[serde(default)]
@@ -387,10 +388,10 @@ pub struct ApplicationCandidate {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct Stage {
     /// Stage id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The provider's stage id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
     /// Stage name.
     #[serde(default)]
@@ -401,22 +402,22 @@ pub struct Stage {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct ApplicationRecord {
     /// Application id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The provider's application id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
     /// The candidate.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub candidate_id: Option<String>,
     /// The provider's candidate id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_candidate_id: Option<String>,
     /// The job.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub job_id: Option<String>,
     /// The provider's job id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_job_id: Option<String>,
     /// Unified status (open set: `assessment`, `background_check`…).
     #[serde(default)]
@@ -439,10 +440,10 @@ pub struct ApplicationRecord {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct JobRecord {
     /// Job id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The provider's job id.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
     /// The customer's job code (requisition id).
     #[serde(default)]
@@ -611,10 +612,10 @@ pub struct CreateResult {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct CreatedRecord {
     /// StackOne's id of the new record.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub id: Option<String>,
     /// The provider's id of the new record.
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub remote_id: Option<String>,
 }
 
@@ -685,25 +686,6 @@ pub struct WebhookAck {
     /// For rejections: the vendor's message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum StringOrNumber {
-    String(String),
-    Number(serde_json::Number),
-}
-
-/// An optional identifier sent as a string or a number.
-fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Option::<StringOrNumber>::deserialize(d)
-        .map(|o| {
-            o.map(|v| match v {
-                StringOrNumber::String(s) => s,
-                StringOrNumber::Number(n) => n.to_string(),
-            })
-        })
-        .map_err(|_| serde::de::Error::custom("expected a string, a number or null"))
 }
 
 #[cfg(test)]

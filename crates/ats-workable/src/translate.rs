@@ -40,6 +40,7 @@
 //! attachments have no Workable form and are left out.
 
 use ats_core::codec::{decode_json_with_raw, required};
+use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource, AttributeValue,
     Candidate, Email, Error, Job, Package, PackagesRequest, Phone, Score, UrlPolicy,
@@ -351,15 +352,7 @@ fn score_value(score: &Score) -> Option<Value> {
 }
 
 fn number_value(n: f64) -> Option<Value> {
-    if !n.is_finite() {
-        return None;
-    }
-    let rounded = (n * 100.0).round() / 100.0;
-    if rounded.fract() == 0.0 && rounded.abs() < 9.0e15 {
-        Some(Value::from(rounded as i64))
-    } else {
-        serde_json::Number::from_f64(rounded).map(Value::Number)
-    }
+    json_number((n * 100.0).round() / 100.0).map(Value::Number)
 }
 
 fn looks_like_email(s: &str) -> bool {
@@ -370,11 +363,6 @@ fn looks_like_email(s: &str) -> bool {
         None => false,
     }
 }
-
-fn non_blank(s: Option<String>) -> Option<String> {
-    s.filter(|v| !v.trim().is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
