@@ -235,6 +235,33 @@ pub fn parse_base_url(what: &str, text: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
+/// `base` + path segments, each percent-encoded on its own, so an id taken
+/// from a payload (`a/b?c`, `..`) can never leave its segment or reach
+/// another endpoint. Empty, `.` and `..` segments are refused
+/// ([`Error::Malformed`] at `id`). The base's query and fragment are dropped.
+pub fn url_with_segments(base: &Url, segments: &[&str]) -> Result<Url, Error> {
+    if let Some(bad) = segments
+        .iter()
+        .find(|s| s.trim().is_empty() || **s == "." || **s == "..")
+    {
+        return Err(Error::malformed(
+            "id",
+            format!("`{bad}` cannot be used as an id in a URL path"),
+        ));
+    }
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    {
+        let mut path = url
+            .path_segments_mut()
+            .map_err(|()| Error::config(format!("the base URL `{base}` cannot take a path")))?;
+        path.pop_if_empty();
+        path.extend(segments);
+    }
+    Ok(url)
+}
+
 /// Joins a relative path onto a base URL, keeping the base's own path
 /// (`https://h/v1` + `assessment/packages` = `https://h/v1/assessment/packages`).
 pub fn join_url(base: &Url, path: &str) -> Result<Url, Error> {
@@ -304,6 +331,23 @@ mod tests {
             join_url(&base, "x").unwrap().as_str(),
             "https://api.example.com/v1/x"
         );
+    }
+
+    #[test]
+    fn ids_stay_in_their_segment() {
+        let base = Url::parse("https://api.example.com/v1/?x=1").unwrap();
+        let u = url_with_segments(&base, &["orders", "a/b?c#d", "result"]).unwrap();
+        assert_eq!(
+            u.as_str(),
+            "https://api.example.com/v1/orders/a%2Fb%3Fc%23d/result"
+        );
+        for bad in ["", " ", ".", ".."] {
+            let e = url_with_segments(&base, &["orders", bad]).unwrap_err();
+            assert!(
+                matches!(e, Error::Malformed { ref path, .. } if path == "id"),
+                "{bad:?}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! on 408/5xx and after `Retry-After` on 429.
 
 use ats_core::client::{Auth, HttpClient, ProviderMessage, ProviderReply};
-use ats_core::http::join_url;
+use ats_core::http::{join_url, url_with_segments};
 use ats_core::{AssessmentResult, Error, OrderHandle, Package, PreparedRequest, Secret, TenantId};
 use chrono::{DateTime, SecondsFormat, Utc};
 use http::{Method, StatusCode};
@@ -76,11 +76,7 @@ pub fn update_order_result(
         .as_deref()
         .filter(|id| !id.trim().is_empty())
         .ok_or_else(|| Error::config("the order has no Kombo order id (provider_order_id)"))?;
-    let mut url = join_url(base, "assessment/orders")?;
-    url.path_segments_mut()
-        .map_err(|_| Error::config("the Kombo base URL cannot take a path"))?
-        .push(order_id)
-        .push("result");
+    let url = url_with_segments(base, &["assessment", "orders", order_id, "result"])?;
     common(
         PreparedRequest::new(UPDATE_ORDER_RESULT, Method::PUT, url),
         tenant,

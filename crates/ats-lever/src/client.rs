@@ -19,6 +19,7 @@
 use std::sync::Arc;
 
 use ats_core::client::{Auth, HttpClient, ProviderMessage, ProviderReply};
+use ats_core::http::url_with_segments;
 use ats_core::{Error, PreparedRequest, TenantId};
 use http::{Method, StatusCode};
 use url::Url;
@@ -42,30 +43,6 @@ pub const CREATE_NOTE: &str = "createNote";
 /// The largest page Lever serves.
 pub const PAGE_SIZE: u32 = 100;
 
-/// `base` + path segments, each percent-encoded (so an id from a payload
-/// can never leave its segment).
-pub fn endpoint(base: &Url, segments: &[&str]) -> Result<Url, Error> {
-    for s in segments {
-        if s.trim().is_empty() || *s == "." || *s == ".." {
-            return Err(Error::malformed(
-                "id",
-                format!("`{s}` is not a usable Lever id"),
-            ));
-        }
-    }
-    let mut url = base.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    {
-        let mut path = url
-            .path_segments_mut()
-            .map_err(|()| Error::config("the API base URL cannot have paths"))?;
-        path.pop_if_empty();
-        path.extend(segments);
-    }
-    Ok(url)
-}
-
 fn with_perform_as(mut url: Url, perform_as: Option<&str>) -> Url {
     if let Some(user) = perform_as.filter(|u| !u.trim().is_empty()) {
         url.query_pairs_mut().append_pair("perform_as", user);
@@ -75,7 +52,7 @@ fn with_perform_as(mut url: Url, perform_as: Option<&str>) -> Url {
 
 /// `GET /opportunities/:id?expand=applications&expand=stage`.
 pub fn get_opportunity(base: &Url, opportunity: &str) -> Result<PreparedRequest, Error> {
-    let mut url = endpoint(base, &["opportunities", opportunity])?;
+    let mut url = url_with_segments(base, &["opportunities", opportunity])?;
     url.query_pairs_mut()
         .append_pair("expand", "applications")
         .append_pair("expand", "stage");
@@ -84,13 +61,13 @@ pub fn get_opportunity(base: &Url, opportunity: &str) -> Result<PreparedRequest,
 
 /// `GET /postings/:id`.
 pub fn get_posting(base: &Url, posting: &str) -> Result<PreparedRequest, Error> {
-    let url = endpoint(base, &["postings", posting])?;
+    let url = url_with_segments(base, &["postings", posting])?;
     Ok(PreparedRequest::new(GET_POSTING, Method::GET, url))
 }
 
 /// `GET /stages?limit=100`, then `&offset=<next>` for later pages.
 pub fn list_stages(base: &Url, offset: Option<&str>) -> Result<PreparedRequest, Error> {
-    let mut url = endpoint(base, &["stages"])?;
+    let mut url = url_with_segments(base, &["stages"])?;
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("limit", &PAGE_SIZE.to_string());
@@ -109,7 +86,7 @@ pub fn add_tags(
     tags: Vec<String>,
 ) -> Result<PreparedRequest, Error> {
     let url = with_perform_as(
-        endpoint(base, &["opportunities", opportunity, "addTags"])?,
+        url_with_segments(base, &["opportunities", opportunity, "addTags"])?,
         perform_as,
     );
     Ok(PreparedRequest::new(ADD_TAGS, Method::POST, url)
@@ -125,7 +102,7 @@ pub fn remove_tags(
     tags: Vec<String>,
 ) -> Result<PreparedRequest, Error> {
     let url = with_perform_as(
-        endpoint(base, &["opportunities", opportunity, "removeTags"])?,
+        url_with_segments(base, &["opportunities", opportunity, "removeTags"])?,
         perform_as,
     );
     Ok(PreparedRequest::new(REMOVE_TAGS, Method::POST, url)
@@ -141,7 +118,7 @@ pub fn create_note(
     note: &CreateNote,
 ) -> Result<PreparedRequest, Error> {
     let url = with_perform_as(
-        endpoint(base, &["opportunities", opportunity, "notes"])?,
+        url_with_segments(base, &["opportunities", opportunity, "notes"])?,
         perform_as,
     );
     Ok(PreparedRequest::new(CREATE_NOTE, Method::POST, url)

@@ -12,6 +12,7 @@
 //! (seconds).
 
 use ats_core::client::{Auth, HttpClient, ProviderMessage, ProviderReply};
+use ats_core::http::url_with_segments;
 use ats_core::{Error, PreparedRequest, Secret, TenantId};
 use http::{Method, StatusCode};
 use serde::Serialize;
@@ -43,27 +44,6 @@ pub const DELETE_BACKGROUND_CHECK_PACKAGE: &str = "ats_delete_background_check_p
 /// StackOne's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.stackone.com";
 
-/// `<base>/<segments…>`, each segment percent-encoded on its own.
-pub fn endpoint(base: &Url, segments: &[&str]) -> Result<Url, Error> {
-    if let Some(bad) = segments
-        .iter()
-        .find(|s| s.is_empty() || **s == "." || **s == "..")
-    {
-        return Err(Error::config(format!("`{bad}` cannot be a StackOne id")));
-    }
-    let mut url = base.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    {
-        let mut path = url
-            .path_segments_mut()
-            .map_err(|()| Error::config("the StackOne base URL cannot take a path"))?;
-        path.pop_if_empty();
-        path.extend(segments);
-    }
-    Ok(url)
-}
-
 fn request(
     operation: &str,
     method: Method,
@@ -92,7 +72,7 @@ pub fn get_record(
         GET_JOB => "jobs",
         other => return Err(Error::config(format!("`{other}` is not a record read"))),
     };
-    let url = endpoint(base, &["unified", "ats", collection, id])?;
+    let url = url_with_segments(base, &["unified", "ats", collection, id])?;
     request(operation, Method::GET, url, tenant)
 }
 
@@ -109,7 +89,7 @@ pub fn update_result(
         OrderType::Assessment => ("assessments", UPDATE_ASSESSMENTS_RESULT),
         OrderType::BackgroundCheck => ("background_checks", UPDATE_BACKGROUND_CHECK_RESULT),
     };
-    let url = endpoint(
+    let url = url_with_segments(
         base,
         &["unified", "ats", collection, "orders", order_id, "result"],
     )?;
@@ -120,7 +100,8 @@ pub fn update_result(
 pub fn package_step(base: &Url, tenant: &TenantId, step: &Step) -> Result<PreparedRequest, Error> {
     match step {
         Step::Create { body, .. } => {
-            let url = endpoint(base, &["unified", "ats", "background_checks", "packages"])?;
+            let url =
+                url_with_segments(base, &["unified", "ats", "background_checks", "packages"])?;
             with_body(
                 request(CREATE_BACKGROUND_CHECK_PACKAGE, Method::POST, url, tenant)?,
                 body,
@@ -131,7 +112,7 @@ pub fn package_step(base: &Url, tenant: &TenantId, step: &Step) -> Result<Prepar
             body,
             ..
         } => {
-            let url = endpoint(
+            let url = url_with_segments(
                 base,
                 &[
                     "unified",
@@ -151,7 +132,7 @@ pub fn package_step(base: &Url, tenant: &TenantId, step: &Step) -> Result<Prepar
             stackone_package_id,
             ..
         } => {
-            let url = endpoint(
+            let url = url_with_segments(
                 base,
                 &[
                     "unified",
@@ -238,18 +219,20 @@ mod tests {
 
     #[test]
     fn ids_are_single_encoded_segments() {
-        let u = endpoint(&base(), &["unified", "ats", "candidates", "a/b?c"]).unwrap();
+        let u = url_with_segments(&base(), &["unified", "ats", "candidates", "a/b?c"]).unwrap();
         assert_eq!(
             u.as_str(),
             "https://api.stackone.com/unified/ats/candidates/a%2Fb%3Fc"
         );
         let with_path = Url::parse("http://127.0.0.1:9/proxy/").unwrap();
         assert_eq!(
-            endpoint(&with_path, &["unified", "x"]).unwrap().as_str(),
+            url_with_segments(&with_path, &["unified", "x"])
+                .unwrap()
+                .as_str(),
             "http://127.0.0.1:9/proxy/unified/x"
         );
-        assert!(endpoint(&base(), &["unified", ".."]).is_err());
-        assert!(endpoint(&base(), &["unified", ""]).is_err());
+        assert!(url_with_segments(&base(), &["unified", ".."]).is_err());
+        assert!(url_with_segments(&base(), &["unified", ""]).is_err());
     }
 
     #[test]
