@@ -80,7 +80,7 @@ pub fn rejection_status(reason: RejectReason) -> StatusCode {
 pub fn error_status(error: &Error) -> StatusCode {
     let code = match error {
         Error::Unauthenticated { .. } | Error::BadSignature { .. } => 401,
-        e @ Error::Malformed { .. } if translate::is_missing_field(e) => 422,
+        e if e.is_missing_field() => 422,
         Error::Malformed { .. } => 400,
         Error::UntrustedUrl { .. }
         | Error::UnknownPackage { .. }

@@ -341,12 +341,6 @@ pub fn number_text(n: f64) -> Option<String> {
     }
 }
 
-/// Whether a Malformed error is a missing required field (answered 422)
-/// rather than an unreadable body or a wrong type (answered 400).
-pub fn is_missing_field(error: &Error) -> bool {
-    error.is_missing_field()
-}
-
 fn score_value(score: &Score) -> Option<Value> {
     number_value(score.percent().unwrap_or(score.value))
 }
@@ -473,11 +467,11 @@ mod tests {
                 matches!(e, Error::Malformed { path: ref p, .. } if p == path),
                 "{pointer}: {e}"
             );
-            assert!(is_missing_field(&e), "{pointer}: {e}");
+            assert!(e.is_missing_field(), "{pointer}: {e}");
         }
         let mut body = create_body();
         body["test_id"] = json!("  ");
-        assert!(is_missing_field(&refused(&body)));
+        assert!(refused(&body).is_missing_field());
     }
 
     #[test]
@@ -489,7 +483,7 @@ mod tests {
             matches!(e, Error::Malformed { ref path, .. } if path == "callback_url"),
             "{e}"
         );
-        assert!(!is_missing_field(&e));
+        assert!(!e.is_missing_field());
         let mut body = create_body();
         body["candidate"]["email"] = json!("not-an-address");
         let e = refused(&body);
