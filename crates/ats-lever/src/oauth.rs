@@ -162,8 +162,15 @@ impl TokenSet {
 /// `save` must replace the whole [`TokenSet`] atomically: Lever rotates the
 /// refresh token on every refresh, and a store that kept a new access token
 /// with an old refresh token would lose the connection at the next refresh.
-/// The adapter never refreshes one tenant twice at the same time, so
-/// implementations need no locking of their own beyond atomic writes.
+///
+/// Within one process the adapter never refreshes one tenant twice at the
+/// same time. Processes sharing one store (several instances on one
+/// database) must also agree on who refreshes: a store shared that way
+/// implements [`lock_refresh`](Self::lock_refresh) /
+/// [`unlock_refresh`](Self::unlock_refresh) (a lease on the tenant's row),
+/// and the adapter takes the lease before spending a refresh token. The
+/// defaults grant it at once, which is right for a store used by one
+/// process only.
 #[async_trait]
 pub trait TokenStore: Send + Sync + fmt::Debug {
     /// The tenant's tokens, if it is connected.
@@ -172,6 +179,18 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     async fn save(&self, tenant: &TenantId, tokens: TokenSet) -> Result<(), Error>;
     /// Forgets the tenant's tokens (disconnection).
     async fn remove(&self, tenant: &TenantId) -> Result<(), Error>;
+    /// Takes, for at most `ttl`, the right to refresh the tenant's tokens,
+    /// unless another process holds it: `Ok(false)` then, and the adapter
+    /// waits for that process's new tokens instead of refreshing.
+    async fn lock_refresh(&self, tenant: &TenantId, ttl: Duration) -> Result<bool, Error> {
+        let _ = (tenant, ttl);
+        Ok(true)
+    }
+    /// Gives back the right taken with [`lock_refresh`](Self::lock_refresh).
+    async fn unlock_refresh(&self, tenant: &TenantId) -> Result<(), Error> {
+        let _ = tenant;
+        Ok(())
+    }
 }
 
 /// A [`TokenStore`] in memory: for tests, and for processes that load
@@ -541,28 +560,57 @@ impl TokenManager {
             locks.entry(tenant.clone()).or_default().clone()
         };
         let guard = lock.lock_owned().await;
-        let current = self
-            .store
-            .load(tenant)
-            .await?
-            .ok_or_else(|| OAuthError::NotConnected {
-                tenant: tenant.clone(),
-            })?;
-        if current.access_token != *rejected
-            && !current.expires_within(self.clock.now(), self.settings.refresh_margin)
-        {
-            return Ok(AccessToken {
-                token: current.access_token,
-                token_calls: 0,
-            });
-        }
+        // Across processes: wait for the store's refresh lease; whoever
+        // holds it may be replacing `rejected` right now.
+        let lease = self.settings.request_timeout.saturating_mul(2);
+        let deadline = tokio::time::Instant::now() + lease;
+        let current = loop {
+            let current = self.load_connected(tenant).await?;
+            if current.access_token != *rejected
+                && !current.expires_within(self.clock.now(), self.settings.refresh_margin)
+            {
+                return Ok(AccessToken {
+                    token: current.access_token,
+                    token_calls: 0,
+                });
+            }
+            if self.store.lock_refresh(tenant, lease).await? {
+                // another process may have finished just before the lease
+                // was free: read once more under the lease
+                let current = self.load_connected(tenant).await?;
+                if current.access_token != *rejected
+                    && !current.expires_within(self.clock.now(), self.settings.refresh_margin)
+                {
+                    self.store.unlock_refresh(tenant).await?;
+                    return Ok(AccessToken {
+                        token: current.access_token,
+                        token_calls: 0,
+                    });
+                }
+                break current;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(OAuthError::Other(Error::Transport {
+                    provider: PROVIDER.to_owned(),
+                    message: format!(
+                        "another process has been refreshing the tokens of tenant `{tenant}` for {}s",
+                        lease.as_secs()
+                    ),
+                }));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         // The refresh and the save run on their own task: if this caller is
         // dropped mid-way, the rotated refresh token is still saved.
         let this = Arc::clone(self);
         let tenant_owned = tenant.clone();
         let task = tokio::spawn(async move {
             let _guard = guard;
-            this.refresh_now(&tenant_owned, current).await
+            let result = this.refresh_now(&tenant_owned, current).await;
+            let unlocked = this.store.unlock_refresh(&tenant_owned).await;
+            let token = result?;
+            unlocked?;
+            Ok::<Secret, OAuthError>(token)
         });
         match task.await {
             Ok(result) => result.map(|token| AccessToken {
@@ -573,6 +621,15 @@ impl TokenManager {
                 "the token refresh task failed: {e}"
             )))),
         }
+    }
+
+    async fn load_connected(&self, tenant: &TenantId) -> Result<TokenSet, OAuthError> {
+        self.store
+            .load(tenant)
+            .await?
+            .ok_or_else(|| OAuthError::NotConnected {
+                tenant: tenant.clone(),
+            })
     }
 
     async fn refresh_now(

@@ -1,0 +1,476 @@
+//! Orders and the outbox of results to write back.
+//!
+//! [`Store::enqueue_result`] records a result and the order's new status in
+//! one transaction. Workers [`claim`](Store::claim_result) items with a
+//! lease: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so instances never
+//! take the same item; on SQLite through its single writer. An order's
+//! items go out in order: an item is claimable only when no earlier item of
+//! the same order is pending or being delivered, and a new result
+//! supersedes the order's results still pending (they are never sent). A
+//! claim whose lease runs out (its worker died) is claimed again: delivery
+//! is at least once.
+
+use std::time::Duration;
+
+use ats_core::{AssessmentResult, OrderHandle, TenantId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::error::StoreError;
+use crate::store::{Store, duration_ms, from_ms, opt_string};
+
+/// Where an outbox item stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    /// Waiting for its time (first attempt or a retry).
+    Pending,
+    /// Claimed by a worker.
+    Delivering,
+    /// The provider took it.
+    Delivered,
+    /// Given up: a permanent refusal, or too many attempts. Retry by hand
+    /// with [`Store::retry_dead`].
+    Dead,
+    /// A later result for the same order replaced it before it was sent.
+    Superseded,
+}
+
+impl ItemState {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivering => "delivering",
+            Self::Delivered => "delivered",
+            Self::Dead => "dead",
+            Self::Superseded => "superseded",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "pending" => Self::Pending,
+            "delivering" => Self::Delivering,
+            "delivered" => Self::Delivered,
+            "dead" => Self::Dead,
+            "superseded" => Self::Superseded,
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "unknown outbox state `{other}`"
+                )));
+            }
+        })
+    }
+}
+
+/// An order the vendor accepted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderRecord {
+    /// The row id.
+    pub id: i64,
+    /// The handle results are written back with.
+    pub handle: OrderHandle,
+    /// The last status reported (`invited` at acceptance).
+    pub status: String,
+    /// When it was accepted.
+    pub created_at: DateTime<Utc>,
+    /// When its status last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One result to write back, and what became of it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutboxItem {
+    /// The item id.
+    pub id: i64,
+    /// The order's row id.
+    pub order_id: i64,
+    /// Where it stands.
+    pub state: ItemState,
+    /// Attempts made (a claim counts as one).
+    pub attempts: u32,
+    /// When it is (or was) due.
+    pub next_attempt_at: DateTime<Utc>,
+    /// The last failure: the provider's own message where it sent one.
+    pub last_error: Option<String>,
+    /// The HTTP status of the last failure, where there was one.
+    pub last_http_status: Option<u16>,
+    /// The result.
+    pub result: AssessmentResult,
+    /// When it was enqueued.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An item a worker claimed, with everything needed to deliver it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimedItem {
+    /// The item.
+    pub item: OutboxItem,
+    /// The order's handle.
+    pub handle: OrderHandle,
+}
+
+/// The key an order is known by: the vendor's assessment id, else the
+/// provider's order id.
+pub fn order_key(handle: &OrderHandle) -> Result<String, StoreError> {
+    match (&handle.vendor_assessment_id, &handle.provider_order_id) {
+        (Some(v), _) if !v.is_empty() => Ok(format!("v:{v}")),
+        (_, Some(p)) if !p.is_empty() => Ok(format!("p:{p}")),
+        _ => Err(StoreError::Config(
+            "an order handle needs a vendor assessment id or a provider order id".into(),
+        )),
+    }
+}
+
+fn tenant_str(handle: &OrderHandle) -> &str {
+    handle.tenant.as_ref().map(TenantId::as_str).unwrap_or("")
+}
+
+pub(crate) async fn upsert_order(
+    tx: &mut Transaction<'static, Any>,
+    handle: &OrderHandle,
+    status: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let key = order_key(handle)?;
+    let json = serde_json::to_string(handle)?;
+    let row = sqlx::query(
+        "INSERT INTO orders (provider, tenant, order_key, vendor_assessment_id, provider_order_id, \
+         candidate_id, handle, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+         ON CONFLICT (provider, tenant, order_key) DO UPDATE SET status = excluded.status, \
+         updated_at = excluded.updated_at \
+         RETURNING id",
+    )
+    .bind(&handle.provider)
+    .bind(tenant_str(handle))
+    .bind(key)
+    .bind(handle.vendor_assessment_id.clone())
+    .bind(handle.provider_order_id.clone())
+    .bind(handle.candidate_id.clone())
+    .bind(json)
+    .bind(status)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+const ITEM_COLUMNS: &str = "o.id, o.order_id, o.state, o.attempts, o.next_attempt_at, o.last_error, \
+     o.last_http, o.payload, o.created_at";
+
+fn item_from_row(row: &AnyRow) -> Result<OutboxItem, StoreError> {
+    let payload: String = row.try_get("payload")?;
+    Ok(OutboxItem {
+        id: row.try_get("id")?,
+        order_id: row.try_get("order_id")?,
+        state: ItemState::parse(&row.try_get::<String, _>("state")?)?,
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        next_attempt_at: from_ms(row.try_get("next_attempt_at")?),
+        last_error: opt_string(row, "last_error")?,
+        last_http_status: row
+            .try_get::<Option<i64>, _>("last_http")?
+            .and_then(|s| u16::try_from(s).ok()),
+        result: serde_json::from_str(&payload)?,
+        created_at: from_ms(row.try_get("created_at")?),
+    })
+}
+
+fn order_from_row(row: &AnyRow) -> Result<OrderRecord, StoreError> {
+    Ok(OrderRecord {
+        id: row.try_get("id")?,
+        handle: serde_json::from_str(&row.try_get::<String, _>("handle")?)?,
+        status: row.try_get("status")?,
+        created_at: from_ms(row.try_get("created_at")?),
+        updated_at: from_ms(row.try_get("updated_at")?),
+    })
+}
+
+/// Which outbox items to list.
+#[derive(Clone, Debug, Default)]
+pub struct OutboxFilter {
+    /// Only this order (row id).
+    pub order_id: Option<i64>,
+    /// Only items in this state.
+    pub state: Option<ItemState>,
+    /// At most this many, newest first (default 100).
+    pub limit: Option<u32>,
+}
+
+impl Store {
+    /// Records an accepted order (e.g. one accepted outside the intake).
+    /// Returns its row id; an order already known keeps its id.
+    pub async fn save_order(&self, handle: &OrderHandle) -> Result<i64, StoreError> {
+        let mut tx = self.inner.pool.begin().await?;
+        let id = upsert_order(&mut tx, handle, "invited", self.now_ms()).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Stores `result` for delivery and the order's new status, in one
+    /// transaction; results of the order still pending are superseded.
+    /// Returns the new item's id.
+    pub async fn enqueue_result(
+        &self,
+        handle: &OrderHandle,
+        result: &AssessmentResult,
+    ) -> Result<i64, StoreError> {
+        let now = self.now_ms();
+        let payload = serde_json::to_string(result)?;
+        let mut tx = self.inner.pool.begin().await?;
+        let order_id = upsert_order(&mut tx, handle, result.status.as_str(), now).await?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'superseded', updated_at = $1 \
+             WHERE order_id = $2 AND state = 'pending'",
+        )
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(
+            "INSERT INTO outbox (order_id, status, payload, state, attempts, next_attempt_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4) RETURNING id",
+        )
+        .bind(order_id)
+        .bind(result.status.as_str())
+        .bind(payload)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = row.try_get("id")?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Claims the next due item for `worker` for `lease`: a pending item
+    /// whose time has come, or a claim whose lease ran out, and only when
+    /// no earlier item of its order is still pending or being delivered.
+    pub async fn claim_result(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<ClaimedItem>, StoreError> {
+        let now = self.now_ms();
+        let sql = self.sql(
+            "UPDATE outbox SET state = 'delivering', claimed_by = $1, lease_until = $2, \
+             attempts = attempts + 1, updated_at = $3 \
+             WHERE id = (SELECT o.id FROM outbox o \
+               WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3) \
+                   OR (o.state = 'delivering' AND o.lease_until < $3)) \
+               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_id = o.order_id AND p.id < o.id \
+                   AND p.state IN ('pending', 'delivering')) \
+               ORDER BY o.next_attempt_at, o.id LIMIT 1) \
+             RETURNING id",
+            "UPDATE outbox SET state = 'delivering', claimed_by = $1, lease_until = $2, \
+             attempts = attempts + 1, updated_at = $3 \
+             WHERE id = (SELECT o.id FROM outbox o \
+               WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3) \
+                   OR (o.state = 'delivering' AND o.lease_until < $3)) \
+               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_id = o.order_id AND p.id < o.id \
+                   AND p.state IN ('pending', 'delivering')) \
+               ORDER BY o.next_attempt_at, o.id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING id",
+        );
+        let claimed = sqlx::query(sql)
+            .bind(worker)
+            .bind(now.saturating_add(duration_ms(lease)))
+            .bind(now)
+            .fetch_optional(&self.inner.pool)
+            .await?;
+        let Some(claimed) = claimed else {
+            return Ok(None);
+        };
+        let id: i64 = claimed.try_get("id")?;
+        let row = sqlx::query(&format!(
+            "SELECT {ITEM_COLUMNS}, r.handle FROM outbox o JOIN orders r ON r.id = o.order_id WHERE o.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.inner.pool)
+        .await?;
+        Ok(Some(ClaimedItem {
+            item: item_from_row(&row)?,
+            handle: serde_json::from_str(&row.try_get::<String, _>("handle")?)?,
+        }))
+    }
+
+    /// The item was delivered. `false` when `worker` no longer holds the
+    /// claim (its lease ran out and another worker took it).
+    pub async fn mark_delivered(&self, id: i64, worker: &str) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE outbox SET state = 'delivered', claimed_by = NULL, lease_until = NULL, \
+             last_error = NULL, last_http = NULL, updated_at = $1 \
+             WHERE id = $2 AND claimed_by = $3 AND state = 'delivering'",
+        )
+        .bind(self.now_ms())
+        .bind(id)
+        .bind(worker)
+        .execute(&self.inner.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// The attempt failed but may succeed later: try again at `at`.
+    pub async fn retry_result_at(
+        &self,
+        id: i64,
+        worker: &str,
+        at: DateTime<Utc>,
+        error: &str,
+        http_status: Option<u16>,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, \
+             next_attempt_at = $1, last_error = $2, last_http = $3, updated_at = $4 \
+             WHERE id = $5 AND claimed_by = $6 AND state = 'delivering'",
+        )
+        .bind(at.timestamp_millis())
+        .bind(error)
+        .bind(http_status.map(i64::from))
+        .bind(self.now_ms())
+        .bind(id)
+        .bind(worker)
+        .execute(&self.inner.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// The provider refused the item for good (or it ran out of attempts):
+    /// keep it, dead, with the provider's message.
+    pub async fn mark_dead(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        http_status: Option<u16>,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE outbox SET state = 'dead', claimed_by = NULL, lease_until = NULL, \
+             last_error = $1, last_http = $2, updated_at = $3 \
+             WHERE id = $4 AND claimed_by = $5 AND state = 'delivering'",
+        )
+        .bind(error)
+        .bind(http_status.map(i64::from))
+        .bind(self.now_ms())
+        .bind(id)
+        .bind(worker)
+        .execute(&self.inner.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Gives back every claim `worker` holds, due now (graceful shutdown).
+    pub async fn release_claims(&self, worker: &str) -> Result<u64, StoreError> {
+        let now = self.now_ms();
+        Ok(sqlx::query(
+            "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+             next_attempt_at = $1, updated_at = $1 \
+             WHERE claimed_by = $2 AND state = 'delivering'",
+        )
+        .bind(now)
+        .bind(worker)
+        .execute(&self.inner.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Puts a dead item back in the queue, due now, its attempts reset.
+    /// `false` when the item is not dead.
+    pub async fn retry_dead(&self, id: i64) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let n = sqlx::query(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 \
+             WHERE id = $2 AND state = 'dead'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.inner.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// One outbox item.
+    pub async fn outbox_item(&self, id: i64) -> Result<Option<OutboxItem>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ITEM_COLUMNS} FROM outbox o WHERE o.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.as_ref().map(item_from_row).transpose()
+    }
+
+    /// Outbox items, newest first.
+    pub async fn outbox_items(&self, filter: &OutboxFilter) -> Result<Vec<OutboxItem>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ITEM_COLUMNS} FROM outbox o \
+             WHERE ($1 = 0 OR o.order_id = $2) AND ($3 = '' OR o.state = $3) \
+             ORDER BY o.id DESC LIMIT $4"
+        ))
+        .bind(i64::from(filter.order_id.is_some()))
+        .bind(filter.order_id.unwrap_or_default())
+        .bind(filter.state.map(ItemState::as_str).unwrap_or(""))
+        .bind(i64::from(filter.limit.unwrap_or(100)))
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(item_from_row).collect()
+    }
+
+    /// How many items are in each state (for metrics and the CLI).
+    pub async fn outbox_counts(&self) -> Result<Vec<(ItemState, u64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state ORDER BY state")
+                .fetch_all(&self.inner.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    ItemState::parse(&r.try_get::<String, _>("state")?)?,
+                    u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// The order the vendor knows by `vendor_assessment_id` (for `provider`
+    /// when given).
+    pub async fn order_by_vendor_id(
+        &self,
+        provider: Option<&str>,
+        vendor_assessment_id: &str,
+    ) -> Result<Option<OrderRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, handle, status, created_at, updated_at FROM orders \
+             WHERE vendor_assessment_id = $1 AND ($2 = '' OR provider = $2) ORDER BY id LIMIT 2",
+        )
+        .bind(vendor_assessment_id)
+        .bind(provider.unwrap_or(""))
+        .fetch_all(&self.inner.pool)
+        .await?;
+        match rows.as_slice() {
+            [] => Ok(None),
+            [one] => order_from_row(one).map(Some),
+            _ => Err(StoreError::Config(format!(
+                "assessment id `{vendor_assessment_id}` belongs to orders of several providers: name the provider"
+            ))),
+        }
+    }
+
+    /// An order by row id.
+    pub async fn order(&self, id: i64) -> Result<Option<OrderRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, handle, status, created_at, updated_at FROM orders WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.as_ref().map(order_from_row).transpose()
+    }
+}

@@ -1,0 +1,690 @@
+//! The store suite: every back end runs these same checks against a real
+//! database (`sqlite.rs`: a temporary file; `postgres.rs`: a fresh schema
+//! on the server named by `ATS_TEST_POSTGRES_URL`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ats_core::auth::{KeyDirectory, SecretStore};
+use ats_core::{AssessmentResult, AssessmentStatus, OrderHandle, Secret, TenantId};
+use ats_lever::{ConnectionStore, LeverConnection, TokenSet, TokenStore};
+use ats_stackone::PackageIdStore;
+use ats_store::{
+    Activity, ActivityQuery, Claim, Flow, IntakeKey, ItemState, KeyRing, LeverConnections,
+    OutboxFilter, StackOnePackageIds, Store, StoredAnswer,
+};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+pub const K1: &str = "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+pub const K2: &str = "2:HxwdHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA=";
+
+/// One database, opened as often as a test likes (a restart, a second
+/// instance, a rotated key ring).
+pub struct Db {
+    pub url: String,
+}
+
+impl Db {
+    pub async fn open(&self, ring: &str) -> Store {
+        Store::connect(&self.url, KeyRing::parse(ring).unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+fn handle(provider: &str, tenant: &str, vendor_id: &str) -> OrderHandle {
+    serde_json::from_value(serde_json::json!({
+        "provider": provider, "tenant": tenant, "vendor_assessment_id": vendor_id,
+        "provider_order_id": format!("po-{vendor_id}"), "candidate_id": "c-1",
+        "callback_url": "https://ats.example.com/cb/1", "context": {"k": "v"}
+    }))
+    .unwrap()
+}
+
+fn result(status: AssessmentStatus) -> AssessmentResult {
+    AssessmentResult::with_status(status)
+}
+
+const LEASE: Duration = Duration::from_secs(60);
+
+pub async fn issued_keys_are_digests_looked_up_by_digest(db: &Db) {
+    let store = db.open(K1).await;
+    let acme = TenantId::new("acme");
+    let key = store.issue_key("greenhouse", &acme).await.unwrap();
+    assert!(key.expose().starts_with("ats_"));
+    assert_eq!(key.expose().len(), 4 + 43);
+    let keys = store.issued_keys("greenhouse");
+    assert_eq!(keys.tenant_for_key(&key).await.unwrap(), Some(acme.clone()));
+    // the key of one provider does not open another's
+    assert_eq!(
+        store
+            .issued_keys("ashby")
+            .tenant_for_key(&key)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        keys.tenant_for_key(&Secret::new("ats_wrong"))
+            .await
+            .unwrap(),
+        None
+    );
+    // the row holds the SHA-256 digest, and no copy of the key in clear
+    let row = sqlx::query("SELECT key_hash, tenant FROM issued_keys")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let stored: Vec<u8> = row.try_get("key_hash").unwrap();
+    assert_eq!(stored, Sha256::digest(key.expose().as_bytes()).to_vec());
+    assert_no_plaintext(&store, key.expose()).await;
+    // the sealed copy serves providers that send the same key back
+    assert_eq!(keys.secret_for(&acme).await.unwrap(), Some(key.clone()));
+    // a new key replaces the old one
+    store
+        .add_key("greenhouse", &acme, &Secret::new("k-second"))
+        .await
+        .unwrap();
+    assert_eq!(keys.tenant_for_key(&key).await.unwrap(), None);
+    assert_eq!(
+        keys.tenant_for_key(&Secret::new("k-second")).await.unwrap(),
+        Some(acme.clone())
+    );
+    // a key already issued to another tenant is refused
+    let e = store
+        .add_key(
+            "greenhouse",
+            &TenantId::new("globex"),
+            &Secret::new("k-second"),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("already issued"), "{e}");
+    assert_eq!(store.revoke_keys("greenhouse", &acme).await.unwrap(), 1);
+    assert_eq!(
+        keys.tenant_for_key(&Secret::new("k-second")).await.unwrap(),
+        None
+    );
+    assert_eq!(keys.secret_for(&acme).await.unwrap(), None);
+}
+
+/// No table holds `needle` in clear.
+async fn assert_no_plaintext(store: &Store, needle: &str) {
+    for (table, column) in [("secrets", "sealed"), ("issued_keys", "key_hash")] {
+        let rows = sqlx::query(&format!("SELECT {column} AS v FROM {table}"))
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        for row in rows {
+            let bytes: Vec<u8> = row.try_get("v").unwrap();
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} in clear in {table}"
+            );
+        }
+    }
+    for (table, column) in [
+        ("settings", "value"),
+        ("activity", "body"),
+        ("activity", "message"),
+    ] {
+        let rows = sqlx::query(&format!("SELECT {column} AS v FROM {table}"))
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        for row in rows {
+            let text: Option<String> = row.try_get("v").unwrap();
+            assert!(
+                !text.unwrap_or_default().contains(needle),
+                "{needle} in clear in {table}.{column}"
+            );
+        }
+    }
+}
+
+pub async fn secrets_are_sealed_versioned_and_rotate(db: &Db) {
+    let store = db.open(K1).await;
+    let acme = TenantId::new("acme");
+    store
+        .put_secret("ashby", &acme, "api_key", &Secret::new("ashby-live-123"))
+        .await
+        .unwrap();
+    assert_no_plaintext(&store, "ashby-live-123").await;
+    let secrets = store.secrets("ashby", "api_key");
+    assert_eq!(
+        secrets.secret_for(&acme).await.unwrap(),
+        Some(Secret::new("ashby-live-123"))
+    );
+    assert_eq!(
+        secrets.secret_for(&TenantId::new("nobody")).await.unwrap(),
+        None
+    );
+    // compare-and-swap on the version
+    let v = store
+        .secret_versioned("ashby", &acme, "api_key")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.version, 1);
+    assert!(
+        store
+            .swap_secret("ashby", &acme, "api_key", Some(1), &Secret::new("v2"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .swap_secret("ashby", &acme, "api_key", Some(1), &Secret::new("v2-lost"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .swap_secret("ashby", &acme, "api_key", None, &Secret::new("v2-lost"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.secret("ashby", &acme, "api_key").await.unwrap(),
+        Some(Secret::new("v2"))
+    );
+    // a ring without the key cannot open it, and says so
+    let stranger = db.open(K2).await;
+    let e = stranger
+        .secret("ashby", &acme, "api_key")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("key 1"), "{e}");
+    // rotation: new key first, old key still opens, reseal moves everything
+    let rotated = db.open(&format!("{K2},{K1}")).await;
+    assert_eq!(
+        rotated.secret("ashby", &acme, "api_key").await.unwrap(),
+        Some(Secret::new("v2"))
+    );
+    assert_eq!(rotated.reseal_secrets().await.unwrap(), 1);
+    assert_eq!(rotated.reseal_secrets().await.unwrap(), 0);
+    let only_new = db.open(K2).await;
+    assert_eq!(
+        only_new.secret("ashby", &acme, "api_key").await.unwrap(),
+        Some(Secret::new("v2"))
+    );
+    // a sealed value moved to another row does not open
+    sqlx::query(
+        "INSERT INTO secrets (provider, tenant, name, sealed, key_id, version, updated_at) \
+         SELECT provider, 'globex', name, sealed, key_id, version, updated_at FROM secrets \
+         WHERE tenant = 'acme'",
+    )
+    .execute(only_new.pool())
+    .await
+    .unwrap();
+    assert!(
+        only_new
+            .secret("ashby", &TenantId::new("globex"), "api_key")
+            .await
+            .is_err()
+    );
+    assert!(
+        only_new
+            .delete_secret("ashby", &acme, "api_key")
+            .await
+            .unwrap()
+    );
+}
+
+fn key(n: &str) -> IntakeKey {
+    IntakeKey::new("kombo", Some(&TenantId::new("acme")), format!("order:{n}"))
+}
+
+fn answer(body: &str) -> StoredAnswer {
+    StoredAnswer {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+pub async fn intake_answers_each_call_once(db: &Db) {
+    let store = db.open(K1).await;
+    assert_eq!(
+        store.claim_intake(&key("1"), "op", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+    assert_eq!(
+        store.claim_intake(&key("1"), "op", LEASE).await.unwrap(),
+        Claim::Busy
+    );
+    let h = handle("kombo", "acme", "inv-1");
+    let order_id = store
+        .answer_intake(&key("1"), &answer("{\"ok\":1}"), Some(&h))
+        .await
+        .unwrap()
+        .unwrap();
+    // after a restart, the same answer, byte for byte
+    let again = db.open(K1).await;
+    assert_eq!(
+        again.claim_intake(&key("1"), "op", LEASE).await.unwrap(),
+        Claim::Answered(answer("{\"ok\":1}"))
+    );
+    // the accepted order's handle was saved with the answer
+    let order = again
+        .order_by_vendor_id(Some("kombo"), "inv-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.id, order_id);
+    assert_eq!(order.handle, h);
+    assert_eq!(order.status, "invited");
+    // a released claim is answered afresh
+    assert_eq!(
+        store.claim_intake(&key("2"), "op", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+    store.release_intake(&key("2")).await.unwrap();
+    assert_eq!(
+        store.claim_intake(&key("2"), "op", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+    // an abandoned claim (its lease ran out) is taken over once
+    assert_eq!(
+        store
+            .claim_intake(&key("3"), "op", Duration::ZERO)
+            .await
+            .unwrap(),
+        Claim::Owner
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(
+        store.claim_intake(&key("3"), "op", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+    assert_eq!(
+        store.claim_intake(&key("3"), "op", LEASE).await.unwrap(),
+        Claim::Busy
+    );
+    // the tenant is part of the key
+    let other = IntakeKey::new("kombo", Some(&TenantId::new("globex")), "order:1");
+    assert_eq!(
+        store.claim_intake(&other, "op", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+}
+
+pub async fn ten_concurrent_claims_make_one_owner(db: &Db) {
+    let a = db.open(K1).await;
+    let b = db.open(K1).await;
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            s.claim_intake(&key("same"), "op", LEASE).await.unwrap()
+        }));
+    }
+    let mut owners = 0;
+    for t in tasks {
+        if t.await.unwrap() == Claim::Owner {
+            owners += 1;
+        }
+    }
+    assert_eq!(owners, 1);
+}
+
+pub async fn outbox_supersedes_orders_and_retries(db: &Db) {
+    let store = db.open(K1).await;
+    let h1 = handle("kombo", "acme", "inv-1");
+    let h2 = handle("kombo", "acme", "inv-2");
+    // three statuses for one order before any delivery: only the last goes
+    store
+        .enqueue_result(&h1, &result(AssessmentStatus::Invited))
+        .await
+        .unwrap();
+    store
+        .enqueue_result(&h1, &result(AssessmentStatus::InProgress))
+        .await
+        .unwrap();
+    let last = store
+        .enqueue_result(&h1, &result(AssessmentStatus::Completed))
+        .await
+        .unwrap();
+    let c = store.claim_result("w1", LEASE).await.unwrap().unwrap();
+    assert_eq!(c.item.id, last);
+    assert_eq!(c.item.attempts, 1);
+    assert_eq!(c.item.state, ItemState::Delivering);
+    assert_eq!(c.handle, h1);
+    assert_eq!(c.item.result.status, AssessmentStatus::Completed);
+    let superseded = store
+        .outbox_items(&OutboxFilter {
+            state: Some(ItemState::Superseded),
+            ..OutboxFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(superseded.len(), 2);
+    // per-order order: while inv-1's item is out, its next one waits
+    let next = store
+        .enqueue_result(&h1, &result(AssessmentStatus::Cancelled))
+        .await
+        .unwrap();
+    assert!(store.claim_result("w2", LEASE).await.unwrap().is_none());
+    // another order is not held up
+    let other = store
+        .enqueue_result(&h2, &result(AssessmentStatus::Invited))
+        .await
+        .unwrap();
+    let c2 = store.claim_result("w2", LEASE).await.unwrap().unwrap();
+    assert_eq!(c2.item.id, other);
+    // only the holder of a claim settles it
+    assert!(!store.mark_delivered(last, "w2").await.unwrap());
+    assert!(store.mark_delivered(last, "w1").await.unwrap());
+    let c3 = store.claim_result("w1", LEASE).await.unwrap().unwrap();
+    assert_eq!(c3.item.id, next);
+    // a retry waits for its time
+    let later = Utc::now() + chrono::Duration::hours(1);
+    assert!(
+        store
+            .retry_result_at(next, "w1", later, "HTTP 503: down", Some(503))
+            .await
+            .unwrap()
+    );
+    let item = store.outbox_item(next).await.unwrap().unwrap();
+    assert_eq!(item.state, ItemState::Pending);
+    assert_eq!(item.last_error.as_deref(), Some("HTTP 503: down"));
+    assert_eq!(item.last_http_status, Some(503));
+    assert_eq!(
+        item.next_attempt_at.timestamp_millis(),
+        later.timestamp_millis()
+    );
+    assert!(store.claim_result("w1", LEASE).await.unwrap().is_none());
+    // dead with the provider's message, then retried by hand
+    assert!(
+        store
+            .mark_dead(other, "w2", "HTTP 422: unknown order", Some(422))
+            .await
+            .unwrap()
+    );
+    let dead = store.outbox_item(other).await.unwrap().unwrap();
+    assert_eq!(dead.state, ItemState::Dead);
+    assert_eq!(dead.last_error.as_deref(), Some("HTTP 422: unknown order"));
+    assert!(store.retry_dead(other).await.unwrap());
+    assert!(!store.retry_dead(other).await.unwrap());
+    let again = store.claim_result("w3", LEASE).await.unwrap().unwrap();
+    assert_eq!(again.item.id, other);
+    assert_eq!(again.item.attempts, 1);
+    // a claim given back on shutdown is due at once, its attempt not counted
+    assert_eq!(store.release_claims("w3").await.unwrap(), 1);
+    let back = store.outbox_item(other).await.unwrap().unwrap();
+    assert_eq!((back.state, back.attempts), (ItemState::Pending, 0));
+    let counts = store.outbox_counts().await.unwrap();
+    assert!(counts.contains(&(ItemState::Pending, 2)), "{counts:?}");
+    assert!(counts.contains(&(ItemState::Delivered, 1)), "{counts:?}");
+    assert!(counts.contains(&(ItemState::Superseded, 2)), "{counts:?}");
+    // the order's status follows the last report
+    let order = store
+        .order_by_vendor_id(None, "inv-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.status, "cancelled");
+}
+
+pub async fn an_expired_claim_is_claimed_again(db: &Db) {
+    let store = db.open(K1).await;
+    let h = handle("ashby", "acme", "inv-9");
+    let id = store
+        .enqueue_result(&h, &result(AssessmentStatus::Completed))
+        .await
+        .unwrap();
+    let first = store
+        .claim_result("crashed", Duration::ZERO)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.item.id, id);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    // after a restart the lease has run out: another worker takes it
+    let restarted = db.open(K1).await;
+    let second = restarted.claim_result("new", LEASE).await.unwrap().unwrap();
+    assert_eq!(second.item.id, id);
+    assert_eq!(second.item.attempts, 2);
+    assert!(!restarted.mark_delivered(id, "crashed").await.unwrap());
+    assert!(restarted.mark_delivered(id, "new").await.unwrap());
+}
+
+pub async fn two_instances_never_claim_the_same_item(db: &Db) {
+    let a = db.open(K1).await;
+    let b = db.open(K1).await;
+    let n = 200;
+    for i in 0..n {
+        a.enqueue_result(
+            &handle("kombo", "acme", &format!("inv-{i}")),
+            &result(AssessmentStatus::Completed),
+        )
+        .await
+        .unwrap();
+    }
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let s = if w % 2 == 0 { a.clone() } else { b.clone() };
+        let seen = seen.clone();
+        tasks.push(tokio::spawn(async move {
+            let worker = format!("w{w}");
+            while let Some(c) = s.claim_result(&worker, LEASE).await.unwrap() {
+                seen.lock().unwrap().push(c.item.id);
+                assert!(s.mark_delivered(c.item.id, &worker).await.unwrap());
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let seen = seen.lock().unwrap();
+    let unique: HashSet<&i64> = seen.iter().collect();
+    assert_eq!(seen.len(), n);
+    assert_eq!(unique.len(), n);
+}
+
+pub async fn activity_is_recorded_and_queried(db: &Db) {
+    let store = db.open(K1).await;
+    let now = Utc::now();
+    let mut inbound = Activity::new(now, Flow::Inbound, "kombo", "assessment:order-received");
+    inbound.tenant = Some("acme".into());
+    inbound.order_id = Some("inv-1".into());
+    inbound.http_status = Some(200);
+    inbound.duration_ms = 12;
+    inbound.body = Some(ats_store::redact(br#"{"id":"o1","signature":"s3cr3t"}"#));
+    let first = store.record_activity(&inbound).await.unwrap();
+    let mut failed = Activity::new(
+        now + chrono::Duration::milliseconds(5),
+        Flow::Outbound,
+        "kombo",
+        "submit_result",
+    );
+    failed.tenant = Some("acme".into());
+    failed.order_id = Some("inv-1".into());
+    failed.ok = false;
+    failed.error_kind = Some("provider_rejected".into());
+    failed.message = Some("kombo answered HTTP 422: order closed".into());
+    failed.http_status = Some(422);
+    failed.attempt = Some(2);
+    store.record_activity(&failed).await.unwrap();
+    let mut old = Activity::new(
+        now - chrono::Duration::days(40),
+        Flow::Inbound,
+        "ashby",
+        "assessment.list",
+    );
+    old.tenant = Some("globex".into());
+    store.record_activity(&old).await.unwrap();
+
+    let all = store.activity(&ActivityQuery::default()).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].operation, "submit_result", "newest first");
+    let acme = store
+        .activity(&ActivityQuery {
+            tenant: Some("acme".into()),
+            ..ActivityQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(acme.len(), 2);
+    let got = &acme[1];
+    assert_eq!(got.id, first);
+    assert_eq!(got.at.timestamp_millis(), now.timestamp_millis());
+    assert_eq!(got.direction, Flow::Inbound);
+    assert_eq!(got.http_status, Some(200));
+    assert_eq!(got.duration_ms, 12);
+    assert_eq!(
+        got.body.as_deref(),
+        Some(r#"{"id":"o1","signature":"***"}"#)
+    );
+    let errors = store
+        .activity(&ActivityQuery {
+            errors_only: true,
+            ..ActivityQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0], {
+        let mut f = failed.clone();
+        f.id = errors[0].id;
+        f.at = chrono::DateTime::from_timestamp_millis(failed.at.timestamp_millis()).unwrap();
+        f
+    });
+    let recent = store
+        .activity(&ActivityQuery {
+            since: Some(now - chrono::Duration::hours(1)),
+            order_id: Some("inv-1".into()),
+            ..ActivityQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(recent.len(), 2);
+    assert_eq!(
+        store
+            .prune_activity(Duration::from_secs(30 * 86_400))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_no_plaintext(&store, "s3cr3t").await;
+}
+
+pub async fn deliveries_are_remembered_once(db: &Db) {
+    let a = db.open(K1).await;
+    let b = db.open(K1).await;
+    let until = Utc::now() + chrono::Duration::minutes(5);
+    assert!(a.remember_delivery("lever", "d1", until).await.unwrap());
+    assert!(!b.remember_delivery("lever", "d1", until).await.unwrap());
+    assert!(b.remember_delivery("kombo", "d1", until).await.unwrap());
+    a.forget_delivery("lever", "d1").await.unwrap();
+    assert!(b.remember_delivery("lever", "d1", until).await.unwrap());
+    // an expired id may come again (the signature's freshness check refuses it anyway)
+    let past = Utc::now() - chrono::Duration::seconds(1);
+    assert!(a.remember_delivery("lever", "d2", past).await.unwrap());
+    assert!(a.remember_delivery("lever", "d2", until).await.unwrap());
+    assert_eq!(a.prune_deliveries().await.unwrap(), 0);
+}
+
+pub async fn adapter_stores_survive_a_restart(db: &Db) {
+    let store = db.open(K1).await;
+    let acme = TenantId::new("acme");
+    // Lever tokens: sealed, whole
+    let tokens = store.lever_tokens("instance-a");
+    let set = TokenSet {
+        access_token: Secret::new("at-1"),
+        refresh_token: Some(Secret::new("rt-1")),
+        expires_at: Some(chrono::DateTime::from_timestamp_millis(1_800_000_000_000).unwrap()),
+        scope: Some("offline_access notes:write:admin".into()),
+    };
+    tokens.save(&acme, set.clone()).await.unwrap();
+    assert_no_plaintext(&store, "rt-1").await;
+    let restarted = db.open(K1).await;
+    let b = restarted.lever_tokens("instance-b");
+    assert_eq!(b.load(&acme).await.unwrap(), Some(set));
+    // one refresh lease at a time
+    assert!(tokens.lock_refresh(&acme, LEASE).await.unwrap());
+    assert!(!b.lock_refresh(&acme, LEASE).await.unwrap());
+    tokens.unlock_refresh(&acme).await.unwrap();
+    assert!(b.lock_refresh(&acme, LEASE).await.unwrap());
+    b.remove(&acme).await.unwrap();
+    assert_eq!(tokens.load(&acme).await.unwrap(), None);
+
+    // Lever connections
+    let connections = LeverConnections::load(&store).await.unwrap();
+    let c = LeverConnection::new()
+        .signature_token("sig-token-1")
+        .trigger_stage("stage-1", "rust-senior")
+        .perform_as("user-9");
+    connections.put(&acme, c.clone()).await.unwrap();
+    assert_no_plaintext(&store, "sig-token-1").await;
+    let reloaded = LeverConnections::load(&restarted).await.unwrap();
+    assert_eq!(reloaded.connection(&acme), Some(c));
+    connections.remove(&acme).await.unwrap();
+    reloaded.reload().await.unwrap();
+    assert_eq!(reloaded.connection(&acme), None);
+
+    // StackOne package ids, written through
+    let ids = StackOnePackageIds::load(&store).await.unwrap();
+    ids.record(&acme, "bg-basic", "so-1").unwrap();
+    ids.record(&acme, "bg-plus", "so-2").unwrap();
+    ids.forget(&acme, "bg-basic").unwrap();
+    ids.flush().await.unwrap();
+    let again = StackOnePackageIds::load(&restarted).await.unwrap();
+    assert_eq!(
+        again
+            .published(&acme)
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![("bg-plus".to_owned(), "so-2".to_owned())]
+    );
+    assert_eq!(
+        again.vendor_package_id(&acme, "so-2").unwrap().as_deref(),
+        Some("bg-plus")
+    );
+}
+
+pub async fn readiness_and_debug_hide_secrets(db: &Db) {
+    let store = db.open(K1).await;
+    store.ready().await.unwrap();
+    let debug = format!("{store:?}");
+    assert!(!debug.contains("AAECAwQF"), "{debug}");
+    let tokens = store.lever_tokens("i");
+    assert!(!format!("{tokens:?}").contains("AAEC"));
+}
+
+/// Runs every check on one back end, each on a fresh database from `fresh`.
+#[macro_export]
+macro_rules! store_suite {
+    ($fresh:path) => {
+        store_suite!(@tests $fresh,
+            issued_keys_are_digests_looked_up_by_digest,
+            secrets_are_sealed_versioned_and_rotate,
+            intake_answers_each_call_once,
+            ten_concurrent_claims_make_one_owner,
+            outbox_supersedes_orders_and_retries,
+            an_expired_claim_is_claimed_again,
+            two_instances_never_claim_the_same_item,
+            activity_is_recorded_and_queried,
+            deliveries_are_remembered_once,
+            adapter_stores_survive_a_restart,
+            readiness_and_debug_hide_secrets
+        );
+    };
+    (@tests $fresh:path, $($name:ident),+) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(db) = $fresh().await else { return };
+                suite::$name(&db).await;
+            }
+        )+
+    };
+}
