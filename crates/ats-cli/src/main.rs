@@ -6,6 +6,9 @@
 //! * `ats render <provider> <operation> [FILE|-]` turns a vendor answer (or
 //!   an outbound write) into the exact bytes the provider expects.
 //!
+//! * `ats log` reads a running service's activity log from its database.
+//! * `ats keygen` prints a new key for encrypting secrets at rest.
+//!
 //! Bad input ends with exit code 2 and one line saying what is wrong and
 //! where (the field path), never a panic.
 
@@ -19,6 +22,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use http::Method;
 
+mod log;
 mod registry;
 
 #[derive(Parser, Debug)]
@@ -88,6 +92,39 @@ its method and URL go to standard error. Credentials are never printed."
         /// File holding the JSON input; `-` or nothing reads standard input.
         file: Option<PathBuf>,
     },
+    /// Show the activity log of a running service (what came in and went out), newest last.
+    Log {
+        /// The service's database.
+        #[arg(long, env = "ATS_DATABASE_URL", default_value = ats_store::DEFAULT_DATABASE_URL)]
+        database: String,
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Only this order (vendor assessment id, else provider order id).
+        #[arg(long)]
+        order: Option<String>,
+        /// Only this provider.
+        #[arg(long)]
+        provider: Option<String>,
+        /// Only failures.
+        #[arg(long)]
+        errors: bool,
+        /// Only since then: 30s, 15m, 1h, 2d or an RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many rows (the newest).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a new random key for encrypting secrets at rest (`ATS_ENCRYPTION_KEY`).
+    Keygen {
+        /// The key's id (0-255); put the new key first when rotating.
+        #[arg(long, default_value_t = 1)]
+        id: u8,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,6 +141,29 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Providers { json } => providers(json),
+        Command::Log {
+            database,
+            tenant,
+            order,
+            provider,
+            errors,
+            since,
+            limit,
+            json,
+        } => log::run(log::LogArgs {
+            database,
+            tenant,
+            order,
+            provider,
+            errors,
+            since,
+            limit,
+            json,
+        }),
+        Command::Keygen { id } => {
+            println!("{}", ats_store::KeyRing::generate_text(id));
+            Ok(())
+        }
         Command::Inspect {
             provider,
             operation,

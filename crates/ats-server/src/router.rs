@@ -1,0 +1,139 @@
+//! The axum [`router`]: every mounted adapter's endpoints, health probes,
+//! the body limit, a tracing span per request; and [`serve`] with graceful
+//! shutdown.
+
+use std::future::Future;
+use std::time::Duration;
+
+use ats_core::{Error, InboundRequest, InboundResponse};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::error::RuntimeError;
+use crate::runtime::Runtime;
+
+/// The router serving every adapter of `runtime` under its path prefix
+/// (`/greenhouse/…`, `/kombo/…`, `/lever/{tenant}/webhook`), plus
+/// `GET /healthz` (the process answers) and `GET /readyz` (the database
+/// answers and its schema is current).
+///
+/// Bodies larger than the runtime's limit are refused with 413 before
+/// they are read in full or parsed, in the provider's error shape.
+pub fn router(runtime: Runtime) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(inbound)
+        .layer(TraceLayer::new_for_http())
+        .with_state(runtime)
+}
+
+async fn healthz() -> impl IntoResponse {
+    axum::Json(json!({"status": "ok"}))
+}
+
+async fn readyz(State(runtime): State<Runtime>) -> Response {
+    match runtime.store().ready().await {
+        Ok(()) => axum::Json(json!({"status": "ready"})).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"status": "unavailable", "error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+fn to_axum(response: InboundResponse) -> Response {
+    response.into_http().map(Body::from)
+}
+
+fn too_large(runtime: &Runtime, path: &str) -> Response {
+    let limit = runtime.config().body_limit;
+    let error = Error::malformed("body", format!("larger than the {limit}-byte limit"));
+    let mut response = match runtime.mount_for(path) {
+        Some(mount) => mount.adapter.respond_error(None, &error),
+        None => InboundResponse::empty(StatusCode::PAYLOAD_TOO_LARGE),
+    };
+    response.status = StatusCode::PAYLOAD_TOO_LARGE;
+    to_axum(response)
+}
+
+async fn inbound(State(runtime): State<Runtime>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    if runtime.mount_for(&path).is_none() {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "no adapter is served at this path"})),
+        )
+            .into_response();
+    }
+    let limit = runtime.config().body_limit;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(&runtime, &path);
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return too_large(&runtime, &path);
+    };
+    let request =
+        InboundRequest::from_http(http::Request::from_parts(parts, bytes), chrono::Utc::now());
+    match runtime.handle(request).await {
+        Some(response) => to_axum(response),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Serves `runtime` on `listener` until `shutdown` completes: starts the
+/// outbox workers, stops accepting connections at shutdown, lets requests
+/// in flight finish, then stops the workers (each finishes its delivery;
+/// claims still held after 30 s go back to the queue).
+pub async fn serve(
+    listener: TcpListener,
+    runtime: Runtime,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RuntimeError> {
+    runtime.start();
+    let served = axum::serve(listener, router(runtime.clone()))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| RuntimeError::Serve(e.to_string()));
+    runtime.shutdown(Duration::from_secs(30)).await;
+    served
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM: the usual `shutdown` for
+/// [`serve`].
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

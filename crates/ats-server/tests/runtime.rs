@@ -1,0 +1,450 @@
+//! The runtime end to end, over HTTP on loopback: a Kombo stand-in
+//! (wiremock) receives the results, the vendor counts its calls, the store
+//! is a SQLite file (or PostgreSQL where a test says so).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use ats_core::{AssessmentResult, AssessmentStatus, Score};
+use ats_server::Attempt;
+use ats_store::{ActivityQuery, ItemState, OutboxFilter, Store};
+use common::*;
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_copies_of_one_order_reach_the_vendor_once() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let vendor = CountingVendor::new(Duration::from_millis(150));
+    let runtime = kombo_runtime(&store, &mock, vendor.clone());
+    let base = serve(runtime).await;
+    let body = kombo_order("Hx4pLq9TzW2mRv7cYb3nKs6D");
+    let client = reqwest::Client::new();
+    let mut calls = Vec::new();
+    for _ in 0..10 {
+        let request = signed_kombo(&client, &base, &body);
+        calls.push(tokio::spawn(async move {
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap())
+        }));
+    }
+    let mut answers = Vec::new();
+    for c in calls {
+        answers.push(c.await.unwrap());
+    }
+    assert_eq!(vendor.orders.load(Ordering::SeqCst), 1);
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 200);
+    // the accepted order's handle is stored, ready for reporting
+    let order = store
+        .order_by_vendor_id(Some("kombo"), "asm-Hx4pLq9TzW2mRv7cYb3nKs6D")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        order.handle.provider_order_id.as_deref(),
+        Some("Hx4pLq9TzW2mRv7cYb3nKs6D")
+    );
+    assert_eq!(
+        order.handle.tenant.as_ref().map(|t| t.as_str()),
+        Some("greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H")
+    );
+    let log = store.activity(&ActivityQuery::default()).await.unwrap();
+    assert_eq!(log.len(), 10);
+    assert_eq!(
+        log.iter()
+            .filter(|a| a.message.as_deref() == Some("repeated call: the first answer was returned"))
+            .count(),
+        9
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivery_after_a_restart_gets_the_first_answer() {
+    let mock = MockServer::start().await;
+    let (store, url) = sqlite_store_at().await;
+    let vendor = CountingVendor::new(Duration::ZERO);
+    let body = kombo_order("order-restart");
+    {
+        let base = serve(kombo_runtime(&store, &mock, vendor.clone())).await;
+        let r = signed_kombo(&reqwest::Client::new(), &base, &body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    store.close().await;
+    let reopened = Store::connect(&url, ring()).await.unwrap();
+    let base = serve(kombo_runtime(&reopened, &mock, vendor.clone())).await;
+    let r = signed_kombo(&reqwest::Client::new(), &base, &body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(vendor.orders.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_failure_lets_the_redelivery_through() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let vendor = CountingVendor::new(Duration::ZERO);
+    vendor.fail_next.store(1, Ordering::SeqCst);
+    let base = serve(kombo_runtime(&store, &mock, vendor.clone())).await;
+    let body = kombo_order("order-flaky");
+    let client = reqwest::Client::new();
+    let first = signed_kombo(&client, &base, &body).send().await.unwrap();
+    assert_eq!(first.status(), 503);
+    let second = signed_kombo(&client, &base, &body).send().await.unwrap();
+    assert_eq!(second.status(), 200);
+    assert_eq!(vendor.orders.load(Ordering::SeqCst), 2);
+    let errors = store
+        .activity(&ActivityQuery {
+            errors_only: true,
+            ..ActivityQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].error_kind.as_deref(), Some("vendor"));
+    assert_eq!(errors[0].http_status, Some(503));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_calls_are_answered_the_providers_way_and_logged() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let vendor = CountingVendor::new(Duration::ZERO);
+    let base = serve(kombo_runtime(&store, &mock, vendor.clone())).await;
+    let client = reqwest::Client::new();
+    let body = kombo_order("order-x");
+    // wrong signature
+    let r = client
+        .post(format!("{base}/kombo/webhooks"))
+        .header("content-type", "application/json")
+        .header("x-kombo-signature", "AAAA")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // too large: 413 before parsing, in Kombo's error shape
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(2 << 20));
+    let r = client
+        .post(format!("{base}/kombo/webhooks"))
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    // no adapter at this path
+    let r = client.get(format!("{base}/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(vendor.orders.load(Ordering::SeqCst), 0);
+    let log = store.activity(&ActivityQuery::default()).await.unwrap();
+    assert_eq!(log.len(), 1, "the refused signature is logged: {log:?}");
+    assert_eq!(log[0].error_kind.as_deref(), Some("bad_signature"));
+    assert_eq!(log[0].http_status, Some(401));
+    assert!(!log[0].ok);
+    // health probes
+    let r = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), r#"{"status":"ready"}"#);
+}
+
+fn with_report(status: AssessmentStatus) -> AssessmentResult {
+    let mut r = AssessmentResult::with_status(status);
+    r.report_url = Some("https://reports.example.com/r/1".parse().unwrap());
+    r
+}
+
+fn completed() -> AssessmentResult {
+    let mut r = with_report(AssessmentStatus::Completed);
+    r.score = Some(Score::out_of(78.0, 100.0));
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_retries_honours_retry_after_and_dead_letters() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let runtime = kombo_runtime(&store, &mock, CountingVendor::new(Duration::ZERO));
+    let handle = kombo_handle("ord-1", "asm-1");
+    let id = runtime.report(&handle, &completed()).await.unwrap();
+
+    // 429 with Retry-After: 120 → due again in two minutes, not before
+    Mock::given(method("PUT"))
+        .and(path("/assessment/orders/ord-1/result"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "120"))
+        .up_to_n_times(1)
+        .mount(&mock)
+        .await;
+    let before = chrono::Utc::now();
+    let attempt = runtime.deliver_next("w").await.unwrap().unwrap();
+    let Attempt::Retry(delay) = attempt else {
+        panic!("{attempt:?}")
+    };
+    assert_eq!(delay, Duration::from_secs(120));
+    let item = store.outbox_item(id).await.unwrap().unwrap();
+    assert_eq!(item.state, ItemState::Pending);
+    assert_eq!(item.last_http_status, Some(429));
+    let wait = (item.next_attempt_at - before).num_seconds();
+    assert!((119..=121).contains(&wait), "{wait}");
+    assert_eq!(
+        runtime.deliver_next("w").await.unwrap(),
+        None,
+        "not due yet"
+    );
+
+    // 5xx → retried; 4xx → dead with Kombo's own message
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    Mock::given(method("PUT"))
+        .and(path("/assessment/orders/ord-1/result"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&mock)
+        .await;
+    assert!(matches!(
+        runtime.deliver_next("w").await.unwrap(),
+        Some(Attempt::Retry(_))
+    ));
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    Mock::given(method("PUT"))
+        .and(path("/assessment/orders/ord-1/result"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "status": "error", "error": {"message": "Assessment order not found."}
+        })))
+        .up_to_n_times(1)
+        .mount(&mock)
+        .await;
+    assert_eq!(
+        runtime.deliver_next("w").await.unwrap(),
+        Some(Attempt::Dead)
+    );
+    let dead = store.outbox_item(id).await.unwrap().unwrap();
+    assert_eq!(dead.state, ItemState::Dead);
+    assert_eq!(dead.attempts, 3);
+    assert_eq!(dead.last_http_status, Some(404));
+    assert!(
+        dead.last_error
+            .as_deref()
+            .unwrap()
+            .contains("Assessment order not found."),
+        "{dead:?}"
+    );
+
+    // retried by hand, it goes through, with the exact body Kombo expects
+    Mock::given(method("PUT"))
+        .and(path("/assessment/orders/ord-1/result"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status": "success", "data": {}, "warnings": []})),
+        )
+        .mount(&mock)
+        .await;
+    assert!(store.retry_dead(id).await.unwrap());
+    assert_eq!(
+        runtime.deliver_next("w").await.unwrap(),
+        Some(Attempt::Delivered)
+    );
+    let requests = mock.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 4);
+    let body: serde_json::Value = serde_json::from_slice(&requests[3].body).unwrap();
+    assert_eq!(body["status"], "COMPLETED");
+    assert_eq!(body["score"], json!(78));
+    assert_eq!(body["max_score"], json!(100));
+    assert_eq!(body["result_url"], "https://reports.example.com/r/1");
+    assert_eq!(
+        requests[3].headers.get("x-integration-id").unwrap(),
+        "greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H"
+    );
+    let log = store
+        .activity(&ActivityQuery {
+            order_id: Some("asm-1".into()),
+            ..ActivityQuery::default()
+        })
+        .await
+        .unwrap();
+    let attempts: Vec<(Option<u32>, bool, Option<u16>)> = log
+        .iter()
+        .rev()
+        .map(|a| (a.attempt, a.ok, a.http_status))
+        .collect();
+    assert_eq!(
+        attempts,
+        vec![
+            (Some(1), false, Some(429)),
+            (Some(2), false, Some(503)),
+            (Some(3), false, Some(404)),
+            (Some(1), true, None)
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_deliver_in_order_and_skip_superseded_statuses() {
+    let mock = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status": "success", "data": {}}))
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&mock)
+        .await;
+    let store = sqlite_store().await;
+    let runtime = kombo_runtime(&store, &mock, CountingVendor::new(Duration::ZERO));
+    let handle = kombo_handle("ord-7", "asm-7");
+    runtime.start();
+    runtime
+        .report(&handle, &with_report(AssessmentStatus::Expired))
+        .await
+        .unwrap();
+    // while the first is on the wire, two more: only the last goes
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    runtime
+        .report(&handle, &with_report(AssessmentStatus::Error))
+        .await
+        .unwrap();
+    runtime.report(&handle, &completed()).await.unwrap();
+    wait_until(|| async {
+        store
+            .outbox_items(&OutboxFilter::default())
+            .await
+            .unwrap()
+            .iter()
+            .all(|i| matches!(i.state, ItemState::Delivered | ItemState::Superseded))
+    })
+    .await;
+    runtime.shutdown(Duration::from_secs(5)).await;
+    let statuses: Vec<String> = mock
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(statuses, vec!["CANCELLED", "COMPLETED"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_for_finds_the_order_accepted_through_the_intake() {
+    let mock = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/assessment/orders/ord-intake/result"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": "success", "data": {}})),
+        )
+        .expect(1)
+        .mount(&mock)
+        .await;
+    let store = sqlite_store().await;
+    let runtime = kombo_runtime(&store, &mock, CountingVendor::new(Duration::ZERO));
+    let base = serve(runtime.clone()).await;
+    let r = signed_kombo(&reqwest::Client::new(), &base, &kombo_order("ord-intake"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let e = runtime
+        .report_for("asm-nope", &completed())
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "unknown order `asm-nope`");
+    runtime
+        .report_for("asm-ord-intake", &completed())
+        .await
+        .unwrap();
+    assert_eq!(
+        runtime.deliver_next("w").await.unwrap(),
+        Some(Attempt::Delivered)
+    );
+    let order = store
+        .order_by_vendor_id(None, "asm-ord-intake")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.status, "completed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runtimes_on_postgres_deliver_a_thousand_results_once_each() {
+    let Some(url) = postgres_url().await else {
+        return;
+    };
+    let mock = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": "success", "data": {}})),
+        )
+        .mount(&mock)
+        .await;
+    let a = Store::connect(&url, ring()).await.unwrap();
+    let b = Store::connect(&url, ring()).await.unwrap();
+    let ra = kombo_runtime_named(&a, &mock, CountingVendor::new(Duration::ZERO), "a");
+    let rb = kombo_runtime_named(&b, &mock, CountingVendor::new(Duration::ZERO), "b");
+    let n = 1000;
+    for i in 0..n {
+        ra.report(
+            &kombo_handle(&format!("o{i}"), &format!("v{i}")),
+            &completed(),
+        )
+        .await
+        .unwrap();
+    }
+    ra.start();
+    rb.start();
+    wait_until(|| async {
+        a.outbox_counts().await.unwrap() == vec![(ItemState::Delivered, n as u64)]
+    })
+    .await;
+    ra.shutdown(Duration::from_secs(5)).await;
+    rb.shutdown(Duration::from_secs(5)).await;
+    let requests = mock.received_requests().await.unwrap();
+    assert_eq!(requests.len(), n);
+    let mut paths: Vec<String> = requests.iter().map(|r| r.url.path().to_owned()).collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), n, "every result exactly once");
+    // both instances took part
+    let log = a
+        .activity(&ActivityQuery {
+            limit: Some(2000),
+            ..ActivityQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), n);
+    assert!(log.iter().all(|l| l.ok && l.attempt == Some(1)));
+}
+
+/// Waits (at most 30 s) until `check` holds.
+async fn wait_until<F, Fut>(check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
