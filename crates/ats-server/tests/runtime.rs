@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use ats_core::{AssessmentResult, AssessmentStatus, Score};
-use ats_server::Attempt;
+use ats_server::{Attempt, Runtime};
 use ats_store::{ActivityQuery, ItemState, OutboxFilter, Store};
 use common::*;
 use serde_json::json;
@@ -447,4 +447,70 @@ where
         assert!(tokio::time::Instant::now() < deadline, "timed out");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_the_log_or_debug_output() {
+    let mock = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&mock)
+        .await;
+    let store = sqlite_store().await;
+    let runtime = Runtime::builder()
+        .with_store(store.clone())
+        .with_vendor(CountingVendor::new(Duration::ZERO))
+        .with_adapter(kombo(&mock))
+        .with_keep_bodies(true)
+        .build()
+        .unwrap();
+    let base = serve(runtime.clone()).await;
+    // a body that carries credential-like fields of its own
+    let mut body: serde_json::Value = serde_json::from_str(&kombo_order("ord-secret")).unwrap();
+    body["data"]["access_token"] = json!("leaked-access-token");
+    body["data"]["candidate"]["api_key"] = json!("leaked-api-key");
+    let body = body.to_string();
+    let request = signed_kombo(&reqwest::Client::new(), &base, &body);
+    let signature = request
+        .try_clone()
+        .unwrap()
+        .build()
+        .unwrap()
+        .headers()
+        .get("x-kombo-signature")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(request.send().await.unwrap().status(), 200);
+    runtime
+        .report(&kombo_handle("ord-secret", "asm-ord-secret"), &completed())
+        .await
+        .unwrap();
+    assert!(matches!(
+        runtime.deliver_next("w").await.unwrap(),
+        Some(Attempt::Retry(_))
+    ));
+    // the outbound call carried the API key; nothing of it was kept
+    let sent = mock.received_requests().await.unwrap();
+    assert_eq!(
+        sent[0].headers.get("authorization").unwrap(),
+        "Bearer kombo-api-key"
+    );
+    let log = store.activity(&ActivityQuery::default()).await.unwrap();
+    assert_eq!(log.len(), 2);
+    let dump = serde_json::to_string(&log).unwrap();
+    assert!(dump.contains("Mira"), "bodies are kept: {dump}");
+    for secret in [
+        signature.as_str(),
+        KOMBO_SECRET,
+        "kombo-api-key",
+        "leaked-access-token",
+        "leaked-api-key",
+    ] {
+        assert!(!dump.contains(secret), "{secret} in the activity log");
+        let debug = format!("{runtime:?} {store:?}");
+        assert!(!debug.contains(secret), "{secret} in Debug output");
+    }
+    assert!(!format!("{runtime:?}").contains(&RING[2..12]));
 }
