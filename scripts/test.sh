@@ -7,7 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${ATS_TEST_POSTGRES_URL:-}" ]; then
-  eval "$(bash scripts/postgres.sh)"
+  pg_env=$(bash scripts/postgres.sh) || {
+    echo "PostgreSQL could not be started: the PostgreSQL suite cannot run" >&2
+    exit 1
+  }
+  eval "$pg_env"
 fi
 export ATS_TEST_POSTGRES_URL
 echo "PostgreSQL for the store suite: $ATS_TEST_POSTGRES_URL"

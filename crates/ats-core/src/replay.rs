@@ -2,12 +2,29 @@
 //! too far in the future, or already seen.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::Error;
+
+/// Where delivery ids are remembered beyond one process: a database shared
+/// by every instance, so that a delivery accepted by one is refused as a
+/// replay by all, also after a restart.
+#[async_trait]
+pub trait DeliveryLog: Send + Sync + fmt::Debug {
+    /// Records delivery `id` until `until`. `Ok(false)` when it is already
+    /// recorded and not expired: a replay. Must be atomic (two instances
+    /// recording the same id at once: one gets `true`).
+    async fn remember(&self, id: &str, until: DateTime<Utc>) -> Result<bool, Error>;
+
+    /// Forgets delivery `id`, so its redelivery is let through. It may
+    /// complete in the background.
+    fn forget(&self, id: &str);
+}
 
 /// Remembers delivery ids for a time window and refuses repeats and stale
 /// deliveries.
@@ -16,10 +33,15 @@ use crate::error::Error;
 /// delivery older than the window is refused as stale, so a forgotten id can
 /// never be replayed. This in-memory guard protects one process; a fleet of
 /// servers needs a shared store behind the same checks.
+///
+/// Give it a [`DeliveryLog`] ([`with_log`](Self::with_log)) and call
+/// [`check_recorded`](Self::check_recorded) to protect every process that
+/// shares the log.
 #[derive(Debug)]
 pub struct ReplayGuard {
     window: Duration,
     seen: Mutex<HashMap<String, DateTime<Utc>>>,
+    log: Option<Arc<dyn DeliveryLog>>,
 }
 
 impl ReplayGuard {
@@ -29,6 +51,42 @@ impl ReplayGuard {
         Self {
             window,
             seen: Mutex::new(HashMap::new()),
+            log: None,
+        }
+    }
+
+    /// Also records every delivery in `log`, shared with other processes.
+    pub fn with_log(mut self, log: Arc<dyn DeliveryLog>) -> Self {
+        self.log = Some(log);
+        self
+    }
+
+    /// [`check`](Self::check), then records the delivery in the shared
+    /// [`DeliveryLog`] when there is one: a delivery another process
+    /// already accepted is a replay too. When the log cannot be reached
+    /// the delivery is refused with that (retryable) error and forgotten
+    /// here, so the provider's redelivery is judged afresh.
+    pub async fn check_recorded(
+        &self,
+        id: &str,
+        sent_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        self.check(id, sent_at, now)?;
+        let Some(log) = &self.log else {
+            return Ok(());
+        };
+        let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
+        let until = sent_at.checked_add_signed(window).unwrap_or(sent_at);
+        match log.remember(id, until).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Error::bad_signature(
+                "delivery was already received (replay)",
+            )),
+            Err(e) => {
+                self.forget_here(id);
+                Err(e)
+            }
         }
     }
 
@@ -72,6 +130,13 @@ impl ReplayGuard {
     /// delivery that was authenticated but could not be handled (the
     /// vendor was unavailable), which the provider will send again.
     pub fn forget(&self, id: &str) {
+        self.forget_here(id);
+        if let Some(log) = &self.log {
+            log.forget(id);
+        }
+    }
+
+    fn forget_here(&self, id: &str) {
         match self.seen.lock() {
             Ok(mut guard) => guard.remove(id),
             Err(poisoned) => poisoned.into_inner().remove(id),
@@ -130,6 +195,52 @@ mod tests {
         g.forget("a");
         g.check("a", t(0), t(2)).unwrap();
         assert!(g.check("a", t(0), t(3)).is_err());
+    }
+
+    /// A log shared by "processes": a set behind a mutex.
+    #[derive(Debug, Default)]
+    struct SharedLog(
+        Mutex<std::collections::HashSet<String>>,
+        std::sync::atomic::AtomicBool,
+    );
+
+    #[async_trait]
+    impl DeliveryLog for SharedLog {
+        async fn remember(&self, id: &str, _: DateTime<Utc>) -> Result<bool, Error> {
+            if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(Error::Transport {
+                    provider: "db".into(),
+                    message: "down".into(),
+                });
+            }
+            Ok(self.0.lock().unwrap().insert(id.to_owned()))
+        }
+        fn forget(&self, id: &str) {
+            self.0.lock().unwrap().remove(id);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_shared_log_refuses_what_another_process_accepted() {
+        let log = Arc::new(SharedLog::default());
+        let a = ReplayGuard::new(Duration::from_secs(300)).with_log(log.clone());
+        let b = ReplayGuard::new(Duration::from_secs(300)).with_log(log.clone());
+        a.check_recorded("d1", t(0), t(1)).await.unwrap();
+        let e = b.check_recorded("d1", t(0), t(2)).await.unwrap_err();
+        assert!(e.to_string().contains("replay"), "{e}");
+        // forgetting in one process forgets everywhere
+        a.forget("d1");
+        b.forget("d1");
+        b.check_recorded("d1", t(0), t(3)).await.unwrap();
+        // stale deliveries are refused before the log is asked
+        assert!(b.check_recorded("old", t(0), t(400)).await.is_err());
+        assert!(!log.0.lock().unwrap().contains("old"));
+        // the log down: refused (retryable), and not remembered here either
+        log.1.store(true, std::sync::atomic::Ordering::SeqCst);
+        let e = a.check_recorded("d2", t(0), t(1)).await.unwrap_err();
+        assert!(e.is_retryable(), "{e}");
+        log.1.store(false, std::sync::atomic::Ordering::SeqCst);
+        a.check_recorded("d2", t(0), t(2)).await.unwrap();
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ats_core::client::HttpClient;
 use ats_core::http::parse_base_url;
-use ats_core::replay::ReplayGuard;
+use ats_core::replay::{DeliveryLog, ReplayGuard};
 use ats_core::{Clock, Error, RetryConfig, Secret, TenantId};
 
 use crate::oauth::{
@@ -249,6 +249,7 @@ pub struct LeverBuilder {
     max_age: Duration,
     max_future_skew: Duration,
     replay: Option<Arc<ReplayGuard>>,
+    delivery_log: Option<Arc<dyn DeliveryLog>>,
     refresh_margin: Duration,
     retry: RetryConfig,
     clock: Clock,
@@ -281,6 +282,7 @@ impl LeverBuilder {
             max_age: DEFAULT_MAX_AGE,
             max_future_skew: DEFAULT_MAX_FUTURE_SKEW,
             replay: None,
+            delivery_log: None,
             refresh_margin: DEFAULT_REFRESH_MARGIN,
             retry: RetryConfig::default(),
             clock: Clock::system(),
@@ -398,6 +400,16 @@ impl LeverBuilder {
         self
     }
 
+    /// Records delivery tokens in a log shared by every instance (a
+    /// database), so a delivery one instance accepted is refused as a
+    /// replay by all of them, also after a restart. Applies to the
+    /// adapter's own guard; a guard given with
+    /// [`replay_guard`](Self::replay_guard) keeps its own log.
+    pub fn delivery_log(mut self, log: Arc<dyn DeliveryLog>) -> Self {
+        self.delivery_log = Some(log);
+        self
+    }
+
     /// How long before expiry an access token is refreshed (default five
     /// minutes).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
@@ -455,9 +467,13 @@ impl LeverBuilder {
             notify_followers: self.notify_followers,
             max_age: self.max_age,
             max_future_skew: self.max_future_skew,
-            replay: self
-                .replay
-                .unwrap_or_else(|| Arc::new(ReplayGuard::new(window))),
+            replay: self.replay.unwrap_or_else(|| {
+                let guard = ReplayGuard::new(window);
+                Arc::new(match self.delivery_log {
+                    Some(log) => guard.with_log(log),
+                    None => guard,
+                })
+            }),
         })
     }
 }

@@ -495,7 +495,8 @@ impl AtsProvider for Lever {
         let delivery = translate::decode_delivery(&request.body)?;
         let token = delivery.envelope.token.as_deref().unwrap_or_default();
         self.replay
-            .check(token, delivery.sent_at, request.received_at)?;
+            .check_recorded(token, delivery.sent_at, request.received_at)
+            .await?;
         event.set_tenant(tenant);
         Ok(Inbound {
             operation: operation.to_owned(),

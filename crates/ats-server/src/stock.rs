@@ -84,6 +84,7 @@ pub async fn stock_adapters(
         .map_err(config)?;
     let mut lever = ats_lever::Lever::builder()
         .token_store(Arc::new(store.lever_tokens(instance)))
+        .delivery_log(Arc::new(store.delivery_log("lever")))
         .connection_store(Arc::new(LeverConnections::load(store).await?));
     if let (Some(id), Some(secret), Some(redirect)) = (
         &secrets.lever_client_id,

@@ -58,5 +58,7 @@ pub use crate::error::StoreError;
 pub use crate::intake::{Claim, IntakeKey, StoredAnswer};
 pub use crate::keys::{ISSUED_KEY, IssuedKeys, Secrets, Versioned};
 pub use crate::outbox::{ClaimedItem, ItemState, OrderRecord, OutboxFilter, OutboxItem, order_key};
-pub use crate::settings::{LEVER_TOKENS, LeverConnections, LeverTokens, StackOnePackageIds};
+pub use crate::settings::{
+    LEVER_TOKENS, LeverConnections, LeverTokens, StackOnePackageIds, StoreDeliveries,
+};
 pub use crate::store::{Backend, DEFAULT_DATABASE_URL, Store, StoreBuilder, redact_url};

@@ -11,6 +11,7 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use ats_core::replay::DeliveryLog;
 use ats_core::{Error, Secret, TenantId, async_trait};
 use ats_lever::{ConnectionStore, LeverConnection, TokenSet, TokenStore};
 use ats_stackone::PackageIdStore;
@@ -152,12 +153,60 @@ impl Store {
             .rows_affected())
     }
 
+    /// The delivery ids of `provider`'s signed webhooks, as the
+    /// [`DeliveryLog`] a replay guard shares across instances.
+    pub fn delivery_log(&self, provider: &str) -> StoreDeliveries {
+        StoreDeliveries {
+            store: self.clone(),
+            provider: provider.to_owned(),
+        }
+    }
+
     /// Lever's OAuth tokens, sealed, as its [`TokenStore`]. `holder` names
     /// this instance in refresh leases.
     pub fn lever_tokens(&self, holder: impl Into<String>) -> LeverTokens {
         LeverTokens {
             store: self.clone(),
             holder: holder.into(),
+        }
+    }
+}
+
+/// Seen delivery ids of one provider, as a [`DeliveryLog`].
+#[derive(Clone)]
+pub struct StoreDeliveries {
+    store: Store,
+    provider: String,
+}
+
+impl fmt::Debug for StoreDeliveries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreDeliveries")
+            .field("provider", &self.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl DeliveryLog for StoreDeliveries {
+    async fn remember(&self, id: &str, until: DateTime<Utc>) -> Result<bool, Error> {
+        Ok(self
+            .store
+            .remember_delivery(&self.provider, id, until)
+            .await?)
+    }
+
+    fn forget(&self, id: &str) {
+        let (store, provider, id) = (self.store.clone(), self.provider.clone(), id.to_owned());
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(async move {
+                    if let Err(e) = store.forget_delivery(&provider, &id).await {
+                        tracing::warn!(error = %e, "a delivery id could not be forgotten; its redelivery will be refused until it expires");
+                    }
+                });
+            }
+            Err(_) => tracing::warn!("no async runtime: a delivery id was not forgotten"),
         }
     }
 }
