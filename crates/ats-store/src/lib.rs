@@ -46,6 +46,7 @@
 mod activity;
 mod cipher;
 mod error;
+mod events;
 mod intake;
 mod keys;
 mod outbox;
@@ -55,9 +56,12 @@ mod store;
 pub use crate::activity::{Activity, ActivityQuery, Flow, redact};
 pub use crate::cipher::KeyRing;
 pub use crate::error::StoreError;
+pub use crate::events::{NewVendorEvent, VendorEvent};
 pub use crate::intake::{Claim, IntakeKey, StoredAnswer};
 pub use crate::keys::{ISSUED_KEY, IssuedKeys, Secrets, Versioned};
-pub use crate::outbox::{ClaimedItem, ItemState, OrderRecord, OutboxFilter, OutboxItem, order_key};
+pub use crate::outbox::{
+    ClaimedItem, ItemState, OrderFilter, OrderRecord, OutboxFilter, OutboxItem, order_key,
+};
 pub use crate::settings::{
     LEVER_TOKENS, LeverConnections, LeverTokens, StackOnePackageIds, StoreDeliveries,
 };

@@ -50,7 +50,7 @@ impl ItemState {
         }
     }
 
-    fn parse(s: &str) -> Result<Self, StoreError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
         Ok(match s {
             "pending" => Self::Pending,
             "delivering" => Self::Delivering,
@@ -79,6 +79,8 @@ pub struct OrderRecord {
     pub created_at: DateTime<Utc>,
     /// When its status last changed.
     pub updated_at: DateTime<Utc>,
+    /// The last result reported for it.
+    pub last_result: Option<AssessmentResult>,
 }
 
 /// One result to write back, and what became of it.
@@ -179,6 +181,8 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem, StoreError> {
     })
 }
 
+const ORDER_COLUMNS: &str = "id, handle, status, created_at, updated_at, last_result";
+
 fn order_from_row(row: &AnyRow) -> Result<OrderRecord, StoreError> {
     Ok(OrderRecord {
         id: row.try_get("id")?,
@@ -186,7 +190,23 @@ fn order_from_row(row: &AnyRow) -> Result<OrderRecord, StoreError> {
         status: row.try_get("status")?,
         created_at: from_ms(row.try_get("created_at")?),
         updated_at: from_ms(row.try_get("updated_at")?),
+        last_result: opt_string(row, "last_result")?
+            .map(|r| serde_json::from_str(&r))
+            .transpose()?,
     })
+}
+
+/// Which orders to list.
+#[derive(Clone, Debug, Default)]
+pub struct OrderFilter {
+    /// Only this provider.
+    pub provider: Option<String>,
+    /// Only this tenant.
+    pub tenant: Option<String>,
+    /// Only orders whose last status is this (`invited`, `completed`…).
+    pub status: Option<String>,
+    /// At most this many, newest first (default 100).
+    pub limit: Option<u32>,
 }
 
 /// Which outbox items to list.
@@ -222,6 +242,11 @@ impl Store {
         let payload = serde_json::to_string(result)?;
         let mut tx = self.inner.pool.begin().await?;
         let order_id = upsert_order(&mut tx, handle, result.status.as_str(), now).await?;
+        sqlx::query("UPDATE orders SET last_result = $1 WHERE id = $2")
+            .bind(payload.clone())
+            .bind(order_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "UPDATE outbox SET state = 'superseded', updated_at = $1 \
              WHERE order_id = $2 AND state = 'pending'",
@@ -446,10 +471,10 @@ impl Store {
         provider: Option<&str>,
         vendor_assessment_id: &str,
     ) -> Result<Option<OrderRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, handle, status, created_at, updated_at FROM orders \
-             WHERE vendor_assessment_id = $1 AND ($2 = '' OR provider = $2) ORDER BY id LIMIT 2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders \
+             WHERE vendor_assessment_id = $1 AND ($2 = '' OR provider = $2) ORDER BY id LIMIT 2"
+        ))
         .bind(vendor_assessment_id)
         .bind(provider.unwrap_or(""))
         .fetch_all(&self.inner.pool)
@@ -465,12 +490,26 @@ impl Store {
 
     /// An order by row id.
     pub async fn order(&self, id: i64) -> Result<Option<OrderRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, handle, status, created_at, updated_at FROM orders WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.inner.pool)
-        .await?;
+        let row = sqlx::query(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.inner.pool)
+            .await?;
         row.as_ref().map(order_from_row).transpose()
+    }
+
+    /// Orders, newest first.
+    pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders \
+             WHERE ($1 = '' OR provider = $1) AND ($2 = '' OR tenant = $2) AND ($3 = '' OR status = $3) \
+             ORDER BY id DESC LIMIT $4"
+        ))
+        .bind(filter.provider.clone().unwrap_or_default())
+        .bind(filter.tenant.clone().unwrap_or_default())
+        .bind(filter.status.clone().unwrap_or_default())
+        .bind(i64::from(filter.limit.unwrap_or(100)))
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(order_from_row).collect()
     }
 }

@@ -660,6 +660,141 @@ pub async fn readiness_and_debug_hide_secrets(db: &Db) {
     assert!(!format!("{tokens:?}").contains("AAEC"));
 }
 
+pub async fn vendor_events_go_out_once_in_order(db: &Db) {
+    let store = db.open(K1).await;
+    let payload = serde_json::json!({"type": "order_received", "n": 1});
+    let event = |id: &'static str, order: Option<&'static str>| ats_store::NewVendorEvent {
+        event_id: id,
+        kind: "order_received",
+        provider: "kombo",
+        tenant: Some("acme"),
+        order_key: order,
+        payload: &payload,
+    };
+    let first = store
+        .enqueue_event(&event("evt_1", Some("o1")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store
+            .enqueue_event(&event("evt_1", Some("o1")))
+            .await
+            .unwrap(),
+        None
+    );
+    let second = store
+        .enqueue_event(&event("evt_2", Some("o1")))
+        .await
+        .unwrap()
+        .unwrap();
+    let other = store
+        .enqueue_event(&event("evt_3", None))
+        .await
+        .unwrap()
+        .unwrap();
+    let c = store.claim_event("w", LEASE).await.unwrap().unwrap();
+    assert_eq!((c.id, c.event_id.as_str(), c.attempts), (first, "evt_1", 1));
+    assert_eq!(c.payload, payload);
+    // o1's second event waits for its first; the unrelated one does not
+    let c2 = store.claim_event("w", LEASE).await.unwrap().unwrap();
+    assert_eq!(c2.id, other);
+    assert!(store.claim_event("w", LEASE).await.unwrap().is_none());
+    let later = Utc::now() + chrono::Duration::minutes(5);
+    assert!(
+        store
+            .settle_event(first, "w", Some(("HTTP 503", Some(503))), Some(later))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.claim_event("w", LEASE).await.unwrap().is_none(),
+        "o1 waits for its retry"
+    );
+    sqlx::query("UPDATE vendor_events SET next_attempt_at = 0 WHERE id = $1")
+        .bind(first)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let again = store.claim_event("w", LEASE).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (first, 2));
+    assert!(
+        !store
+            .settle_event(first, "someone-else", None, None)
+            .await
+            .unwrap()
+    );
+    assert!(store.settle_event(first, "w", None, None).await.unwrap());
+    let next = store.claim_event("w", LEASE).await.unwrap().unwrap();
+    assert_eq!(next.id, second);
+    assert!(
+        store
+            .settle_event(second, "w", Some(("HTTP 400: no", Some(400))), None)
+            .await
+            .unwrap()
+    );
+    let dead = store.vendor_event(second).await.unwrap().unwrap();
+    assert_eq!(dead.state, ItemState::Dead);
+    assert_eq!(dead.last_http_status, Some(400));
+    assert!(store.retry_dead_event(second).await.unwrap());
+    assert_eq!(
+        store.release_event_claims("w").await.unwrap(),
+        1,
+        "evt_3 is still claimed"
+    );
+    let o1: Vec<String> = store
+        .vendor_events(Some("o1"), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect();
+    assert_eq!(o1, vec!["evt_1", "evt_2"]);
+}
+
+pub async fn orders_are_listed_with_their_last_result(db: &Db) {
+    let store = db.open(K1).await;
+    store
+        .save_order(&handle("kombo", "acme", "inv-1"))
+        .await
+        .unwrap();
+    store
+        .save_order(&handle("ashby", "globex", "inv-2"))
+        .await
+        .unwrap();
+    let mut done = result(AssessmentStatus::Completed);
+    done.summary = Some("solid".into());
+    store
+        .enqueue_result(&handle("kombo", "acme", "inv-1"), &done)
+        .await
+        .unwrap();
+    let all = store
+        .orders(&ats_store::OrderFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].handle.vendor_assessment_id.as_deref(), Some("inv-2"));
+    assert_eq!(all[0].last_result, None);
+    let completed = store
+        .orders(&ats_store::OrderFilter {
+            status: Some("completed".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(completed.len(), 1);
+    assert_eq!(completed[0].last_result, Some(done));
+    let globex = store
+        .orders(&ats_store::OrderFilter {
+            tenant: Some("globex".into()),
+            provider: Some("ashby".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(globex.len(), 1);
+}
+
 /// Runs every check on one back end, each on a fresh database from `fresh`.
 #[macro_export]
 macro_rules! store_suite {
@@ -675,7 +810,9 @@ macro_rules! store_suite {
             activity_is_recorded_and_queried,
             deliveries_are_remembered_once,
             adapter_stores_survive_a_restart,
-            readiness_and_debug_hide_secrets
+            readiness_and_debug_hide_secrets,
+            vendor_events_go_out_once_in_order,
+            orders_are_listed_with_their_last_result
         );
     };
     (@tests $fresh:path, $($name:ident),+) => {
