@@ -7,6 +7,7 @@
 //!   an outbound write) into the exact bytes the provider expects.
 //!
 //! * `ats log` reads a running service's activity log from its database.
+//! * `ats serve --config ats.toml` runs the gateway (`--check` validates).
 //! * `ats keygen` prints a new key for encrypting secrets at rest.
 //!
 //! Bad input ends with exit code 2 and one line saying what is wrong and
@@ -119,6 +120,24 @@ its method and URL go to standard error. Credentials are never printed."
         #[arg(long)]
         json: bool,
     },
+    /// Run the gateway: every configured provider's endpoints, signed events to your service, the REST API.
+    #[command(
+        long_about = "Run the self-hosted assessment gateway described by a configuration file \
+(see docs/gateway.md): providers call it at their default paths, your service receives each \
+event as JSON signed per the Standard Webhooks specification and reports results through the \
+REST API under /api/v1.\n\nWith --check, validate the configuration (secrets included) and \
+print what would be served, without starting."
+    )]
+    Serve {
+        /// The configuration file.
+        #[arg(long, default_value = "ats.toml")]
+        config: PathBuf,
+        /// Validate the configuration and print what would be served.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the OpenAPI document of the gateway's REST API (as in docs/openapi.json).
+    Openapi,
     /// Print a new random key for encrypting secrets at rest (`ATS_ENCRYPTION_KEY`).
     Keygen {
         /// The key's id (0-255); put the new key first when rotating.
@@ -160,6 +179,11 @@ fn run(cli: Cli) -> Result<(), String> {
             limit,
             json,
         }),
+        Command::Serve { config, check } => serve(&config, check),
+        Command::Openapi => {
+            println!("{}", ats_gateway::openapi_json());
+            Ok(())
+        }
         Command::Keygen { id } => {
             println!("{}", ats_store::KeyRing::generate_text(id));
             Ok(())
@@ -226,6 +250,42 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+}
+
+fn serve(path: &std::path::Path, check: bool) -> Result<(), String> {
+    let config = ats_gateway::GatewayConfig::from_file(path).map_err(|e| e.to_string())?;
+    print!("{}", config.describe());
+    if check {
+        println!("configuration ok");
+        return Ok(());
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    runtime.block_on(async {
+        let gateway = ats_gateway::Gateway::from_config(&config)
+            .await
+            .map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        println!("listening on http://{addr}");
+        gateway
+            .serve(listener, ats_server::shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    })
 }
 
 fn operation_in(adapter: &dyn AtsProvider, name: &str, direction: Direction) -> Result<(), String> {

@@ -64,7 +64,10 @@ pub use crate::error::RuntimeError;
 pub use crate::outbox::{Attempt, backoff};
 pub use crate::router::{router, serve, shutdown_signal};
 pub use crate::runtime::{DEFAULT_BODY_LIMIT, Runtime, RuntimeBuilder, RuntimeConfig};
-pub use crate::stock::{ProviderSecrets, secret_names, stock_adapters};
+pub use crate::stock::{
+    ProviderSecrets, STOCK_ADAPTERS, StockAdapters, StockOptions, secret_names, stock_adapters,
+    stock_adapters_with,
+};
 
 /// Re-exported: the model and traits the runtime is built from.
 pub use ats_core;

@@ -4,9 +4,10 @@
 //! durable. Provider-wide secrets (an aggregator's API key and webhook
 //! secret) come from [`ProviderSecrets`].
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ats_core::{AtsProvider, Secret};
+use ats_core::{AtsProvider, RetryConfig, Secret, UrlPolicy};
 use ats_store::{LeverConnections, StackOnePackageIds, Store};
 
 use crate::error::RuntimeError;
@@ -60,6 +61,34 @@ impl ProviderSecrets {
     }
 }
 
+/// Which adapters to build and how (beyond the store and the secrets).
+#[derive(Clone, Debug, Default)]
+pub struct StockOptions {
+    /// Only these adapters (by name); `None`: all seven.
+    pub only: Option<Vec<String>>,
+    /// A base URL per adapter name, replacing the provider's production
+    /// API (`ashby`, `kombo`, `stackone`, `knit`; `lever`'s API base).
+    pub base_urls: BTreeMap<String, String>,
+    /// Hosts to which per-order callback URLs (Greenhouse, Workable) may
+    /// point over plain `http`, besides the providers' own `https` hosts:
+    /// for a local stand-in of the provider only.
+    pub insecure_callback_hosts: Vec<String>,
+    /// The HTTP retry policy of each outbound call (inside one outbox
+    /// attempt); default: the adapters' own.
+    pub retry: Option<RetryConfig>,
+}
+
+/// The names [`stock_adapters`] knows, in its order.
+pub const STOCK_ADAPTERS: [&str; 7] = [
+    "greenhouse",
+    "ashby",
+    "lever",
+    "workable",
+    "kombo",
+    "stackone",
+    "knit",
+];
+
 /// Greenhouse, Ashby, Lever, Workable, Kombo, StackOne and Knit, each
 /// backed by `store`, in that order. `instance` names this process in
 /// Lever's refresh leases.
@@ -68,66 +97,175 @@ pub async fn stock_adapters(
     secrets: &ProviderSecrets,
     instance: &str,
 ) -> Result<Vec<Arc<dyn AtsProvider>>, RuntimeError> {
+    Ok(
+        stock_adapters_with(store, secrets, instance, &StockOptions::default())
+            .await?
+            .adapters,
+    )
+}
+
+/// What [`stock_adapters_with`] built.
+#[derive(Debug)]
+pub struct StockAdapters {
+    /// The adapters, in [`STOCK_ADAPTERS`] order.
+    pub adapters: Vec<Arc<dyn AtsProvider>>,
+    /// The Lever adapter's connection store (the same cache), when Lever
+    /// was built: connections put here are seen by the adapter at once.
+    pub lever_connections: Option<LeverConnections>,
+}
+
+/// [`stock_adapters`] with [`StockOptions`].
+pub async fn stock_adapters_with(
+    store: &Store,
+    secrets: &ProviderSecrets,
+    instance: &str,
+    options: &StockOptions,
+) -> Result<StockAdapters, RuntimeError> {
+    if let Some(unknown) = options
+        .only
+        .iter()
+        .flatten()
+        .find(|n| !STOCK_ADAPTERS.contains(&n.as_str()))
+    {
+        return Err(RuntimeError::Config(format!(
+            "unknown provider `{unknown}`; known: {}",
+            STOCK_ADAPTERS.join(", ")
+        )));
+    }
+    for name in options.base_urls.keys() {
+        if !["ashby", "kombo", "stackone", "knit", "lever"].contains(&name.as_str()) {
+            return Err(RuntimeError::Config(format!(
+                "provider `{name}` takes no base URL"
+            )));
+        }
+    }
+    let wanted = |name: &str| {
+        options
+            .only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|n| n == name))
+    };
     let config = |e: ats_core::Error| RuntimeError::Config(e.to_string());
     let keys = |provider: &str| Arc::new(store.issued_keys(provider));
+    let base = |name: &str| options.base_urls.get(name).cloned();
+    let policy = |hosts: &[&str]| {
+        options
+            .insecure_callback_hosts
+            .iter()
+            .fold(UrlPolicy::https_hosts(hosts.iter().copied()), |p, h| {
+                p.allow_insecure(h.clone())
+            })
+    };
+    let retry = options.retry.clone();
+    let mut out: Vec<Arc<dyn AtsProvider>> = Vec::new();
+    let mut lever_connections = None;
 
-    let greenhouse = ats_greenhouse::Greenhouse::builder()
-        .key_stores(keys("greenhouse"), keys("greenhouse"))
-        .build()
-        .map_err(config)?;
-    let ashby = ats_ashby::Ashby::builder()
-        .key_directory(keys("ashby"))
-        .api_key_store(Arc::new(
-            store.secrets("ashby", secret_names::ASHBY_API_KEY),
-        ))
-        .build()
-        .map_err(config)?;
-    let mut lever = ats_lever::Lever::builder()
-        .token_store(Arc::new(store.lever_tokens(instance)))
-        .delivery_log(Arc::new(store.delivery_log("lever")))
-        .connection_store(Arc::new(LeverConnections::load(store).await?));
-    if let (Some(id), Some(secret), Some(redirect)) = (
-        &secrets.lever_client_id,
-        &secrets.lever_client_secret,
-        &secrets.lever_redirect_uri,
-    ) {
-        lever = lever.oauth_app(ats_lever::OAuthApp::new(id, secret.clone(), redirect));
+    if wanted("greenhouse") {
+        let mut b = ats_greenhouse::Greenhouse::builder()
+            .key_stores(keys("greenhouse"), keys("greenhouse"))
+            .callback_policy(policy(&ats_greenhouse::builder::DEFAULT_CALLBACK_HOSTS));
+        if let Some(r) = &retry {
+            b = b.retry(r.clone());
+        }
+        out.push(Arc::new(b.build().map_err(config)?));
     }
-    let lever = lever.build().map_err(config)?;
-    let workable = ats_workable::Workable::builder()
-        .key_directory(keys("workable"))
-        .callback_token_store(Arc::new(
-            store.secrets("workable", secret_names::WORKABLE_CALLBACK_TOKEN),
-        ))
-        .build()
-        .map_err(config)?;
-    let mut kombo = ats_kombo::Kombo::builder();
-    if let Some(k) = &secrets.kombo_api_key {
-        kombo = kombo.api_key(k.clone());
+    if wanted("ashby") {
+        let mut b = ats_ashby::Ashby::builder()
+            .key_directory(keys("ashby"))
+            .api_key_store(Arc::new(
+                store.secrets("ashby", secret_names::ASHBY_API_KEY),
+            ));
+        if let Some(url) = base("ashby") {
+            b = b.base_url(url);
+        }
+        if let Some(r) = &retry {
+            b = b.retry(r.clone());
+        }
+        out.push(Arc::new(b.build().map_err(config)?));
     }
-    if let Some(s) = &secrets.kombo_webhook_secret {
-        kombo = kombo.webhook_secret(s.clone());
+    if wanted("lever") {
+        let connections = LeverConnections::load(store).await?;
+        lever_connections = Some(connections.clone());
+        let mut b = ats_lever::Lever::builder()
+            .token_store(Arc::new(store.lever_tokens(instance)))
+            .delivery_log(Arc::new(store.delivery_log("lever")))
+            .connection_store(Arc::new(connections));
+        if let (Some(id), Some(secret), Some(redirect)) = (
+            &secrets.lever_client_id,
+            &secrets.lever_client_secret,
+            &secrets.lever_redirect_uri,
+        ) {
+            b = b.oauth_app(ats_lever::OAuthApp::new(id, secret.clone(), redirect));
+        }
+        if let Some(url) = base("lever") {
+            b = b.api_base_url(url);
+        }
+        if let Some(r) = &retry {
+            b = b.retry(r.clone());
+        }
+        out.push(Arc::new(b.build().map_err(config)?));
     }
-    let mut stackone = ats_stackone::StackOne::builder()
-        .package_endpoint_key_directory(keys("stackone"))
-        .package_ids(Arc::new(StackOnePackageIds::load(store).await?));
-    if let Some(k) = &secrets.stackone_api_key {
-        stackone = stackone.api_key(k.clone());
+    if wanted("workable") {
+        let mut b = ats_workable::Workable::builder()
+            .key_directory(keys("workable"))
+            .callback_token_store(Arc::new(
+                store.secrets("workable", secret_names::WORKABLE_CALLBACK_TOKEN),
+            ))
+            .callback_policy(policy(&ats_workable::builder::DEFAULT_CALLBACK_HOSTS));
+        if let Some(r) = &retry {
+            b = b.retry(r.clone());
+        }
+        out.push(Arc::new(b.build().map_err(config)?));
     }
-    if let Some(s) = &secrets.stackone_signing_secret {
-        stackone = stackone.signing_secret(s.clone());
+    if wanted("kombo") {
+        let mut b = ats_kombo::Kombo::builder();
+        if let Some(k) = &secrets.kombo_api_key {
+            b = b.api_key(k.clone());
+        }
+        if let Some(s) = &secrets.kombo_webhook_secret {
+            b = b.webhook_secret(s.clone());
+        }
+        if let Some(url) = base("kombo") {
+            b = b.base_url(url);
+        }
+        if let Some(r) = &retry {
+            b = b.retry(r.clone());
+        }
+        out.push(Arc::new(b.build().map_err(config)?));
     }
-    let mut knit = ats_knit::Knit::builder();
-    if let Some(k) = &secrets.knit_api_key {
-        knit = knit.api_key(k.clone());
+    if wanted("stackone") {
+        let mut b = ats_stackone::StackOne::builder()
+            .package_endpoint_key_directory(keys("stackone"))
+            .package_ids(Arc::new(StackOnePackageIds::load(store).await?));
+        if let Some(k) = &secrets.stackone_api_key {
+            b = b.api_key(k.clone());
+        }
+        if let Some(s) = &secrets.stackone_signing_secret {
+            b = b.signing_secret(s.clone());
+        }
+        if let Some(url) = base("stackone") {
+            b = b.base_url(url);
+        }
+        if let Some(r) = &retry {
+            b = b.retry(r.clone());
+        }
+        out.push(Arc::new(b.build().map_err(config)?));
     }
-    Ok(vec![
-        Arc::new(greenhouse),
-        Arc::new(ashby),
-        Arc::new(lever),
-        Arc::new(workable),
-        Arc::new(kombo.build().map_err(config)?),
-        Arc::new(stackone.build().map_err(config)?),
-        Arc::new(knit.build().map_err(config)?),
-    ])
+    if wanted("knit") {
+        let mut b = ats_knit::Knit::builder();
+        if let Some(k) = &secrets.knit_api_key {
+            b = b.api_key(k.clone());
+        }
+        if let Some(url) = base("knit") {
+            b = b.base_url(url);
+        }
+        if let Some(r) = &retry {
+            b = b.retry(r.clone());
+        }
+        out.push(Arc::new(b.build().map_err(config)?));
+    }
+    Ok(StockAdapters {
+        adapters: out,
+        lever_connections,
+    })
 }

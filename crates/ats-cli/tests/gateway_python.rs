@@ -1,0 +1,319 @@
+//! "Any language" for real: `ats serve` on SQLite, the Python vendor of
+//! `examples/vendor-python` (standard library only), and a stand-in ATS.
+//! Ashby and Kombo each send an order; the Python service verifies the
+//! signed events, accepts, and later reports a completed result through the
+//! REST API; the stand-in receives each provider's write-back, and it is
+//! checked byte for byte against what the adapter itself would send.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use ats_core::signature::{SignatureEncoding, sign};
+use ats_core::{AssessmentResult, AtsProvider, OrderHandle, OutboundCall, Secret};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SIGNING_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const API_KEY: &str = "vendor-api-key-for-tests";
+const KOMBO_SECRET: &str = "kombo-webhook-secret";
+const COMPLETED_AT: &str = "2026-12-01T10:00:00Z";
+
+/// Kills the child when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads the child's stdout until a line starts with `prefix`; returns the rest.
+fn wait_line(child: &mut Child, prefix: &str) -> String {
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("the process ended before printing `{prefix}`"))
+            .unwrap();
+        if let Some(rest) = line.strip_prefix(prefix) {
+            // keep draining so the child never blocks on a full pipe
+            std::thread::spawn(move || for _ in lines {});
+            return rest.trim().to_owned();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture_body(path: &str) -> Value {
+    let f: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("fixtures").join(path)).unwrap())
+            .unwrap();
+    f["request"]["body"].clone()
+}
+
+/// What the adapter sends for `result` on `handle` (method, path, body).
+fn expected(adapter: &dyn AtsProvider, handle: OrderHandle, result: &AssessmentResult) -> Vec<u8> {
+    let prepared = adapter
+        .prepare(&OutboundCall::SubmitResult {
+            order: Box::new(handle),
+            result: Box::new(result.clone()),
+        })
+        .unwrap();
+    assert_eq!(prepared.len(), 1);
+    prepared[0].body.to_vec()
+}
+
+async fn wait_for_requests(mock: &MockServer, n: usize) -> Vec<wiremock::Request> {
+    for _ in 0..600 {
+        let got = mock.received_requests().await.unwrap();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the stand-in ATS did not receive {n} write-backs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_vendor_serves_ashby_and_kombo_through_the_gateway() {
+    let ats = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/assessment.update"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"success": true, "results": {}})),
+        )
+        .mount(&ats)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": "success", "data": {}})),
+        )
+        .mount(&ats)
+        .await;
+
+    let gateway_port = free_port();
+    let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+    let mut python = Command::new("python3")
+        .arg(root().join("examples/vendor-python/vendor.py"))
+        .env("ATS_VENDOR_SIGNING_SECRET", SIGNING_SECRET)
+        .env("ATS_API_URL", &gateway_url)
+        .env("ATS_API_KEY", API_KEY)
+        .env("PORT", "0")
+        .env("VENDOR_GRADING_SECONDS", "0.2")
+        .env("VENDOR_COMPLETED_AT", COMPLETED_AT)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed for this test");
+    let vendor_port = wait_line(&mut python, "vendor listening on ");
+    let _python = Running(python);
+
+    let dir = std::env::temp_dir().join(format!("ats-gateway-python-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("ats.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+listen = "127.0.0.1:{gateway_port}"
+database_url = "sqlite://{db}"
+encryption_key = "${{TEST_ENCRYPTION_KEY}}"
+
+[vendor]
+url = "http://127.0.0.1:{vendor_port}/events"
+signing_secret = "${{TEST_SIGNING_SECRET}}"
+
+[api]
+key = "${{TEST_API_KEY}}"
+
+[providers.ashby]
+base_url = "{ats}"
+
+[providers.kombo]
+base_url = "{ats}"
+api_key = "${{TEST_KOMBO_API_KEY}}"
+webhook_secret = "${{TEST_KOMBO_SECRET}}"
+"#,
+            db = dir.join("gateway.db").display(),
+            ats = ats.uri()
+        ),
+    )
+    .unwrap();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env(
+            "TEST_ENCRYPTION_KEY",
+            "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
+        .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
+        .env("TEST_API_KEY", API_KEY)
+        .env("TEST_KOMBO_API_KEY", "kombo-api-key")
+        .env("TEST_KOMBO_SECRET", KOMBO_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert_eq!(wait_line(&mut serve, "listening on "), gateway_url);
+    let _serve = Running(serve);
+    let http = reqwest::Client::new();
+
+    // connections: the Ashby customer's key, a key issued for Ashby to use
+    let created: Value = http
+        .post(format!("{gateway_url}/api/v1/connections"))
+        .bearer_auth(API_KEY)
+        .json(&json!({"provider": "ashby", "tenant": "acme", "api_key": "ashby-customer-key"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let issued = created["issued_key"].as_str().unwrap().to_owned();
+    assert_eq!(created["endpoint_url"], format!("{gateway_url}/ashby"));
+
+    // Ashby waits for the answer: the Python vendor mints the id
+    let started: Value = http
+        .post(format!("{gateway_url}/ashby/assessment.start"))
+        .basic_auth(&issued, Some(""))
+        .json(&fixture_body("ashby/assessment_start_accepted.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(started["success"], true, "{started}");
+    let ashby_id = started["results"]["assessment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(ashby_id.starts_with("py-"), "{ashby_id}");
+
+    // Kombo's webhook: offered to the vendor at once, since Kombo can show
+    // a rejection
+    let body = fixture_body("kombo/order_received_accepted.json").to_string();
+    let signature = sign(
+        &Secret::new(KOMBO_SECRET),
+        body.as_bytes(),
+        SignatureEncoding::Base64UrlNoPad,
+    );
+    let r = http
+        .post(format!("{gateway_url}/kombo/webhooks"))
+        .header("content-type", "application/json")
+        .header("x-kombo-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // both results arrive at the stand-in ATS
+    let requests = wait_for_requests(&ats, 2).await;
+    let orders: Vec<Value> = http
+        .get(format!("{gateway_url}/api/v1/orders"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 2, "{orders:?}");
+    let result: AssessmentResult = serde_json::from_value(json!({
+        "status": "completed", "score": {"value": 81, "max": 100}, "passed": true,
+        "summary": "Strong on ownership; async needs practice.",
+        "completed_at": COMPLETED_AT
+    }))
+    .unwrap();
+    for order in &orders {
+        let handle: OrderHandle = serde_json::from_value(order["handle"].clone()).unwrap();
+        let id = handle.vendor_assessment_id.clone().unwrap();
+        let mut result = result.clone();
+        result.report_url = Some(
+            format!("https://quiz.example.com/reports/{id}")
+                .parse()
+                .unwrap(),
+        );
+        let (adapter, path): (Box<dyn AtsProvider>, String) = match handle.provider.as_str() {
+            "ashby" => {
+                assert_eq!(id, ashby_id);
+                // Ashby's body carries the time of sending: take it from
+                // what was received; every other byte must match
+                let sent = requests
+                    .iter()
+                    .find(|r| r.url.path() == "/assessment.update")
+                    .unwrap();
+                let ms = serde_json::from_slice::<Value>(&sent.body).unwrap()["timestamp"]
+                    .as_i64()
+                    .unwrap();
+                let at = chrono::DateTime::from_timestamp_millis(ms).unwrap();
+                (
+                    Box::new(
+                        ats_ashby::Ashby::builder()
+                            .base_url(ats.uri())
+                            .clock(ats_core::Clock::fixed(at))
+                            .build()
+                            .unwrap(),
+                    ),
+                    "/assessment.update".to_owned(),
+                )
+            }
+            "kombo" => {
+                // offered at once (Kombo can show a rejection): the vendor minted it
+                assert!(id.starts_with("py-"), "{id}");
+                (
+                    Box::new(
+                        ats_kombo::Kombo::builder()
+                            .base_url(ats.uri())
+                            .build()
+                            .unwrap(),
+                    ),
+                    "/assessment/orders/Hx4pLq9TzW2mRv7cYb3nKs6D/result".to_owned(),
+                )
+            }
+            other => panic!("unexpected provider {other}"),
+        };
+        let got = requests
+            .iter()
+            .find(|r| r.url.path() == path)
+            .unwrap_or_else(|| panic!("nothing at {path}"));
+        assert_eq!(
+            String::from_utf8_lossy(&got.body),
+            String::from_utf8_lossy(&expected(adapter.as_ref(), handle, &result)),
+            "{path}"
+        );
+        assert_eq!(order["status"], "completed");
+    }
+    let ashby_auth = requests
+        .iter()
+        .find(|r| r.url.path() == "/assessment.update")
+        .unwrap()
+        .headers
+        .get("authorization")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        ashby_auth, "Basic YXNoYnktY3VzdG9tZXIta2V5Og==",
+        "the customer's Ashby key"
+    );
+}

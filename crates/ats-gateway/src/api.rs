@@ -1,0 +1,646 @@
+//! The REST API the vendor's service calls: report results, read orders and
+//! their delivery history, set packages, manage connections, read the
+//! activity log, retry dead deliveries. Bearer key; errors as RFC 9457
+//! problem details; described by the OpenAPI document at `/openapi.json`.
+
+use std::collections::BTreeMap;
+
+use ats_core::codec::decode_json;
+use ats_core::{AssessmentResult, PackageDelivery, Secret, TenantId};
+use ats_server::secret_names;
+use ats_store::{ActivityQuery, OrderFilter, OrderRecord, OutboxFilter, StoreError, order_key};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::gateway::{API_KEYS, Gateway};
+use crate::vendor::PACKAGES;
+
+/// An error, as RFC 9457 problem details (`application/problem+json`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What happened in this case.
+    pub detail: String,
+}
+
+impl Problem {
+    fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("https://ats-connect.dev/problems/{kind}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Self {
+        if e.is_retryable() {
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                e.to_string(),
+            )
+        } else {
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        }
+    }
+}
+
+fn not_found(what: &str, id: &str) -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        format!("no {what} `{id}`"),
+    )
+}
+
+fn invalid(detail: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", detail)
+}
+
+type ApiResult<T> = Result<T, Problem>;
+
+async fn authenticate(
+    State(gw): State<Gateway>,
+    headers: HeaderMap,
+    request: Request,
+    next: Next,
+) -> Response {
+    let token = match ats_core::auth::bearer_token(&headers) {
+        Ok(t) => t,
+        Err(e) => {
+            return Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
+                .into_response();
+        }
+    };
+    match gw.store().tenant_for_key(API_KEYS, &token).await {
+        Ok(Some(_)) => next.run(request).await,
+        Ok(None) => Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "unknown API key",
+        )
+        .into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+/// The REST API's routes, behind the Bearer key, and `/openapi.json`.
+pub fn router(gw: Gateway) -> Router {
+    let api = Router::new()
+        .route("/api/v1/orders", get(list_orders))
+        .route("/api/v1/orders/{id}", get(get_order))
+        .route("/api/v1/orders/{id}/result", post(report_result))
+        .route("/api/v1/packages", put(set_default_packages))
+        .route("/api/v1/connections", post(create_connection))
+        .route(
+            "/api/v1/connections/{provider}/{tenant}",
+            axum::routing::delete(delete_connection),
+        )
+        .route(
+            "/api/v1/connections/{provider}/{tenant}/packages",
+            put(set_packages),
+        )
+        .route("/api/v1/activity", get(activity))
+        .route("/api/v1/outbox/{id}/retry", post(retry_outbox))
+        .route("/api/v1/events/{id}/retry", post(retry_event))
+        .route_layer(middleware::from_fn_with_state(gw.clone(), authenticate));
+    api.route("/openapi.json", get(openapi)).with_state(gw)
+}
+
+/// The OpenAPI document of the REST API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ats-connect gateway", description = "The vendor's REST API of the self-hosted assessment gateway."),
+    paths(list_orders, get_order, report_result, set_default_packages, set_packages, create_connection, delete_connection, activity, retry_outbox, retry_event),
+    components(schemas(Problem, Reported, OrderView, ConnectionRequest, ConnectionCreated, Retried)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document as pretty JSON (what `docs/openapi.json` holds).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+/// A result accepted for delivery.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reported {
+    /// The outbox item that delivers it.
+    pub outbox_item_id: i64,
+    /// The order's status now.
+    pub status: String,
+}
+
+/// An order, its deliveries and its events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderView {
+    /// The vendor's assessment id.
+    pub vendor_assessment_id: Option<String>,
+    /// The adapter it came through.
+    pub provider: String,
+    /// The customer connection.
+    pub tenant: Option<String>,
+    /// The provider's order id.
+    pub provider_order_id: Option<String>,
+    /// The last status reported (`invited` at acceptance).
+    pub status: String,
+    /// The handle results are written back with (core `OrderHandle`).
+    #[schema(value_type = Object)]
+    pub handle: Value,
+    /// When it was accepted (RFC 3339).
+    pub created_at: String,
+    /// The last result reported.
+    #[schema(value_type = Object)]
+    pub last_result: Option<Value>,
+    /// Each result written back: state, attempts, last error.
+    #[schema(value_type = Vec<Object>)]
+    pub deliveries: Vec<Value>,
+    /// The events sent to the vendor about it.
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<Value>,
+}
+
+fn summary(o: &OrderRecord) -> OrderView {
+    OrderView {
+        vendor_assessment_id: o.handle.vendor_assessment_id.clone(),
+        provider: o.handle.provider.clone(),
+        tenant: o.handle.tenant.as_ref().map(|t| t.as_str().to_owned()),
+        provider_order_id: o.handle.provider_order_id.clone(),
+        status: o.status.clone(),
+        handle: serde_json::to_value(&o.handle).unwrap_or_default(),
+        created_at: o.created_at.to_rfc3339(),
+        last_result: o
+            .last_result
+            .as_ref()
+            .and_then(|r| serde_json::to_value(r).ok()),
+        deliveries: Vec::new(),
+        events: Vec::new(),
+    }
+}
+
+async fn find_order(gw: &Gateway, id: &str) -> ApiResult<OrderRecord> {
+    gw.store()
+        .order_by_vendor_id(None, id)
+        .await?
+        .ok_or_else(|| not_found("order", id))
+}
+
+/// Filters of `GET /api/v1/orders`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrdersQuery {
+    /// Only this provider.
+    provider: Option<String>,
+    /// Only this tenant.
+    tenant: Option<String>,
+    /// Only this status (`invited`, `completed`…).
+    status: Option<String>,
+    /// At most this many (default 100).
+    limit: Option<u32>,
+}
+
+/// Lists orders, newest first.
+#[utoipa::path(get, path = "/api/v1/orders", params(OrdersQuery),
+    responses((status = 200, body = Vec<OrderView>), (status = 401, body = Problem)))]
+async fn list_orders(
+    State(gw): State<Gateway>,
+    Query(q): Query<OrdersQuery>,
+) -> ApiResult<Response> {
+    let orders = gw
+        .store()
+        .orders(&OrderFilter {
+            provider: q.provider,
+            tenant: q.tenant,
+            status: q.status,
+            limit: q.limit,
+        })
+        .await?;
+    let views: Vec<OrderView> = orders.iter().map(summary).collect();
+    Ok(axum::Json(views).into_response())
+}
+
+/// An order with its delivery history.
+#[utoipa::path(get, path = "/api/v1/orders/{id}",
+    params(("id" = String, Path, description = "the vendor's assessment id")),
+    responses((status = 200, body = OrderView), (status = 404, body = Problem)))]
+async fn get_order(State(gw): State<Gateway>, Path(id): Path<String>) -> ApiResult<Response> {
+    let order = find_order(&gw, &id).await?;
+    let mut view = summary(&order);
+    let items = gw
+        .store()
+        .outbox_items(&OutboxFilter {
+            order_id: Some(order.id),
+            ..OutboxFilter::default()
+        })
+        .await?;
+    view.deliveries = items
+        .iter()
+        .rev()
+        .filter_map(|i| serde_json::to_value(i).ok())
+        .collect();
+    let key = order_key(&order.handle).ok();
+    if let Some(key) = key {
+        view.events = gw
+            .store()
+            .vendor_events(Some(&key), 100)
+            .await?
+            .iter()
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect();
+    }
+    Ok(axum::Json(view).into_response())
+}
+
+/// Reports a status or result for an order: stored, then delivered to the
+/// provider by the outbox (202).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/result",
+    params(("id" = String, Path, description = "the vendor's assessment id")),
+    request_body(content = Object, description = "a core AssessmentResult: {\"status\": \"completed\", \"score\": {\"value\": 81, \"max\": 100}, \"report_url\": …}"),
+    responses((status = 202, body = Reported), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn report_result(
+    State(gw): State<Gateway>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let result: AssessmentResult = decode_json(&body).map_err(|e| invalid(e.to_string()))?;
+    let order = find_order(&gw, &id).await?;
+    let item = gw
+        .runtime
+        .report(&order.handle, &result)
+        .await
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                e.to_string(),
+            )
+        })?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(Reported {
+            outbox_item_id: item,
+            status: result.status.as_str().to_owned(),
+        }),
+    )
+        .into_response())
+}
+
+fn packages_of(body: &[u8]) -> ApiResult<Vec<ats_core::Package>> {
+    decode_json(body).map_err(|e| invalid(e.to_string()))
+}
+
+/// Sets the catalogue every tenant is offered unless it has its own.
+#[utoipa::path(put, path = "/api/v1/packages",
+    request_body(content = Vec<Object>, description = "core Packages: [{\"id\", \"name\", \"description\", \"kind\"}]"),
+    responses((status = 204), (status = 422, body = Problem)))]
+async fn set_default_packages(State(gw): State<Gateway>, body: Bytes) -> ApiResult<Response> {
+    let packages = packages_of(&body)?;
+    let text = serde_json::to_string(&packages).map_err(|e| invalid(e.to_string()))?;
+    gw.store()
+        .put_setting("*", &TenantId::new("*"), PACKAGES, "list", &text)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Sets one connection's packages: served to providers that ask for them,
+/// published to providers that take them pushed.
+#[utoipa::path(put, path = "/api/v1/connections/{provider}/{tenant}/packages",
+    params(("provider" = String, Path), ("tenant" = String, Path)),
+    request_body(content = Vec<Object>, description = "core Packages"),
+    responses((status = 204), (status = 404, body = Problem), (status = 502, body = Problem)))]
+async fn set_packages(
+    State(gw): State<Gateway>,
+    Path((provider, tenant)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let adapter = gw
+        .runtime
+        .adapter(&provider)
+        .cloned()
+        .ok_or_else(|| not_found("provider", &provider))?;
+    let packages = packages_of(&body)?;
+    let text = serde_json::to_string(&packages).map_err(|e| invalid(e.to_string()))?;
+    let tenant = TenantId::new(tenant);
+    gw.store()
+        .put_setting(&provider, &tenant, PACKAGES, "list", &text)
+        .await?;
+    if adapter.capabilities().packages == PackageDelivery::Pushed {
+        adapter
+            .publish_packages(&tenant, &packages)
+            .await
+            .map_err(|e| {
+                Problem::new(StatusCode::BAD_GATEWAY, "provider-refused", e.to_string())
+            })?;
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A new customer connection.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConnectionRequest {
+    /// The adapter (`greenhouse`, `ashby`, `kombo`…).
+    pub provider: String,
+    /// The tenant: your name for the customer (partner APIs), or the
+    /// aggregator's integration / account id (Kombo, StackOne, Knit).
+    pub tenant: String,
+    /// The customer's own API key for the provider (Ashby).
+    pub api_key: Option<String>,
+    /// The token the provider issued for result callbacks (Workable).
+    pub callback_token: Option<String>,
+    /// Lever: the webhooks' signature tokens.
+    pub signature_tokens: Option<Vec<String>>,
+    /// Lever: trigger stage id → package id.
+    pub trigger_stages: Option<BTreeMap<String, String>>,
+    /// Lever: the user notes are written as.
+    pub perform_as: Option<String>,
+}
+
+/// What the customer enters in their ATS.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectionCreated {
+    /// The adapter.
+    pub provider: String,
+    /// The tenant.
+    pub tenant: String,
+    /// The URL the provider calls.
+    pub endpoint_url: String,
+    /// The key issued to the customer (shown once), for providers that
+    /// authenticate with one.
+    pub issued_key: Option<String>,
+    /// What to do with them.
+    pub instructions: String,
+}
+
+/// Creates (or replaces) a customer connection.
+#[utoipa::path(post, path = "/api/v1/connections", request_body = ConnectionRequest,
+    responses((status = 201, body = ConnectionCreated), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn create_connection(State(gw): State<Gateway>, body: Bytes) -> ApiResult<Response> {
+    let r: ConnectionRequest = decode_json(&body).map_err(|e| invalid(e.to_string()))?;
+    if gw.runtime.adapter(&r.provider).is_none() {
+        return Err(not_found("provider", &r.provider));
+    }
+    if r.tenant.trim().is_empty() || r.tenant.contains('/') {
+        return Err(invalid("tenant: must be non-empty and contain no `/`"));
+    }
+    let tenant = TenantId::new(r.tenant.clone());
+    let store = gw.store();
+    let base = &gw.public_url;
+    let need = |v: &Option<String>, what: &str| {
+        v.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(Secret::new)
+            .ok_or_else(|| invalid(format!("{what}: required for {}", r.provider)))
+    };
+    let (endpoint_url, issued_key, instructions) = match r.provider.as_str() {
+        "greenhouse" | "workable" | "ashby" => {
+            if r.provider == "ashby" {
+                let key = need(&r.api_key, "api_key")?;
+                store
+                    .put_secret("ashby", &tenant, secret_names::ASHBY_API_KEY, &key)
+                    .await?;
+            }
+            if r.provider == "workable" {
+                let token = need(&r.callback_token, "callback_token")?;
+                store
+                    .put_secret(
+                        "workable",
+                        &tenant,
+                        secret_names::WORKABLE_CALLBACK_TOKEN,
+                        &token,
+                    )
+                    .await?;
+            }
+            let key = store.issue_key(&r.provider, &tenant).await?;
+            (
+                format!("{base}/{}", r.provider),
+                Some(key.expose().to_owned()),
+                format!(
+                    "In {}, add the assessment partner with this base URL and API key; the key is shown once.",
+                    r.provider
+                ),
+            )
+        }
+        "stackone" => {
+            let key = store.issue_key("stackone", &tenant).await?;
+            (
+                format!("{base}/stackone/webhooks"),
+                Some(key.expose().to_owned()),
+                format!(
+                    "Subscribe StackOne's assessment webhooks to the endpoint URL; serve packages at {base}/stackone/assessments/packages with the key."
+                ),
+            )
+        }
+        "kombo" | "knit" => (
+            format!("{base}/{}/webhooks", r.provider),
+            None,
+            format!(
+                "Point {}'s assessment webhooks at the endpoint URL; the tenant is its integration id.",
+                r.provider
+            ),
+        ),
+        "lever" => {
+            let Some(connections) = &gw.lever_connections else {
+                return Err(not_found("provider", "lever"));
+            };
+            let c = lever_connection(&r);
+            if c.signature_tokens.is_empty() {
+                return Err(invalid("signature_tokens: required for lever"));
+            }
+            connections.put(&tenant, c).await?;
+            (
+                format!("{base}/lever/{}/webhook", r.tenant),
+                None,
+                "Add the webhook URL for candidateStageChange, candidateArchiveChange and candidateDeleted in Lever, and connect Lever through OAuth.".to_owned(),
+            )
+        }
+        other => return Err(not_found("provider", other)),
+    };
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ConnectionCreated {
+            provider: r.provider.clone(),
+            tenant: r.tenant.clone(),
+            endpoint_url,
+            issued_key,
+            instructions,
+        }),
+    )
+        .into_response())
+}
+
+fn lever_connection(r: &ConnectionRequest) -> ats_lever::LeverConnection {
+    let mut c = ats_lever::LeverConnection::new();
+    for t in r.signature_tokens.iter().flatten() {
+        c = c.signature_token(t.clone());
+    }
+    for (stage, package) in r.trigger_stages.iter().flatten() {
+        c = c.trigger_stage(stage.clone(), package.clone());
+    }
+    if let Some(user) = &r.perform_as {
+        c = c.perform_as(user.clone());
+    }
+    c
+}
+
+/// Removes a connection: issued keys, stored credentials, Lever tokens.
+#[utoipa::path(delete, path = "/api/v1/connections/{provider}/{tenant}",
+    params(("provider" = String, Path), ("tenant" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn delete_connection(
+    State(gw): State<Gateway>,
+    Path((provider, tenant)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    if gw.runtime.adapter(&provider).is_none() {
+        return Err(not_found("provider", &provider));
+    }
+    let tenant = TenantId::new(tenant);
+    let store = gw.store();
+    store.revoke_keys(&provider, &tenant).await?;
+    for name in [
+        secret_names::ASHBY_API_KEY,
+        secret_names::WORKABLE_CALLBACK_TOKEN,
+    ] {
+        store.delete_secret(&provider, &tenant, name).await?;
+    }
+    if let (true, Some(c)) = (provider == "lever", &gw.lever_connections) {
+        c.remove(&tenant).await?;
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Filters of `GET /api/v1/activity`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityParams {
+    /// Only this tenant.
+    tenant: Option<String>,
+    /// Only this order.
+    order: Option<String>,
+    /// Only this provider.
+    provider: Option<String>,
+    /// Only failures.
+    errors: Option<bool>,
+    /// Only since this time (RFC 3339).
+    since: Option<String>,
+    /// At most this many (default 100).
+    limit: Option<u32>,
+}
+
+/// The activity log, newest first.
+#[utoipa::path(get, path = "/api/v1/activity", params(ActivityParams),
+    responses((status = 200, body = Vec<Object>), (status = 422, body = Problem)))]
+async fn activity(
+    State(gw): State<Gateway>,
+    Query(q): Query<ActivityParams>,
+) -> ApiResult<Response> {
+    let since = q
+        .since
+        .as_deref()
+        .map(|s| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| invalid("since: expected an RFC 3339 time"))
+        })
+        .transpose()?;
+    let rows = gw
+        .store()
+        .activity(&ActivityQuery {
+            tenant: q.tenant,
+            order_id: q.order,
+            provider: q.provider,
+            errors_only: q.errors.unwrap_or(false),
+            since,
+            limit: q.limit,
+        })
+        .await?;
+    Ok(axum::Json(rows).into_response())
+}
+
+/// A dead item queued again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Retried {
+    /// Its id.
+    pub id: i64,
+}
+
+/// Queues a dead result delivery again.
+#[utoipa::path(post, path = "/api/v1/outbox/{id}/retry", params(("id" = i64, Path)),
+    responses((status = 202, body = Retried), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn retry_outbox(State(gw): State<Gateway>, Path(id): Path<i64>) -> ApiResult<Response> {
+    if gw.store().outbox_item(id).await?.is_none() {
+        return Err(not_found("outbox item", &id.to_string()));
+    }
+    if !gw.store().retry_dead(id).await? {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "not-dead",
+            format!("outbox item {id} is not dead"),
+        ));
+    }
+    Ok((StatusCode::ACCEPTED, axum::Json(Retried { id })).into_response())
+}
+
+/// Queues a dead vendor event again.
+#[utoipa::path(post, path = "/api/v1/events/{id}/retry", params(("id" = i64, Path)),
+    responses((status = 202, body = Retried), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn retry_event(State(gw): State<Gateway>, Path(id): Path<i64>) -> ApiResult<Response> {
+    if gw.store().vendor_event(id).await?.is_none() {
+        return Err(not_found("event", &id.to_string()));
+    }
+    if !gw.store().retry_dead_event(id).await? {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "not-dead",
+            format!("event {id} is not dead"),
+        ));
+    }
+    Ok((StatusCode::ACCEPTED, axum::Json(Retried { id })).into_response())
+}

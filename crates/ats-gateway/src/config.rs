@@ -1,0 +1,318 @@
+//! The gateway's configuration file (`ats.toml`).
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"
+//! database_url = "sqlite://ats.db"            # postgres://… for several instances
+//! encryption_key = "${ATS_ENCRYPTION_KEY}"    # `ats keygen` prints one
+//! public_url = "https://ats.vendor.example"   # where providers reach this gateway
+//!
+//! [vendor]
+//! url = "http://127.0.0.1:9000/ats/events"    # your service's endpoint for events
+//! signing_secret = "${ATS_VENDOR_SIGNING_SECRET}"   # whsec_… (Standard Webhooks)
+//! deadline_ms = 8000                          # synchronous calls wait this long
+//!
+//! [api]
+//! key = "${ATS_API_KEY}"                      # your service's key for the REST API
+//!
+//! [providers.greenhouse]
+//! [providers.ashby]
+//! [providers.kombo]
+//! api_key = "${ATS_KOMBO_API_KEY}"
+//! webhook_secret = "file:/run/secrets/kombo-webhook"
+//! ```
+//!
+//! Secret values (`encryption_key`, `signing_secret`, `api.key`, providers'
+//! `api_key`, `webhook_secret`, `signing_secret`, `client_secret`) must be
+//! `${VARIABLE}` or `file:PATH`: never written in the file itself.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use ats_core::Secret;
+use ats_server::{ProviderSecrets, STOCK_ADAPTERS, StockOptions};
+use serde::Deserialize;
+
+use crate::error::GatewayError;
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    listen: Option<String>,
+    database_url: Option<String>,
+    encryption_key: String,
+    public_url: Option<String>,
+    vendor: VendorFile,
+    api: ApiFile,
+    #[serde(default)]
+    providers: BTreeMap<String, ProviderFile>,
+    #[serde(default)]
+    runtime: RuntimeFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VendorFile {
+    url: String,
+    signing_secret: String,
+    deadline_ms: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiFile {
+    key: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProviderFile {
+    base_url: Option<String>,
+    api_key: Option<String>,
+    webhook_secret: Option<String>,
+    signing_secret: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    redirect_uri: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuntimeFile {
+    workers: Option<usize>,
+    body_limit: Option<usize>,
+    keep_bodies: Option<bool>,
+    retention_days: Option<u64>,
+    insecure_callback_hosts: Option<Vec<String>>,
+    instance: Option<String>,
+}
+
+/// A checked configuration, secrets resolved.
+#[derive(Debug)]
+pub struct GatewayConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The database URL.
+    pub database_url: String,
+    /// The key ring, as text (`id:base64,…`).
+    pub encryption_key: Secret,
+    /// How providers reach the gateway (for connection instructions).
+    pub public_url: String,
+    /// The vendor's event endpoint.
+    pub vendor_url: url::Url,
+    /// The Standard Webhooks secret (`whsec_…`).
+    pub vendor_signing_secret: Secret,
+    /// How long synchronous calls wait for the vendor.
+    pub vendor_deadline: Duration,
+    /// The vendor's key for the REST API.
+    pub api_key: Secret,
+    /// Which adapters, and how.
+    pub stock: StockOptions,
+    /// Provider-wide secrets.
+    pub secrets: ProviderSecrets,
+    /// Outbox workers.
+    pub workers: Option<usize>,
+    /// Largest inbound body.
+    pub body_limit: Option<usize>,
+    /// Whether the log keeps redacted bodies.
+    pub keep_bodies: bool,
+    /// Log retention.
+    pub retention: Option<Duration>,
+    /// This instance's name.
+    pub instance: String,
+}
+
+/// Resolves `${VAR}` and `file:PATH`; `what` names the setting in errors.
+fn secret(value: &str, what: &str) -> Result<Secret, GatewayError> {
+    let value = value.trim();
+    if let Some(name) = value.strip_prefix("${").and_then(|v| v.strip_suffix('}')) {
+        return match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => Ok(Secret::new(v.trim())),
+            _ => Err(GatewayError::Config(format!(
+                "{what}: environment variable {name} is not set"
+            ))),
+        };
+    }
+    if let Some(path) = value.strip_prefix("file:") {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| GatewayError::Config(format!("{what}: cannot read {path}: {e}")))?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(GatewayError::Config(format!("{what}: {path} is empty")));
+        }
+        return Ok(Secret::new(text));
+    }
+    Err(GatewayError::Config(format!(
+        "{what}: secrets are not written in the file; use \"${{VARIABLE}}\" or \"file:PATH\""
+    )))
+}
+
+fn opt_secret(value: &Option<String>, what: &str) -> Result<Option<Secret>, GatewayError> {
+    value.as_deref().map(|v| secret(v, what)).transpose()
+}
+
+impl GatewayConfig {
+    /// Reads and checks a configuration file.
+    pub fn from_file(path: &Path) -> Result<Self, GatewayError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| GatewayError::Config(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text)
+    }
+
+    /// Parses and checks configuration text.
+    pub fn parse(text: &str) -> Result<Self, GatewayError> {
+        let file: File = toml::from_str(text)
+            .map_err(|e| GatewayError::Config(format!("invalid configuration: {e}")))?;
+        let listen: SocketAddr = file
+            .listen
+            .as_deref()
+            .unwrap_or("127.0.0.1:8080")
+            .parse()
+            .map_err(|_| {
+                GatewayError::Config("listen: expected host:port, e.g. 0.0.0.0:8080".into())
+            })?;
+        let vendor_url = url::Url::parse(&file.vendor.url)
+            .map_err(|e| GatewayError::Config(format!("vendor.url: {e}")))?;
+        if !matches!(vendor_url.scheme(), "http" | "https") {
+            return Err(GatewayError::Config(
+                "vendor.url: expected http or https".into(),
+            ));
+        }
+        let signing = secret(&file.vendor.signing_secret, "vendor.signing_secret")?;
+        standardwebhooks::Webhook::new(signing.expose()).map_err(|_| {
+            GatewayError::Config(
+                "vendor.signing_secret: expected `whsec_` followed by base64".into(),
+            )
+        })?;
+        if file.providers.is_empty() {
+            return Err(GatewayError::Config(format!(
+                "no [providers.…] section: name at least one of {}",
+                STOCK_ADAPTERS.join(", ")
+            )));
+        }
+        let mut stock = StockOptions {
+            only: Some(file.providers.keys().cloned().collect()),
+            insecure_callback_hosts: file
+                .runtime
+                .insecure_callback_hosts
+                .clone()
+                .unwrap_or_default(),
+            ..StockOptions::default()
+        };
+        let mut secrets = ProviderSecrets::default();
+        for (name, p) in &file.providers {
+            if !STOCK_ADAPTERS.contains(&name.as_str()) {
+                return Err(GatewayError::Config(format!(
+                    "[providers.{name}]: unknown provider; known: {}",
+                    STOCK_ADAPTERS.join(", ")
+                )));
+            }
+            if let Some(url) = &p.base_url {
+                stock.base_urls.insert(name.clone(), url.clone());
+            }
+            let key = opt_secret(&p.api_key, &format!("providers.{name}.api_key"))?;
+            let webhook = opt_secret(
+                &p.webhook_secret,
+                &format!("providers.{name}.webhook_secret"),
+            )?;
+            let signing = opt_secret(
+                &p.signing_secret,
+                &format!("providers.{name}.signing_secret"),
+            )?;
+            let client_secret =
+                opt_secret(&p.client_secret, &format!("providers.{name}.client_secret"))?;
+            match name.as_str() {
+                "kombo" => {
+                    secrets.kombo_api_key = key;
+                    secrets.kombo_webhook_secret = webhook;
+                }
+                "stackone" => {
+                    secrets.stackone_api_key = key;
+                    secrets.stackone_signing_secret = signing;
+                }
+                "knit" => secrets.knit_api_key = key,
+                "lever" => {
+                    secrets.lever_client_id = p.client_id.clone();
+                    secrets.lever_client_secret = client_secret;
+                    secrets.lever_redirect_uri = p.redirect_uri.clone();
+                }
+                _ => {
+                    if key.is_some() || webhook.is_some() || signing.is_some() {
+                        return Err(GatewayError::Config(format!(
+                            "[providers.{name}]: no provider-wide secret is used (customers' keys are issued per connection)"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(Self {
+            listen,
+            database_url: file
+                .database_url
+                .unwrap_or_else(|| ats_store::DEFAULT_DATABASE_URL.to_owned()),
+            encryption_key: secret(&file.encryption_key, "encryption_key")?,
+            public_url: file
+                .public_url
+                .unwrap_or_else(|| format!("http://{listen}"))
+                .trim_end_matches('/')
+                .to_owned(),
+            vendor_url,
+            vendor_signing_secret: signing,
+            vendor_deadline: Duration::from_millis(file.vendor.deadline_ms.unwrap_or(8000)),
+            api_key: secret(&file.api.key, "api.key")?,
+            stock,
+            secrets,
+            workers: file.runtime.workers,
+            body_limit: file.runtime.body_limit,
+            keep_bodies: file.runtime.keep_bodies.unwrap_or(false),
+            retention: file
+                .runtime
+                .retention_days
+                .map(|d| Duration::from_secs(d.saturating_mul(86_400))),
+            instance: file
+                .runtime
+                .instance
+                .unwrap_or_else(|| format!("ats-{:08x}", fastrand::u32(..))),
+        })
+    }
+
+    /// What the gateway would serve, in lines, secrets left out.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!("listen        {}\n", self.listen));
+        out.push_str(&format!(
+            "database      {}\n",
+            ats_store::redact_url(&self.database_url)
+        ));
+        out.push_str(&format!("public URL    {}\n", self.public_url));
+        out.push_str(&format!(
+            "vendor        {} (deadline {} ms, Standard Webhooks signatures)\n",
+            self.vendor_url,
+            self.vendor_deadline.as_millis()
+        ));
+        out.push_str(&format!(
+            "REST API      {}/api/v1 (Bearer key)\n",
+            self.public_url
+        ));
+        for name in self.stock.only.iter().flatten() {
+            let base = self
+                .stock
+                .base_urls
+                .get(name)
+                .map(|u| format!(" → {u}"))
+                .unwrap_or_default();
+            let path = if name == "lever" {
+                "/lever/{tenant}/webhook".to_owned()
+            } else {
+                format!("/{name}/…")
+            };
+            out.push_str(&format!(
+                "provider      {name:<11} {}{path}{base}\n",
+                self.public_url
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,441 @@
+//! [`WebhookVendor`]: the [`Vendor`] of a service written in any language,
+//! reached over HTTP with events signed per the Standard Webhooks
+//! specification.
+//!
+//! Calls a provider waits on (orders by call, inline orders, package lists,
+//! status queries) are sent at once and answered within the deadline; the
+//! rest (orders by webhook, cancellations, error reports) are stored,
+//! acknowledged to the provider and delivered from the event queue with
+//! retries. For an order delivered that way the gateway mints the
+//! assessment id (`gw_…`) and sends it with the event. Webhook orders of
+//! providers that can show a rejection (Kombo's 422) are first offered
+//! synchronously, so that the vendor's refusal reaches the recruiter; when
+//! the vendor does not answer in time they are queued like the others.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ats_core::{
+    Acceptance, AssessmentOrder, AssessmentResult, AssessmentStatus, Cancellation, ErrorReport,
+    InboundEvent, OrderDecision, Package, PackagesRequest, Secret, StatusQuery, TenantId, Vendor,
+    VendorError, VendorReply, async_trait,
+};
+use ats_store::{Activity, Flow, NewVendorEvent, Store, VendorEvent};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::error::GatewayError;
+
+/// The settings key of stored package lists.
+pub(crate) const PACKAGES: &str = "packages";
+
+/// How the vendor must answer an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The provider waits: answer in the HTTP response, within the deadline.
+    Sync,
+    /// Acknowledge with any 2xx; the event came from the queue.
+    Async,
+}
+
+impl Answer {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Sync => "sync",
+            Self::Async => "async",
+        }
+    }
+}
+
+/// A new event id: `evt_` and 24 hex digits.
+pub(crate) fn new_id(prefix: &str) -> String {
+    format!(
+        "{prefix}{:016x}{:08x}",
+        fastrand::u64(..),
+        fastrand::u32(..)
+    )
+}
+
+/// The JSON body of an event: the core event as `ats inspect` prints it,
+/// plus a `gateway` object (`event_id`, `answer`, and for orders the
+/// gateway minted an id for, `vendor_assessment_id`).
+pub fn event_body(
+    event: &InboundEvent,
+    event_id: &str,
+    answer: Answer,
+    minted: Option<&str>,
+) -> Result<Value, GatewayError> {
+    let mut body = serde_json::to_value(event)
+        .map_err(|e| GatewayError::Config(format!("cannot serialize an event: {e}")))?;
+    let mut gateway = json!({"event_id": event_id, "answer": answer.as_str()});
+    if let Some(id) = minted {
+        gateway["vendor_assessment_id"] = json!(id);
+    }
+    if let Some(map) = body.as_object_mut() {
+        map.insert("gateway".into(), gateway);
+    }
+    Ok(body)
+}
+
+pub(crate) struct VendorInner {
+    pub(crate) client: reqwest::Client,
+    pub(crate) url: url::Url,
+    pub(crate) webhook: standardwebhooks::Webhook,
+    pub(crate) deadline: Duration,
+    pub(crate) store: Store,
+    pub(crate) sync_providers: BTreeSet<String>,
+    pub(crate) answer_first: BTreeSet<String>,
+    pub(crate) wake: Notify,
+}
+
+/// The vendor behind the gateway: an HTTP endpoint in any language.
+#[derive(Clone)]
+pub struct WebhookVendor {
+    pub(crate) inner: Arc<VendorInner>,
+}
+
+impl fmt::Debug for WebhookVendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookVendor")
+            .field("url", &self.inner.url.as_str())
+            .field("deadline", &self.inner.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a POST to the vendor came back with.
+#[derive(Debug)]
+pub(crate) enum Sent {
+    /// A 2xx, with its body.
+    Ok(Vec<u8>),
+    /// Anything else: the message and the status, if there was one.
+    Failed(String, Option<u16>),
+}
+
+impl WebhookVendor {
+    /// A vendor at `url`, events signed with `signing_secret` (`whsec_…`).
+    /// `sync_providers` names the adapters whose orders arrive by call (the
+    /// provider waits for the decision); `answer_first` the webhook
+    /// providers that can show a rejection, whose orders are first offered
+    /// to the vendor synchronously and queued only when it does not answer
+    /// in time.
+    pub fn new(
+        url: url::Url,
+        signing_secret: &Secret,
+        deadline: Duration,
+        store: Store,
+        sync_providers: BTreeSet<String>,
+        answer_first: BTreeSet<String>,
+    ) -> Result<Self, GatewayError> {
+        let webhook = standardwebhooks::Webhook::new(signing_secret.expose()).map_err(|_| {
+            GatewayError::Config("the vendor signing secret must be `whsec_` + base64".into())
+        })?;
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("ats-gateway/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| GatewayError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(VendorInner {
+                client,
+                url,
+                webhook,
+                deadline,
+                store,
+                sync_providers,
+                answer_first,
+                wake: Notify::new(),
+            }),
+        })
+    }
+
+    /// POSTs a signed event body; never fails: the outcome says how it went.
+    pub(crate) async fn post(&self, event_id: &str, body: &Value, timeout: Duration) -> Sent {
+        let bytes = body.to_string().into_bytes();
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = match self.inner.webhook.sign(event_id, timestamp, &bytes) {
+            Ok(s) => s,
+            Err(e) => return Sent::Failed(format!("cannot sign the event: {e}"), None),
+        };
+        let answer = self
+            .inner
+            .client
+            .post(self.inner.url.clone())
+            .timeout(timeout)
+            .header("content-type", "application/json")
+            .header(standardwebhooks::HEADER_WEBHOOK_ID, event_id)
+            .header(
+                standardwebhooks::HEADER_WEBHOOK_TIMESTAMP,
+                timestamp.to_string(),
+            )
+            .header(standardwebhooks::HEADER_WEBHOOK_SIGNATURE, signature)
+            .body(bytes)
+            .send()
+            .await;
+        let response = match answer {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => {
+                return Sent::Failed(
+                    format!(
+                        "the vendor did not answer within {} ms",
+                        timeout.as_millis()
+                    ),
+                    None,
+                );
+            }
+            Err(e) => return Sent::Failed(format!("the vendor is unreachable: {e}"), None),
+        };
+        let status = response.status();
+        let body = match response.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => return Sent::Failed(format!("the vendor's answer broke off: {e}"), None),
+        };
+        if status.is_success() {
+            Sent::Ok(body)
+        } else {
+            let text = String::from_utf8_lossy(&body);
+            let text: String = text.chars().take(300).collect();
+            Sent::Failed(
+                format!("the vendor answered HTTP {}: {text}", status.as_u16()),
+                Some(status.as_u16()),
+            )
+        }
+    }
+
+    /// Sends `event` and waits for the vendor's answer (within the deadline);
+    /// the call is logged.
+    async fn ask(&self, event: &InboundEvent) -> Result<VendorReply, VendorError> {
+        let event_id = new_id("evt_");
+        let body = event_body(event, &event_id, Answer::Sync, None).map_err(internal)?;
+        let started = std::time::Instant::now();
+        let sent = self.post(&event_id, &body, self.inner.deadline).await;
+        let mut log = Activity::new(
+            chrono::Utc::now(),
+            Flow::Outbound,
+            "vendor",
+            format!("event:{}", event.kind()),
+        );
+        log.tenant = event.tenant().map(|t| t.as_str().to_owned());
+        log.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if let Sent::Failed(message, status) = &sent {
+            log.ok = false;
+            log.error_kind = Some("vendor".into());
+            log.message = Some(message.clone());
+            log.http_status = *status;
+        }
+        if let Err(e) = self.inner.store.record_activity(&log).await {
+            tracing::error!(error = %e, "could not write the activity log");
+        }
+        match sent {
+            Sent::Ok(bytes) => {
+                serde_json::from_slice::<VendorReply>(&bytes).map_err(|e| VendorError::Internal {
+                    message: format!(
+                        "the vendor's answer to a `{}` event is not a reply: {e}",
+                        event.kind()
+                    ),
+                })
+            }
+            Sent::Failed(message, Some(status)) if (400..500).contains(&status) => {
+                Err(VendorError::Internal { message })
+            }
+            Sent::Failed(message, _) => Err(VendorError::Unavailable { message }),
+        }
+    }
+
+    /// Stores `event` for delivery from the queue.
+    async fn queue(&self, event: &InboundEvent, minted: Option<&str>) -> Result<(), VendorError> {
+        let event_id = new_id("evt_");
+        let body = event_body(event, &event_id, Answer::Async, minted).map_err(internal)?;
+        let (provider, order_key) = match event {
+            InboundEvent::OrderReceived(o) => (
+                o.provider.clone(),
+                minted
+                    .map(|m| format!("v:{m}"))
+                    .or_else(|| o.provider_order_id.as_ref().map(|p| format!("p:{p}"))),
+            ),
+            InboundEvent::OrderCancelled(c) => (c.provider.clone(), order_key_of(&c.order)),
+            InboundEvent::ErrorReported(r) => {
+                (r.provider.clone(), r.order.as_ref().and_then(order_key_of))
+            }
+            _ => (String::new(), None),
+        };
+        let tenant = event.tenant().map(TenantId::as_str);
+        self.inner
+            .store
+            .enqueue_event(&NewVendorEvent {
+                event_id: &event_id,
+                kind: event.kind(),
+                provider: &provider,
+                tenant,
+                order_key: order_key.as_deref(),
+                payload: &body,
+            })
+            .await
+            .map_err(|e| VendorError::Unavailable {
+                message: e.to_string(),
+            })?;
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// The packages stored for a tenant of a provider, else the default
+    /// catalogue, if any was set through the API.
+    async fn stored_packages(
+        &self,
+        r: &PackagesRequest,
+    ) -> Result<Option<Vec<Package>>, VendorError> {
+        let unavailable = |e: ats_store::StoreError| VendorError::Unavailable {
+            message: e.to_string(),
+        };
+        let all = self
+            .inner
+            .store
+            .settings("*", PACKAGES)
+            .await
+            .map_err(unavailable)?;
+        let mine = self
+            .inner
+            .store
+            .settings(&r.provider, PACKAGES)
+            .await
+            .map_err(unavailable)?;
+        let text = r
+            .tenant
+            .as_ref()
+            .and_then(|t| mine.get(t))
+            .or_else(|| all.get(&TenantId::new("*")))
+            .and_then(|m| m.get("list"));
+        match text {
+            Some(t) => serde_json::from_str(t)
+                .map(Some)
+                .map_err(|e| VendorError::Internal {
+                    message: format!("stored packages are unreadable: {e}"),
+                }),
+            None => Ok(None),
+        }
+    }
+
+    /// Waits until an event is queued (or `timeout`).
+    pub(crate) async fn queued(&self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.inner.wake.notified()).await;
+    }
+}
+
+fn order_key_of(r: &ats_core::OrderRef) -> Option<String> {
+    r.vendor_assessment_id
+        .as_ref()
+        .map(|v| format!("v:{v}"))
+        .or_else(|| r.provider_order_id.as_ref().map(|p| format!("p:{p}")))
+}
+
+fn internal(e: GatewayError) -> VendorError {
+    VendorError::Internal {
+        message: e.to_string(),
+    }
+}
+
+/// Whether the provider waits for the vendor's decision on this order.
+fn waits(sync_providers: &BTreeSet<String>, order: &AssessmentOrder) -> bool {
+    sync_providers.contains(&order.provider)
+        // the candidate takes the assessment inside the ATS: the link is
+        // needed in the answer
+        || order.extras.get("inline_assessment") == Some(&Value::Bool(true))
+}
+
+#[async_trait]
+impl Vendor for WebhookVendor {
+    async fn packages(&self, r: &PackagesRequest) -> Result<Vec<Package>, VendorError> {
+        if let Some(stored) = self.stored_packages(r).await? {
+            return Ok(stored);
+        }
+        match self
+            .ask(&InboundEvent::PackagesRequested(r.clone()))
+            .await?
+        {
+            VendorReply::Packages { packages } => Ok(packages),
+            other => Err(VendorError::Internal {
+                message: format!("a `{}` answer to packages_requested", other.kind()),
+            }),
+        }
+    }
+
+    async fn order(&self, order: &AssessmentOrder) -> Result<OrderDecision, VendorError> {
+        let event = InboundEvent::OrderReceived(Box::new(order.clone()));
+        if waits(&self.inner.sync_providers, order) {
+            return match self.ask(&event).await? {
+                VendorReply::Accepted(a) => Ok(OrderDecision::Accepted(a)),
+                VendorReply::Rejected(r) => Ok(OrderDecision::Rejected(r)),
+                other => Err(VendorError::Internal {
+                    message: format!("a `{}` answer to order_received", other.kind()),
+                }),
+            };
+        }
+        if self.inner.answer_first.contains(&order.provider) {
+            match self.ask(&event).await {
+                Ok(VendorReply::Accepted(a)) => return Ok(OrderDecision::Accepted(a)),
+                Ok(VendorReply::Rejected(r)) => return Ok(OrderDecision::Rejected(r)),
+                Ok(other) => tracing::warn!(
+                    reply = other.kind(),
+                    "the vendor answered an order with something else; queuing it"
+                ),
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "the vendor did not decide on an order in time; queuing it"
+                ),
+            }
+        }
+        let minted = new_id("gw_");
+        self.queue(&event, Some(&minted)).await?;
+        Ok(OrderDecision::Accepted(Acceptance::new(minted)))
+    }
+
+    async fn cancel(&self, c: &Cancellation) -> Result<(), VendorError> {
+        self.queue(&InboundEvent::OrderCancelled(c.clone()), None)
+            .await
+    }
+
+    async fn status(&self, q: &StatusQuery) -> Result<AssessmentResult, VendorError> {
+        if let Some(id) = &q.order.vendor_assessment_id {
+            let order = self
+                .inner
+                .store
+                .order_by_vendor_id(Some(&q.provider), id)
+                .await
+                .map_err(|e| VendorError::Unavailable {
+                    message: e.to_string(),
+                })?;
+            match order {
+                Some(o) => {
+                    return Ok(o.last_result.unwrap_or_else(|| {
+                        AssessmentResult::with_status(AssessmentStatus::Invited)
+                    }));
+                }
+                None => return Err(VendorError::UnknownOrder { id: id.clone() }),
+            }
+        }
+        match self.ask(&InboundEvent::StatusRequested(q.clone())).await? {
+            VendorReply::Status(s) => Ok(*s),
+            other => Err(VendorError::Internal {
+                message: format!("a `{}` answer to status_requested", other.kind()),
+            }),
+        }
+    }
+
+    async fn error_reported(&self, r: &ErrorReport) -> Result<(), VendorError> {
+        self.queue(&InboundEvent::ErrorReported(r.clone()), None)
+            .await
+    }
+}
+
+/// What the vendor's answer to a queued order event asks for.
+pub(crate) fn rejection_of(event: &VendorEvent, answer: &[u8]) -> Option<String> {
+    if event.kind != "order_received" {
+        return None;
+    }
+    match serde_json::from_slice::<VendorReply>(answer) {
+        Ok(VendorReply::Rejected(r)) => Some(r.message),
+        _ => None,
+    }
+}

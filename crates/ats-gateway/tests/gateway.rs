@@ -1,0 +1,558 @@
+//! The gateway in process, against a stand-in vendor service (axum) that
+//! verifies each event's Standard Webhooks signature, and a stand-in ATS
+//! (wiremock).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ats_core::Secret;
+use ats_core::signature::{SignatureEncoding, sign};
+use ats_gateway::{Gateway, GatewayConfig};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SIGNING_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const API_KEY: &str = "api-key-for-tests";
+const KOMBO_SECRET: &str = "kombo-webhook-secret";
+
+const ACCEPT: u8 = 0;
+const DOWN: u8 = 1;
+const SLOW: u8 = 2;
+const REJECT: u8 = 3;
+
+#[derive(Clone, Default)]
+struct StandIn {
+    mode: Arc<AtomicU8>,
+    /// (webhook-id, body) of every verified event.
+    events: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+async fn vendor(
+    State(s): State<StandIn>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let webhook = standardwebhooks::Webhook::new(SIGNING_SECRET).unwrap();
+    if webhook.verify(&body, &headers).is_err() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let event: Value = serde_json::from_slice(&body).unwrap();
+    let id = headers["webhook-id"].to_str().unwrap().to_owned();
+    s.events.lock().unwrap().push((id, event.clone()));
+    match s.mode.load(Ordering::SeqCst) {
+        DOWN => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        SLOW => tokio::time::sleep(Duration::from_secs(3)).await,
+        REJECT => {
+            return axum::Json(json!({"type": "rejected", "reason": "quota_exceeded", "message": "Plan limit reached."}))
+                .into_response();
+        }
+        _ => {}
+    }
+    let reply = match event["type"].as_str().unwrap() {
+        "order_received" => json!({
+            "type": "accepted",
+            "vendor_assessment_id": event["gateway"]["vendor_assessment_id"]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("rs-{}", event["candidate"]["id"].as_str().unwrap_or("x"))),
+            "candidate_url": "https://quiz.example.com/take/1"
+        }),
+        "packages_requested" => {
+            json!({"type": "packages", "packages": [{"id": "pkg-rust-senior", "name": "Rust"}]})
+        }
+        _ => json!({"type": "acknowledged"}),
+    };
+    axum::Json(reply).into_response()
+}
+
+async fn start_vendor() -> (StandIn, String) {
+    let s = StandIn::default();
+    let app = axum::Router::new()
+        .route("/events", axum::routing::post(vendor))
+        .with_state(s.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (s, url)
+}
+
+fn secret_file(dir: &std::path::Path, name: &str, value: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, value).unwrap();
+    format!("file:{}", p.display())
+}
+
+fn dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "ats-gateway-tests-{}-{}",
+        std::process::id(),
+        fastrand_u64()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn fastrand_u64() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+fn config_text(dir: &std::path::Path, vendor_url: &str, ats: &str, signing: &str) -> String {
+    format!(
+        r#"
+database_url = "sqlite://{db}"
+encryption_key = "{key}"
+public_url = "https://ats.vendor.example"
+
+[vendor]
+url = "{vendor_url}"
+signing_secret = "{signing}"
+deadline_ms = 1000
+
+[api]
+key = "{api}"
+
+[providers.ashby]
+base_url = "{ats}"
+
+[providers.kombo]
+base_url = "{ats}"
+api_key = "{kombo_key}"
+webhook_secret = "{kombo_secret}"
+"#,
+        db = dir.join("gw.db").display(),
+        key = secret_file(dir, "key", "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+        signing = signing,
+        api = secret_file(dir, "api", API_KEY),
+        kombo_key = secret_file(dir, "kombo-key", "kombo-api-key"),
+        kombo_secret = secret_file(dir, "kombo-secret", KOMBO_SECRET),
+    )
+}
+
+struct Setup {
+    gateway: Gateway,
+    base: String,
+    standin: StandIn,
+    ats: MockServer,
+}
+
+async fn setup() -> Setup {
+    let ats = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": "success", "data": {}})),
+        )
+        .mount(&ats)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"success": true, "results": {}})),
+        )
+        .mount(&ats)
+        .await;
+    let (standin, vendor_url) = start_vendor().await;
+    let d = dir();
+    let signing = secret_file(&d, "signing", SIGNING_SECRET);
+    let config = GatewayConfig::parse(&config_text(&d, &vendor_url, &ats.uri(), &signing)).unwrap();
+    let gateway = Gateway::from_config(&config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = gateway.router();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    Setup {
+        gateway,
+        base,
+        standin,
+        ats,
+    }
+}
+
+fn kombo_body(order: &str) -> String {
+    json!({
+        "id": format!("evt-{order}"), "type": "assessment:order-received",
+        "data": {"id": order, "package_id": "pkg-rust-senior", "status": "OPEN",
+            "integration_id": "int-1",
+            "candidate": {"remote_id": "c1", "email": "mira@example.com", "first_name": "Mira", "last_name": "Okafor"},
+            "job": {"remote_id": "j1", "name": "Rust", "hiring_team": []}}
+    })
+    .to_string()
+}
+
+async fn kombo_order(base: &str, order: &str) -> reqwest::Response {
+    let body = kombo_body(order);
+    let sig = sign(
+        &Secret::new(KOMBO_SECRET),
+        body.as_bytes(),
+        SignatureEncoding::Base64UrlNoPad,
+    );
+    reqwest::Client::new()
+        .post(format!("{base}/kombo/webhooks"))
+        .header("x-kombo-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn ashby_start(s: &Setup, candidate: &str) -> reqwest::Response {
+    let created: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/connections", s.base))
+        .bearer_auth(API_KEY)
+        .body(json!({"provider": "ashby", "tenant": "acme", "api_key": "customer-key"}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = created["issued_key"].as_str().unwrap().to_owned();
+    reqwest::Client::new()
+        .post(format!("{}/ashby/assessment.start", s.base))
+        .basic_auth(key, Some(""))
+        .body(
+            json!({
+                "assessment_type_id": "pkg-rust-senior",
+                "candidate": {"ashby_id": candidate, "first_name": "Mira", "last_name": "Okafor",
+                    "email": "mira@example.com", "ashby_profile_url": "https://app.ashbyhq.com/candidates/c-1"}
+            })
+            .to_string(),
+        )
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn wait_until<F: Fn() -> bool>(what: &str, check: F) {
+    for _ in 0..400 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_synchronous_order_waits_for_the_vendor_and_a_slow_vendor_gets_the_providers_error() {
+    let s = setup().await;
+    let r = ashby_start(&s, "c-1").await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"success": true, "results": {"assessment_id": "rs-c-1"}})
+    );
+    let events = s.standin.events.lock().unwrap().clone();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].1["type"], "order_received");
+    assert_eq!(events[0].1["gateway"]["answer"], "sync");
+    assert_eq!(
+        events[0].1["candidate"]["emails"][0]["address"],
+        "mira@example.com"
+    );
+    assert!(events[0].0.starts_with("evt_"));
+
+    // slower than the deadline: Ashby gets its error shape, 503, and may retry
+    s.standin.mode.store(SLOW, Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    let r = ashby_start(&s, "c-2").await;
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "the deadline holds"
+    );
+    assert_eq!(r.status(), 503);
+    // down: the same
+    s.standin.mode.store(DOWN, Ordering::SeqCst);
+    let r = ashby_start(&s, "c-3").await;
+    assert_eq!(r.status(), 503);
+    // the same call again, the vendor back: answered now (nothing was kept
+    // of the failed attempt)
+    s.standin.mode.store(ACCEPT, Ordering::SeqCst);
+    let r = ashby_start(&s, "c-3").await;
+    assert_eq!(r.status(), 200);
+    let orders = s.gateway.store().orders(&Default::default()).await.unwrap();
+    assert_eq!(orders.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_order_is_acknowledged_while_the_vendor_is_down_and_forwarded_later() {
+    let s = setup().await;
+    s.standin.mode.store(DOWN, Ordering::SeqCst);
+    let r = kombo_order(&s.base, "ord-down").await;
+    assert_eq!(r.status(), 200, "Kombo gets its acknowledgement");
+    let orders = s.gateway.store().orders(&Default::default()).await.unwrap();
+    assert_eq!(orders.len(), 1);
+    let minted = orders[0].handle.vendor_assessment_id.clone().unwrap();
+    assert!(minted.starts_with("gw_"));
+    let asynchronous = |s: &Setup| {
+        s.standin
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.1["gateway"]["answer"] == "async")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // it was offered at once (Kombo can show a rejection), then queued
+    assert_eq!(s.standin.events.lock().unwrap().len(), 1);
+    s.gateway.start();
+    wait_until("a failed attempt", || !asynchronous(&s).is_empty()).await;
+    // back up: make the retry due now and let it go through
+    s.standin.mode.store(ACCEPT, Ordering::SeqCst);
+    sqlx_due_now(&s).await;
+    wait_until("the forwarded order", || asynchronous(&s).len() >= 2).await;
+    let events = asynchronous(&s);
+    assert_eq!(
+        events[0].0, events[1].0,
+        "the same webhook-id on every attempt"
+    );
+    assert_eq!(events[1].1["gateway"]["vendor_assessment_id"], minted);
+    assert_eq!(events[1].1["provider_order_id"], "ord-down");
+    s.gateway.shutdown(Duration::from_secs(5)).await;
+}
+
+async fn sqlx_due_now(s: &Setup) {
+    for _ in 0..100 {
+        let n = ats_store_update(s).await;
+        if n > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn ats_store_update(s: &Setup) -> u64 {
+    use sqlx::Executor;
+    s.gateway
+        .store()
+        .pool()
+        .execute(
+            "UPDATE vendor_events SET next_attempt_at = 0 WHERE state = 'pending' AND attempts > 0",
+        )
+        .await
+        .unwrap()
+        .rows_affected()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_rejecting_a_kombo_order_is_shown_to_the_recruiter() {
+    let s = setup().await;
+    s.standin.mode.store(REJECT, Ordering::SeqCst);
+    let r = kombo_order(&s.base, "ord-rej").await;
+    assert_eq!(
+        r.status(),
+        422,
+        "Kombo's rejection, with the vendor's message"
+    );
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Plan limit reached."), "{body}");
+    assert!(
+        s.gateway
+            .store()
+            .orders(&Default::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_refuses_bad_keys_and_unknown_orders_as_problems() {
+    let s = setup().await;
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{}/api/v1/orders", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["status"], 401);
+    assert_eq!(
+        p["type"],
+        "https://ats-connect.dev/problems/unauthenticated"
+    );
+    let r = http
+        .get(format!("{}/api/v1/orders", s.base))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = http
+        .post(format!("{}/api/v1/orders/nope/result", s.base))
+        .bearer_auth(API_KEY)
+        .body(r#"{"status":"completed"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["detail"], "no order `nope`");
+    let r = http
+        .post(format!("{}/api/v1/orders/nope/result", s.base))
+        .bearer_auth(API_KEY)
+        .body(r#"{"status":"finished"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("status"), "{p}");
+    // the OpenAPI document is served, without a key, and is the committed one
+    let doc = http
+        .get(format!("{}/openapi.json", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let committed = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json"),
+    )
+    .expect("docs/openapi.json (regenerate: cargo run -p ats-cli -- openapi > docs/openapi.json)");
+    assert_eq!(
+        doc.trim_end(),
+        committed.trim_end(),
+        "docs/openapi.json is out of date"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_reported_twice_go_out_in_order_and_the_order_shows_its_history() {
+    let s = setup().await;
+    assert_eq!(kombo_order(&s.base, "ord-2x").await.status(), 200);
+    let orders = s.gateway.store().orders(&Default::default()).await.unwrap();
+    let id = orders[0].handle.vendor_assessment_id.clone().unwrap();
+    let http = reqwest::Client::new();
+    for body in [
+        r#"{"status":"expired","report_url":"https://quiz.example.com/r/1"}"#,
+        r#"{"status":"completed","score":{"value":3,"max":4},"report_url":"https://quiz.example.com/r/1"}"#,
+    ] {
+        let r = http
+            .post(format!("{}/api/v1/orders/{id}/result", s.base))
+            .bearer_auth(API_KEY)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+    }
+    s.gateway.start();
+    for _ in 0..400 {
+        if !s.ats.received_requests().await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = s.ats.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 1, "the superseded status is not sent");
+    let body: Value = serde_json::from_slice(&sent[0].body).unwrap();
+    assert_eq!(body["status"], "COMPLETED");
+    let view: Value = http
+        .get(format!("{}/api/v1/orders/{id}", s.base))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "completed");
+    assert_eq!(view["deliveries"].as_array().unwrap().len(), 2);
+    assert_eq!(view["deliveries"][0]["state"], "superseded");
+    assert_eq!(view["deliveries"][1]["state"], "delivered");
+    // the order was decided synchronously: no queued event, one logged call
+    assert_eq!(view["events"], json!([]));
+    let log: Value = http
+        .get(format!("{}/api/v1/activity?provider=vendor", s.base))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let calls: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(calls, vec!["event:order_received"]);
+    s.gateway.shutdown(Duration::from_secs(5)).await;
+}
+
+#[test]
+fn configuration_mistakes_are_named() {
+    let d = dir();
+    let ok = config_text(
+        &d,
+        "http://127.0.0.1:9/events",
+        "http://127.0.0.1:9",
+        &secret_file(&d, "s", SIGNING_SECRET),
+    );
+    let config = GatewayConfig::parse(&ok).unwrap();
+    let described = config.describe();
+    assert!(
+        described.contains("provider      kombo       https://ats.vendor.example/kombo/…"),
+        "{described}"
+    );
+    for secret in [
+        SIGNING_SECRET,
+        API_KEY,
+        KOMBO_SECRET,
+        "kombo-api-key",
+        "AAECAwQF",
+    ] {
+        assert!(!described.contains(secret), "{secret} printed");
+        assert!(!format!("{config:?}").contains(secret), "{secret} in Debug");
+    }
+    let cases = [
+        (
+            ok.replace(&secret_file(&d, "s", SIGNING_SECRET), SIGNING_SECRET),
+            "vendor.signing_secret: secrets are not written in the file",
+        ),
+        (
+            ok.replace(
+                &secret_file(&d, "s", SIGNING_SECRET),
+                "${ATS_TEST_UNSET_VARIABLE}",
+            ),
+            "environment variable ATS_TEST_UNSET_VARIABLE is not set",
+        ),
+        (
+            ok.replace(
+                &secret_file(&d, "s", SIGNING_SECRET),
+                &secret_file(&d, "bad", "not base64 !"),
+            ),
+            "vendor.signing_secret: expected `whsec_`",
+        ),
+        (
+            ok.replace("[providers.ashby]", "[providers.taleo]"),
+            "[providers.taleo]: unknown provider",
+        ),
+        (
+            ok.replace("deadline_ms = 1000", "deadline_ms = 1000\ncolour = 1"),
+            "unknown field `colour`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let e = GatewayConfig::parse(&text).unwrap_err().to_string();
+        assert!(e.contains(expected), "{e}");
+    }
+}
