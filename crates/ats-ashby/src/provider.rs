@@ -360,6 +360,7 @@ impl AtsProvider for Ashby {
     }
 
     fn prepare(&self, call: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
+        ats_core::provider::check_call(self.name(), call)?;
         match call {
             OutboundCall::SubmitResult { order, result } => {
                 let body = translate::update_request(order, result, self.clock.now())?;
@@ -378,6 +379,7 @@ impl AtsProvider for Ashby {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
+        ats_core::provider::check_handle(self.name(), order)?;
         let body = translate::update_request(order, result, self.clock.now())?;
         let request = client::prepare_update(&self.base_url, &body)?;
         client::send(

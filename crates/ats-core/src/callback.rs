@@ -20,6 +20,7 @@ use crate::error::Error;
 pub struct UrlPolicy {
     hosts: Vec<String>,
     insecure: Vec<String>,
+    ports: Vec<u16>,
 }
 
 impl UrlPolicy {
@@ -40,7 +41,16 @@ impl UrlPolicy {
                 .map(|p| p.into().to_ascii_lowercase())
                 .collect(),
             insecure: Vec::new(),
+            ports: Vec::new(),
         }
+    }
+
+    /// Also allows `port` on the allow-listed `https` hosts (only 443, the
+    /// default, is allowed otherwise: an allowed host must not become a way
+    /// to reach another service on it, such as SSH on 22 or Redis on 6379).
+    pub fn allow_port(mut self, port: u16) -> Self {
+        self.ports.push(port);
+        self
     }
 
     /// Also allows `https` URLs on this host pattern.
@@ -76,10 +86,13 @@ impl UrlPolicy {
         if url.scheme() != "https" {
             return Err(refuse(url, "only https is allowed"));
         }
-        if self.hosts.iter().any(|p| host_matches(p, &host)) {
-            Ok(())
-        } else {
-            Err(refuse(url, "its host is not on the allow-list"))
+        if !self.hosts.iter().any(|p| host_matches(p, &host)) {
+            return Err(refuse(url, "its host is not on the allow-list"));
+        }
+        match url.port_or_known_default() {
+            Some(443) => Ok(()),
+            Some(port) if self.ports.contains(&port) => Ok(()),
+            _ => Err(refuse(url, "its port is not allowed")),
         }
     }
 }
@@ -126,6 +139,23 @@ mod tests {
                 .is_err()
         );
         assert!(p.check(&u("http://app.ats.example/x")).is_err());
+    }
+
+    #[test]
+    fn only_allowed_ports_on_allowed_hosts() {
+        let p = UrlPolicy::https_hosts(["app.ats.example"]);
+        p.check(&u("https://app.ats.example/x")).unwrap();
+        p.check(&u("https://app.ats.example:443/x")).unwrap();
+        for bad in [
+            "https://app.ats.example:22/x",
+            "https://app.ats.example:6379/x",
+        ] {
+            let e = p.check(&u(bad)).unwrap_err();
+            assert!(e.to_string().contains("port"), "{e}");
+        }
+        let p = p.allow_port(8443);
+        p.check(&u("https://app.ats.example:8443/x")).unwrap();
+        assert!(p.check(&u("https://app.ats.example:8444/x")).is_err());
     }
 
     #[test]

@@ -158,10 +158,108 @@ pub fn required<'a>(value: Option<&'a str>, path: &str) -> Result<&'a str, Error
     }
 }
 
+/// The one rule for control characters in core values: identifiers,
+/// e-mail addresses, names and URLs hold none (a JSON escape such as
+/// `\u0000` or `\t` decodes into one). A value that does is refused as
+/// [`Error::Malformed`] at `path`, never cleaned up silently: a changed
+/// id would name another record. Free text (descriptions, summaries) may
+/// hold line breaks and is not checked.
+pub fn no_control_chars(value: &str, path: &str) -> Result<(), Error> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => Err(Error::malformed(
+            path,
+            format!("holds the control character U+{:04X}", u32::from(c)),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn opt(value: Option<&str>, path: &str) -> Result<(), Error> {
+    value.map_or(Ok(()), |v| no_control_chars(v, path))
+}
+
+fn person(p: &crate::model::Person, path: &str) -> Result<(), Error> {
+    opt(p.id.as_deref(), &format!("{path}.id"))?;
+    opt(p.first_name.as_deref(), &format!("{path}.first_name"))?;
+    opt(p.last_name.as_deref(), &format!("{path}.last_name"))?;
+    opt(p.email.as_deref(), &format!("{path}.email"))
+}
+
+fn order_ref(r: &crate::event::OrderRef) -> Result<(), Error> {
+    opt(r.provider_order_id.as_deref(), "order.provider_order_id")?;
+    opt(
+        r.vendor_assessment_id.as_deref(),
+        "order.vendor_assessment_id",
+    )
+}
+
+/// Applies [`no_control_chars`] to every identifier, e-mail address, name
+/// and URL of an inbound event (paths name the core field, e.g.
+/// `candidate.emails[0].address`).
+pub fn check_event_text(event: &crate::event::InboundEvent) -> Result<(), Error> {
+    use crate::event::InboundEvent;
+    if let Some(t) = event.tenant() {
+        no_control_chars(t.as_str(), "tenant")?;
+    }
+    match event {
+        InboundEvent::OrderReceived(o) => {
+            opt(o.provider_order_id.as_deref(), "provider_order_id")?;
+            no_control_chars(&o.package_id, "package_id")?;
+            let c = &o.candidate;
+            opt(c.id.as_deref(), "candidate.id")?;
+            opt(c.first_name.as_deref(), "candidate.first_name")?;
+            opt(c.last_name.as_deref(), "candidate.last_name")?;
+            opt(c.preferred_name.as_deref(), "candidate.preferred_name")?;
+            for (i, e) in c.emails.iter().enumerate() {
+                no_control_chars(&e.address, &format!("candidate.emails[{i}].address"))?;
+            }
+            for (i, p) in c.phones.iter().enumerate() {
+                no_control_chars(&p.number, &format!("candidate.phones[{i}].number"))?;
+            }
+            opt(c.profile_url.as_deref(), "candidate.profile_url")?;
+            opt(c.resume_url.as_deref(), "candidate.resume_url")?;
+            if let Some(a) = &o.application {
+                opt(a.id.as_deref(), "application.id")?;
+                opt(a.url.as_deref(), "application.url")?;
+            }
+            if let Some(j) = &o.job {
+                opt(j.id.as_deref(), "job.id")?;
+                opt(j.name.as_deref(), "job.name")?;
+                opt(j.requisition_id.as_deref(), "job.requisition_id")?;
+                opt(j.url.as_deref(), "job.url")?;
+                for (i, p) in j.hiring_team.iter().enumerate() {
+                    person(p, &format!("job.hiring_team[{i}]"))?;
+                }
+            }
+            if let Some(p) = &o.requested_by {
+                person(p, "requested_by")?;
+            }
+            Ok(())
+        }
+        InboundEvent::OrderCancelled(c) => order_ref(&c.order),
+        InboundEvent::StatusRequested(q) => order_ref(&q.order),
+        InboundEvent::ErrorReported(r) => r.order.as_ref().map_or(Ok(()), order_ref),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn control_characters_are_refused_with_their_path() {
+        assert!(no_control_chars("maya@example.com", "x").is_ok());
+        let e = no_control_chars("a\u{0}@example.com", "candidate.emails[0].address").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `candidate.emails[0].address`: holds the control character U+0000"
+        );
+        for bad in ["a\tb", "a\nb", "\u{7f}", "\u{9b}"] {
+            assert!(no_control_chars(bad, "p").is_err(), "{bad:?}");
+        }
+    }
 
     #[derive(Debug, Deserialize)]
     #[allow(dead_code)]

@@ -237,16 +237,15 @@ pub fn parse_base_url(what: &str, text: &str) -> Result<Url, Error> {
 
 /// `base` + path segments, each percent-encoded on its own, so an id taken
 /// from a payload (`a/b?c`, `..`) can never leave its segment or reach
-/// another endpoint. Empty, `.` and `..` segments are refused
-/// ([`Error::Malformed`] at `id`). The base's query and fragment are dropped.
+/// another endpoint. Empty, `.` and `..` segments, and segments holding a
+/// control character (a tab, CR or LF would be stripped by the URL parser,
+/// turning the id into another one) are refused ([`Error::Malformed`] at
+/// `id`). The base's query and fragment are dropped.
 pub fn url_with_segments(base: &Url, segments: &[&str]) -> Result<Url, Error> {
-    if let Some(bad) = segments
-        .iter()
-        .find(|s| s.trim().is_empty() || **s == "." || **s == "..")
-    {
+    if let Some(bad) = segments.iter().find(|s| !fit_for_path(s)) {
         return Err(Error::malformed(
             "id",
-            format!("`{bad}` cannot be used as an id in a URL path"),
+            format!("{bad:?} cannot be used as an id in a URL path"),
         ));
     }
     let mut url = base.clone();
@@ -260,6 +259,15 @@ pub fn url_with_segments(base: &Url, segments: &[&str]) -> Result<Url, Error> {
         path.extend(segments);
     }
     Ok(url)
+}
+
+/// Whether `segment` can stand as one path segment and come back unchanged:
+/// not blank, not `.` or `..`, no control character.
+pub fn fit_for_path(segment: &str) -> bool {
+    !(segment.trim().is_empty()
+        || segment == "."
+        || segment == ".."
+        || segment.chars().any(char::is_control))
 }
 
 /// Joins a relative path onto a base URL, keeping the base's own path
@@ -277,6 +285,30 @@ pub fn join_url(base: &Url, path: &str) -> Result<Url, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_never_reach_a_path() {
+        let base = Url::parse("https://api.example.com/v1").unwrap();
+        for id in [
+            "Hx4p\tLq9",
+            "\t..",
+            "a\nb",
+            "a\rb",
+            "a\u{0}b",
+            "\u{7f}",
+            "..",
+            ".",
+            " ",
+        ] {
+            let e = url_with_segments(&base, &["orders", id, "result"]).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Malformed, "{id:?}");
+        }
+        let ok = url_with_segments(&base, &["orders", "a b/c?d", "result"]).unwrap();
+        assert_eq!(
+            ok.as_str(),
+            "https://api.example.com/v1/orders/a%20b%2Fc%3Fd/result"
+        );
+    }
 
     #[test]
     fn splits_path_and_query_and_decodes_params() {

@@ -299,6 +299,28 @@ pub trait AtsProvider: Send + Sync + fmt::Debug {
     }
 }
 
+/// Refuses an order handle issued by another adapter: results go back
+/// through the adapter the order came from (its [`OrderHandle::provider`]).
+/// Every adapter's `submit_result` and `prepare` call this first.
+pub fn check_handle(adapter: &str, handle: &OrderHandle) -> Result<(), Error> {
+    if handle.provider == adapter {
+        Ok(())
+    } else {
+        Err(Error::config(format!(
+            "this order came through `{}`, not `{adapter}`: write its results back through `{}`",
+            handle.provider, handle.provider
+        )))
+    }
+}
+
+/// [`check_handle`] for the handle of an outbound call, if it has one.
+pub fn check_call(adapter: &str, call: &OutboundCall) -> Result<(), Error> {
+    match call {
+        OutboundCall::SubmitResult { order, .. } => check_handle(adapter, order),
+        OutboundCall::PublishPackages { .. } => Ok(()),
+    }
+}
+
 /// The [`Operation`] named `name` in `operations`.
 pub fn find_operation(operations: &'static [Operation], name: &str) -> Option<&'static Operation> {
     operations.iter().find(|o| o.name == name)

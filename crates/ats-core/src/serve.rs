@@ -52,6 +52,16 @@ pub async fn handle(
             };
         }
     };
+    if let Err(error) = admit(provider, &inbound.event) {
+        tracing::info!(provider = provider.name(), operation = %inbound.operation, %error, "order refused before the vendor");
+        provider.forget_delivery(request);
+        return Handled {
+            response: provider.respond_error(Some(&inbound.operation), &error),
+            inbound: Some(inbound),
+            reply: None,
+            error: Some(error),
+        };
+    }
     let reply = match ask(vendor, &inbound.event).await {
         Ok(reply) => reply,
         Err(error) => {
@@ -81,6 +91,37 @@ pub async fn handle(
                 error: Some(error),
             }
         }
+    }
+}
+
+/// Checks an authenticated event before the vendor sees it, so that
+/// nothing is accepted that can never be answered:
+///
+/// * identifiers, e-mail addresses, names and URLs hold no control
+///   character ([`crate::codec::check_event_text`]);
+/// * for an order, the write-back it will need later can be built: a dry
+///   run of [`AtsProvider::prepare`] with a completed result must not fail
+///   on the order's own values (an id unfit for a URL path, a callback URL
+///   the policy refuses). Failures that configuration can mend (a tenant
+///   not connected yet) do not refuse the order.
+///
+/// [`handle`] calls it; so does the durable runtime.
+pub fn admit(provider: &dyn AtsProvider, event: &InboundEvent) -> Result<(), Error> {
+    crate::codec::check_event_text(event)?;
+    let InboundEvent::OrderReceived(order) = event else {
+        return Ok(());
+    };
+    let mut probe =
+        crate::model::AssessmentResult::with_status(crate::model::AssessmentStatus::Completed);
+    probe.report_url = url::Url::parse("https://vendor.example/report").ok();
+    probe.completed_at = Some(order.received_at);
+    let call = crate::provider::OutboundCall::SubmitResult {
+        order: Box::new(order.handle(Some("admission-check"))),
+        result: Box::new(probe),
+    };
+    match provider.prepare(&call) {
+        Err(e @ (Error::UntrustedUrl { .. } | Error::Malformed { .. })) => Err(e),
+        _ => Ok(()),
     }
 }
 

@@ -188,6 +188,7 @@ impl AtsProvider for Greenhouse {
     }
 
     fn prepare(&self, call: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
+        ats_core::provider::check_call(self.name(), call)?;
         match call {
             OutboundCall::SubmitResult { order, .. } => Ok(vec![client::patch_completed_test(
                 order,
@@ -206,6 +207,7 @@ impl AtsProvider for Greenhouse {
         order: &OrderHandle,
         _result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
+        ats_core::provider::check_handle(self.name(), order)?;
         let request = client::patch_completed_test(order, &self.callback_policy)?;
         client::send(
             &self.http,

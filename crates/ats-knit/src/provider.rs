@@ -240,6 +240,7 @@ impl AtsProvider for Knit {
     }
 
     fn prepare(&self, call: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
+        ats_core::provider::check_call(self.name(), call)?;
         match call {
             OutboundCall::SubmitResult { order, result } => {
                 Ok(vec![self.prepare_result(order, result)?])
@@ -257,6 +258,7 @@ impl AtsProvider for Knit {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
+        ats_core::provider::check_handle(self.name(), order)?;
         let request = self.prepare_result(order, result)?;
         let reply = client::send(&self.http, self.api_key.as_ref(), &request).await?;
         client::check_ashby_passthrough(&reply)

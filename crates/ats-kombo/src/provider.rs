@@ -296,6 +296,7 @@ impl AtsProvider for Kombo {
     }
 
     fn prepare(&self, call: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
+        ats_core::provider::check_call(self.name(), call)?;
         match call {
             OutboundCall::SubmitResult { order, result } => Ok(vec![client::update_order_result(
                 &self.base_url,
@@ -317,6 +318,7 @@ impl AtsProvider for Kombo {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
+        ats_core::provider::check_handle(self.name(), order)?;
         let request = client::update_order_result(&self.base_url, order, result, self.clock.now())?;
         self.write(&request).await
     }

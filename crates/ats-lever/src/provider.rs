@@ -558,6 +558,7 @@ impl AtsProvider for Lever {
     }
 
     fn prepare(&self, call: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
+        ats_core::provider::check_call(self.name(), call)?;
         match call {
             OutboundCall::SubmitResult { order, result } => {
                 let connection = self.connection(order.tenant.as_ref());
@@ -577,6 +578,7 @@ impl AtsProvider for Lever {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
+        ats_core::provider::check_handle(self.name(), order)?;
         let tenant = order
             .tenant
             .as_ref()

@@ -492,6 +492,13 @@ impl Runtime {
         };
         log.operation = inbound.operation.clone();
         log.tenant = inbound.event.tenant().map(|t| t.as_str().to_owned());
+        if let Err(error) = serve::admit(provider, &inbound.event) {
+            provider.forget_delivery(request);
+            let response = provider.respond_error(Some(&inbound.operation), &error);
+            return self
+                .logged(log, started, response, Some(&error), None)
+                .await;
+        }
         let key = dedup_key(&inbound.event, request)
             .map(|k| IntakeKey::new(provider.name(), inbound.event.tenant(), k));
         if let Some(key) = &key {

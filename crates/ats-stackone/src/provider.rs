@@ -340,6 +340,7 @@ impl AtsProvider for StackOne {
     }
 
     fn prepare(&self, call: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
+        ats_core::provider::check_call(self.name(), call)?;
         match call {
             OutboundCall::SubmitResult { order, result } => {
                 Ok(vec![self.result_request(order, result)?])
@@ -358,6 +359,7 @@ impl AtsProvider for StackOne {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
+        ats_core::provider::check_handle(self.name(), order)?;
         let request = self.result_request(order, result)?;
         let reply = client::send(&self.http, self.api_key.as_ref(), &request).await?;
         Ok(Delivery {

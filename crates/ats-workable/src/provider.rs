@@ -212,6 +212,7 @@ impl AtsProvider for Workable {
     }
 
     fn prepare(&self, call: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
+        ats_core::provider::check_call(self.name(), call)?;
         match call {
             OutboundCall::SubmitResult { order, result } => Ok(vec![client::assessment_callback(
                 order,
@@ -231,6 +232,7 @@ impl AtsProvider for Workable {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
+        ats_core::provider::check_handle(self.name(), order)?;
         let request = client::assessment_callback(order, result, &self.callback_policy)?;
         if result.status == AssessmentStatus::Completed {
             for a in &result.attachments {
