@@ -92,6 +92,11 @@ its method and URL go to standard error. Credentials are never printed."
         operation: String,
         /// File holding the JSON input; `-` or nothing reads standard input.
         file: Option<PathBuf>,
+        /// For an inbound operation: a file holding the provider's request
+        /// body, for answers that repeat something from the request (an id
+        /// to echo, such as Ashby's `assessment.cancel`).
+        #[arg(long)]
+        request: Option<PathBuf>,
     },
     /// Show the activity log of a running service (what came in and went out), newest last.
     Log {
@@ -220,6 +225,7 @@ fn run(cli: Cli) -> Result<(), String> {
             provider,
             operation,
             file,
+            request,
         } => {
             let adapter = registry::adapter(&provider)?;
             let direction = adapter
@@ -232,9 +238,25 @@ fn run(cli: Cli) -> Result<(), String> {
             match direction {
                 Direction::Inbound => {
                     let reply: VendorReply = decode_json(&input).map_err(|e| e.to_string())?;
-                    let response = adapter
-                        .respond(&operation, &reply)
-                        .map_err(|e| e.to_string())?;
+                    let response = match &request {
+                        Some(path) => {
+                            let body = std::fs::read(path)
+                                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                            let request =
+                                InboundRequest::new(Method::POST, &format!("/{operation}"))
+                                    .with_body(body);
+                            let event = adapter
+                                .translate(&operation, &request)
+                                .map_err(|e| format!("--request: {e}"))?;
+                            let inbound = ats_core::Inbound {
+                                operation: operation.clone(),
+                                event,
+                            };
+                            adapter.respond_to(&inbound, &reply)
+                        }
+                        None => adapter.respond(&operation, &reply),
+                    }
+                    .map_err(|e| e.to_string())?;
                     eprintln!("HTTP {}", response.status);
                     write_body(&response.body)
                 }

@@ -266,3 +266,48 @@ fn providers_lists_greenhouse_with_capabilities() {
     let text = ats(&["providers"], b"");
     assert!(String::from_utf8_lossy(&text.stdout).contains("greenhouse"));
 }
+
+#[test]
+fn render_takes_the_request_for_answers_that_echo_it() {
+    let dir = std::env::temp_dir().join(format!("ats-cli-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let request = dir.join("cancel.json");
+    std::fs::write(&request, r#"{"assessment_id":"asm_7Q2K9"}"#).unwrap();
+    let with = ats(
+        &[
+            "render",
+            "ashby",
+            "assessment.cancel",
+            "--request",
+            request.to_str().unwrap(),
+        ],
+        br#"{"type":"acknowledged"}"#,
+    );
+    assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
+    assert_eq!(
+        String::from_utf8_lossy(&with.stdout).trim_end(),
+        r#"{"success":true,"results":{"assessment_id":"asm_7Q2K9"}}"#
+    );
+    // without it, only what the reply alone says
+    let without = ats(
+        &["render", "ashby", "assessment.cancel"],
+        br#"{"type":"acknowledged"}"#,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&without.stdout).trim_end(),
+        r#"{"success":true}"#
+    );
+    // a request the adapter cannot read is refused with its path
+    std::fs::write(&request, "{}").unwrap();
+    let bad = ats(
+        &[
+            "render",
+            "ashby",
+            "assessment.cancel",
+            "--request",
+            request.to_str().unwrap(),
+        ],
+        br#"{"type":"acknowledged"}"#,
+    );
+    assert_refused(&bad, "--request");
+}
