@@ -24,6 +24,9 @@ pub trait DeliveryLog: Send + Sync + fmt::Debug {
     /// Forgets delivery `id`, so its redelivery is let through. It may
     /// complete in the background.
     fn forget(&self, id: &str);
+
+    /// Whether `id` is recorded and not expired, without recording it.
+    async fn seen(&self, id: &str) -> Result<bool, Error>;
 }
 
 /// Remembers delivery ids for a time window and refuses repeats and stale
@@ -59,6 +62,49 @@ impl ReplayGuard {
     pub fn with_log(mut self, log: Arc<dyn DeliveryLog>) -> Self {
         self.log = Some(log);
         self
+    }
+
+    /// Refuses a stale, future or already received delivery *without*
+    /// recording it: for a check before costly work (API look-ups), with
+    /// [`check_recorded`](Self::check_recorded) once the work succeeded.
+    pub async fn check_unseen(
+        &self,
+        id: &str,
+        sent_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        self.fresh(sent_at, now)?;
+        let seen_here = match self.seen.lock() {
+            Ok(guard) => guard.contains_key(id),
+            Err(poisoned) => poisoned.into_inner().contains_key(id),
+        };
+        let seen = seen_here
+            || match &self.log {
+                Some(log) => log.seen(id).await?,
+                None => false,
+            };
+        if seen {
+            return Err(Error::bad_signature(
+                "delivery was already received (replay)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn fresh(&self, sent_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Error> {
+        let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
+        if now.signed_duration_since(sent_at) > window {
+            return Err(Error::bad_signature(format!(
+                "delivery is stale (sent {sent_at}, window {}s)",
+                self.window.as_secs()
+            )));
+        }
+        if sent_at.signed_duration_since(now) > window {
+            return Err(Error::bad_signature(format!(
+                "delivery timestamp {sent_at} is in the future"
+            )));
+        }
+        Ok(())
     }
 
     /// [`check`](Self::check), then records the delivery in the shared
@@ -100,18 +146,8 @@ impl ReplayGuard {
     /// Errors with [`Error::BadSignature`] when the delivery is stale, from
     /// the future beyond the window, or a repeat.
     pub fn check(&self, id: &str, sent_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Error> {
+        self.fresh(sent_at, now)?;
         let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
-        if now.signed_duration_since(sent_at) > window {
-            return Err(Error::bad_signature(format!(
-                "delivery is stale (sent {sent_at}, window {}s)",
-                self.window.as_secs()
-            )));
-        }
-        if sent_at.signed_duration_since(now) > window {
-            return Err(Error::bad_signature(format!(
-                "delivery timestamp {sent_at} is in the future"
-            )));
-        }
         let mut seen = match self.seen.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
@@ -218,6 +254,9 @@ mod tests {
         fn forget(&self, id: &str) {
             self.0.lock().unwrap().remove(id);
         }
+        async fn seen(&self, id: &str) -> Result<bool, Error> {
+            Ok(self.0.lock().unwrap().contains(id))
+        }
     }
 
     #[tokio::test]
@@ -225,7 +264,14 @@ mod tests {
         let log = Arc::new(SharedLog::default());
         let a = ReplayGuard::new(Duration::from_secs(300)).with_log(log.clone());
         let b = ReplayGuard::new(Duration::from_secs(300)).with_log(log.clone());
+        b.check_unseen("d1", t(0), t(1)).await.unwrap();
         a.check_recorded("d1", t(0), t(1)).await.unwrap();
+        let e = b.check_unseen("d1", t(0), t(2)).await.unwrap_err();
+        assert!(e.to_string().contains("replay"), "{e}");
+        assert!(
+            a.check_unseen("d1", t(0), t(2)).await.is_err(),
+            "seen here too"
+        );
         let e = b.check_recorded("d1", t(0), t(2)).await.unwrap_err();
         assert!(e.to_string().contains("replay"), "{e}");
         // forgetting in one process forgets everywhere

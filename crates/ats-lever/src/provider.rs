@@ -481,6 +481,13 @@ impl AtsProvider for Lever {
             .authenticate(operation, request)
             .await?
             .ok_or_else(|| Error::unauthenticated("no tenant"))?;
+        // A repeat is refused before any API look-up; the token is
+        // recorded only once the delivery was handled (below).
+        let delivery = translate::decode_delivery(&request.body)?;
+        let token = delivery.envelope.token.as_deref().unwrap_or_default();
+        self.replay
+            .check_unseen(token, delivery.sent_at, request.received_at)
+            .await?;
         let mut event = self.translate(operation, request)?;
         event = match event {
             InboundEvent::OrderReceived(order) => self.enrich(&tenant, order).await?,
@@ -492,8 +499,6 @@ impl AtsProvider for Lever {
         };
         // Only now is the token recorded: a delivery that failed above (a
         // Lever API outage) can be retried by Lever with the same token.
-        let delivery = translate::decode_delivery(&request.body)?;
-        let token = delivery.envelope.token.as_deref().unwrap_or_default();
         self.replay
             .check_recorded(token, delivery.sent_at, request.received_at)
             .await?;

@@ -556,13 +556,14 @@ async fn a_delivery_that_failed_can_be_delivered_again() {
     };
     assert_eq!(i.reason, "the opportunity no longer exists");
     assert_eq!(i.tenant, Some(tenant("acme")));
-    // and now it is a replay
-    assert!(
-        lever
-            .receive(&webhook(body, "2026-01-01T10:03:00Z"))
-            .await
-            .is_err()
-    );
+    // and now it is a replay, refused before any API look-up
+    let calls = server.received_requests().await.unwrap().len();
+    let e = lever
+        .receive(&webhook(body, "2026-01-01T10:03:00Z"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("replay"), "{e}");
+    assert_eq!(server.received_requests().await.unwrap().len(), calls);
 }
 
 /// A vendor whose first order fails as unavailable (its database is down);

@@ -130,6 +130,23 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Whether a delivery id is recorded and not expired.
+    pub async fn delivery_seen(
+        &self,
+        provider: &str,
+        delivery_id: &str,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT expires_at FROM deliveries WHERE provider = $1 AND delivery_id = $2 AND expires_at >= $3",
+        )
+        .bind(provider)
+        .bind(delivery_id)
+        .bind(self.now_ms())
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Forgets a delivery id, so its redelivery is let through.
     pub async fn forget_delivery(
         &self,
@@ -194,6 +211,10 @@ impl DeliveryLog for StoreDeliveries {
             .store
             .remember_delivery(&self.provider, id, until)
             .await?)
+    }
+
+    async fn seen(&self, id: &str) -> Result<bool, Error> {
+        Ok(self.store.delivery_seen(&self.provider, id).await?)
     }
 
     fn forget(&self, id: &str) {

@@ -580,7 +580,10 @@ pub async fn deliveries_are_remembered_once(db: &Db) {
     let a = db.open(K1).await;
     let b = db.open(K1).await;
     let until = Utc::now() + chrono::Duration::minutes(5);
+    assert!(!b.delivery_seen("lever", "d1").await.unwrap());
     assert!(a.remember_delivery("lever", "d1", until).await.unwrap());
+    assert!(b.delivery_seen("lever", "d1").await.unwrap());
+    assert!(!b.delivery_seen("kombo", "d1").await.unwrap());
     assert!(!b.remember_delivery("lever", "d1", until).await.unwrap());
     assert!(b.remember_delivery("kombo", "d1", until).await.unwrap());
     a.forget_delivery("lever", "d1").await.unwrap();
@@ -588,6 +591,7 @@ pub async fn deliveries_are_remembered_once(db: &Db) {
     // an expired id may come again (the signature's freshness check refuses it anyway)
     let past = Utc::now() - chrono::Duration::seconds(1);
     assert!(a.remember_delivery("lever", "d2", past).await.unwrap());
+    assert!(!a.delivery_seen("lever", "d2").await.unwrap(), "expired");
     assert!(a.remember_delivery("lever", "d2", until).await.unwrap());
     assert_eq!(a.prune_deliveries().await.unwrap(), 0);
 }
