@@ -122,13 +122,21 @@ impl Store {
         let sql = self.sql(
             "UPDATE vendor_events SET state = 'delivering', claimed_by = $1, lease_until = $2, \
              attempts = attempts + 1, updated_at = $3 \
-             WHERE id = (SELECT o.id FROM vendor_events o \
-               WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3) \
-                   OR (o.state = 'delivering' AND o.lease_until < $3)) \
-               AND NOT EXISTS (SELECT 1 FROM vendor_events p WHERE o.order_key IS NOT NULL \
-                   AND p.order_key = o.order_key AND p.id < o.id \
-                   AND p.state IN ('pending', 'delivering')) \
-               ORDER BY o.next_attempt_at, o.id LIMIT 1) \
+             WHERE id = (SELECT id FROM ( \
+               SELECT * FROM (SELECT o.id, o.next_attempt_at AS due FROM vendor_events o \
+                 WHERE o.state = 'pending' AND o.next_attempt_at <= $3 \
+                 AND NOT EXISTS (SELECT 1 FROM vendor_events p WHERE o.order_key IS NOT NULL \
+                     AND p.order_key = o.order_key AND p.id < o.id \
+                     AND p.state IN ('pending', 'delivering')) \
+                 ORDER BY o.next_attempt_at, o.id LIMIT 1) \
+               UNION ALL \
+               SELECT * FROM (SELECT o.id, o.lease_until AS due FROM vendor_events o \
+                 WHERE o.state = 'delivering' AND o.lease_until < $3 \
+                 AND NOT EXISTS (SELECT 1 FROM vendor_events p WHERE o.order_key IS NOT NULL \
+                     AND p.order_key = o.order_key AND p.id < o.id \
+                     AND p.state IN ('pending', 'delivering')) \
+                 ORDER BY o.lease_until, o.id LIMIT 1)) \
+               ORDER BY due, id LIMIT 1) \
              RETURNING id",
             "UPDATE vendor_events SET state = 'delivering', claimed_by = $1, lease_until = $2, \
              attempts = attempts + 1, updated_at = $3 \

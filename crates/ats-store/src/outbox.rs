@@ -280,14 +280,23 @@ impl Store {
     ) -> Result<Option<ClaimedItem>, StoreError> {
         let now = self.now_ms();
         let sql = self.sql(
+            // two index-ordered branches (an OR here made SQLite scan the
+            // whole table on every claim, under the write lock)
             "UPDATE outbox SET state = 'delivering', claimed_by = $1, lease_until = $2, \
              attempts = attempts + 1, updated_at = $3 \
-             WHERE id = (SELECT o.id FROM outbox o \
-               WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3) \
-                   OR (o.state = 'delivering' AND o.lease_until < $3)) \
-               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_id = o.order_id AND p.id < o.id \
-                   AND p.state IN ('pending', 'delivering')) \
-               ORDER BY o.next_attempt_at, o.id LIMIT 1) \
+             WHERE id = (SELECT id FROM ( \
+               SELECT * FROM (SELECT o.id, o.next_attempt_at AS due FROM outbox o \
+                 WHERE o.state = 'pending' AND o.next_attempt_at <= $3 \
+                 AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_id = o.order_id AND p.id < o.id \
+                     AND p.state IN ('pending', 'delivering')) \
+                 ORDER BY o.next_attempt_at, o.id LIMIT 1) \
+               UNION ALL \
+               SELECT * FROM (SELECT o.id, o.lease_until AS due FROM outbox o \
+                 WHERE o.state = 'delivering' AND o.lease_until < $3 \
+                 AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_id = o.order_id AND p.id < o.id \
+                     AND p.state IN ('pending', 'delivering')) \
+                 ORDER BY o.lease_until, o.id LIMIT 1)) \
+               ORDER BY due, id LIMIT 1) \
              RETURNING id",
             "UPDATE outbox SET state = 'delivering', claimed_by = $1, lease_until = $2, \
              attempts = attempts + 1, updated_at = $3 \
