@@ -556,3 +556,76 @@ fn configuration_mistakes_are_named() {
         assert!(e.contains(expected), "{e}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_and_packages_refuse_what_they_cannot_use() {
+    let s = setup().await;
+    let http = reqwest::Client::new();
+    let post = |body: Value| {
+        http.post(format!("{}/api/v1/connections", s.base))
+            .bearer_auth(API_KEY)
+            .body(body.to_string())
+            .send()
+    };
+    // a provider the gateway does not serve
+    let r = post(json!({"provider": "workable", "tenant": "acme"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["detail"], "no provider `workable`");
+    // Ashby needs the customer's own key for results
+    let r = post(json!({"provider": "ashby", "tenant": "acme"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["detail"], "api_key: required for ashby");
+    // a tenant that cannot stand in a path
+    let r = post(json!({"provider": "kombo", "tenant": "a/b"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    // Kombo: the webhook URL to paste, no key
+    let created: Value = post(json!({"provider": "kombo", "tenant": "int-1"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        created["endpoint_url"],
+        "https://ats.vendor.example/kombo/webhooks"
+    );
+    assert_eq!(created["issued_key"], Value::Null);
+
+    // packages for a push-model provider are published to it at once
+    let r = http
+        .put(format!(
+            "{}/api/v1/connections/kombo/int-1/packages",
+            s.base
+        ))
+        .bearer_auth(API_KEY)
+        .body(r#"[{"id": "pkg-rust-senior", "name": "Rust (senior)", "kind": "coding"}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let sent = s.ats.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].method.as_str(), "PUT");
+    assert_eq!(sent[0].url.path(), "/assessment/packages");
+    assert_eq!(sent[0].headers["x-integration-id"], "int-1");
+    let body: Value = serde_json::from_slice(&sent[0].body).unwrap();
+    assert_eq!(body["packages"][0]["id"], "pkg-rust-senior");
+    // a body that is not a package list
+    let r = http
+        .put(format!("{}/api/v1/packages", s.base))
+        .bearer_auth(API_KEY)
+        .body(r#"{"id": "x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}

@@ -12,6 +12,7 @@ use sqlx::any::AnyRow;
 
 use crate::error::StoreError;
 use crate::outbox::ItemState;
+use crate::queue::{Queue, Settle};
 use crate::store::{Store, duration_ms, from_ms, opt_string};
 
 /// One event for the vendor.
@@ -170,58 +171,26 @@ impl Store {
         error: Option<(&str, Option<u16>)>,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError> {
-        let now = self.now_ms();
-        let (state, next) = match (error, retry_at) {
-            (None, _) => ("delivered", now),
-            (Some(_), Some(at)) => ("pending", at.timestamp_millis()),
-            (Some(_), None) => ("dead", now),
+        let how = match (error, retry_at) {
+            (None, _) => Settle::Delivered,
+            (Some((error, http)), Some(at)) => Settle::Retry {
+                at: at.timestamp_millis(),
+                error,
+                http,
+            },
+            (Some((error, http)), None) => Settle::Dead { error, http },
         };
-        let n = sqlx::query(
-            "UPDATE vendor_events SET state = $1, next_attempt_at = $2, claimed_by = NULL, \
-             lease_until = NULL, last_error = $3, last_http = $4, updated_at = $5 \
-             WHERE id = $6 AND claimed_by = $7 AND state = 'delivering'",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(error.map(|(m, _)| m.to_owned()))
-        .bind(error.and_then(|(_, s)| s).map(i64::from))
-        .bind(now)
-        .bind(id)
-        .bind(worker)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        self.settle(Queue::VendorEvents, id, worker, how).await
     }
 
     /// Puts a dead event back in the queue, due now.
     pub async fn retry_dead_event(&self, id: i64) -> Result<bool, StoreError> {
-        let now = self.now_ms();
-        let n = sqlx::query(
-            "UPDATE vendor_events SET state = 'pending', attempts = 0, next_attempt_at = $1, \
-             updated_at = $1 WHERE id = $2 AND state = 'dead'",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        self.revive(Queue::VendorEvents, id).await
     }
 
     /// Gives back every event claim `worker` holds (shutdown).
     pub async fn release_event_claims(&self, worker: &str) -> Result<u64, StoreError> {
-        let now = self.now_ms();
-        Ok(sqlx::query(
-            "UPDATE vendor_events SET state = 'pending', claimed_by = NULL, lease_until = NULL, \
-             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
-             next_attempt_at = $1, updated_at = $1 WHERE claimed_by = $2 AND state = 'delivering'",
-        )
-        .bind(now)
-        .bind(worker)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected())
+        self.release(Queue::VendorEvents, worker).await
     }
 
     /// One event.

@@ -95,16 +95,7 @@ impl Store {
             &context(provider, tenant.as_str(), ISSUED_KEY),
             key.expose().as_bytes(),
         )?;
-        upsert_secret(
-            self,
-            &mut tx,
-            provider,
-            tenant.as_str(),
-            ISSUED_KEY,
-            &sealed,
-            now,
-        )
-        .await?;
+        upsert_secret(&mut tx, provider, tenant.as_str(), ISSUED_KEY, &sealed, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -169,7 +160,6 @@ impl Store {
         )?;
         let mut conn = self.inner.pool.acquire().await?;
         upsert_secret(
-            self,
             &mut conn,
             provider,
             tenant.as_str(),
@@ -401,7 +391,6 @@ impl Store {
 }
 
 async fn upsert_secret(
-    store: &Store,
     conn: &mut sqlx::AnyConnection,
     provider: &str,
     tenant: &str,
@@ -409,7 +398,6 @@ async fn upsert_secret(
     sealed: &[u8],
     now: i64,
 ) -> Result<(), StoreError> {
-    let _ = store;
     let key_id = i64::from(KeyRing::key_id_of(sealed).unwrap_or_default());
     sqlx::query(
         "INSERT INTO secrets (provider, tenant, name, sealed, key_id, version, updated_at) \

@@ -50,6 +50,7 @@ mod events;
 mod intake;
 mod keys;
 mod outbox;
+mod queue;
 mod settings;
 mod store;
 

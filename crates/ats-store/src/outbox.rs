@@ -19,6 +19,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::error::StoreError;
+use crate::queue::{Queue, Settle};
 use crate::store::{Store, duration_ms, from_ms, opt_string};
 
 /// Where an outbox item stands.
@@ -333,18 +334,8 @@ impl Store {
     /// The item was delivered. `false` when `worker` no longer holds the
     /// claim (its lease ran out and another worker took it).
     pub async fn mark_delivered(&self, id: i64, worker: &str) -> Result<bool, StoreError> {
-        let n = sqlx::query(
-            "UPDATE outbox SET state = 'delivered', claimed_by = NULL, lease_until = NULL, \
-             last_error = NULL, last_http = NULL, updated_at = $1 \
-             WHERE id = $2 AND claimed_by = $3 AND state = 'delivering'",
-        )
-        .bind(self.now_ms())
-        .bind(id)
-        .bind(worker)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        self.settle(Queue::Outbox, id, worker, Settle::Delivered)
+            .await
     }
 
     /// The attempt failed but may succeed later: try again at `at`.
@@ -356,21 +347,12 @@ impl Store {
         error: &str,
         http_status: Option<u16>,
     ) -> Result<bool, StoreError> {
-        let n = sqlx::query(
-            "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, \
-             next_attempt_at = $1, last_error = $2, last_http = $3, updated_at = $4 \
-             WHERE id = $5 AND claimed_by = $6 AND state = 'delivering'",
-        )
-        .bind(at.timestamp_millis())
-        .bind(error)
-        .bind(http_status.map(i64::from))
-        .bind(self.now_ms())
-        .bind(id)
-        .bind(worker)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        let how = Settle::Retry {
+            at: at.timestamp_millis(),
+            error,
+            http: http_status,
+        };
+        self.settle(Queue::Outbox, id, worker, how).await
     }
 
     /// The provider refused the item for good (or it ran out of attempts):
@@ -382,52 +364,22 @@ impl Store {
         error: &str,
         http_status: Option<u16>,
     ) -> Result<bool, StoreError> {
-        let n = sqlx::query(
-            "UPDATE outbox SET state = 'dead', claimed_by = NULL, lease_until = NULL, \
-             last_error = $1, last_http = $2, updated_at = $3 \
-             WHERE id = $4 AND claimed_by = $5 AND state = 'delivering'",
-        )
-        .bind(error)
-        .bind(http_status.map(i64::from))
-        .bind(self.now_ms())
-        .bind(id)
-        .bind(worker)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        let how = Settle::Dead {
+            error,
+            http: http_status,
+        };
+        self.settle(Queue::Outbox, id, worker, how).await
     }
 
     /// Gives back every claim `worker` holds, due now (graceful shutdown).
     pub async fn release_claims(&self, worker: &str) -> Result<u64, StoreError> {
-        let now = self.now_ms();
-        Ok(sqlx::query(
-            "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, \
-             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
-             next_attempt_at = $1, updated_at = $1 \
-             WHERE claimed_by = $2 AND state = 'delivering'",
-        )
-        .bind(now)
-        .bind(worker)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected())
+        self.release(Queue::Outbox, worker).await
     }
 
     /// Puts a dead item back in the queue, due now, its attempts reset.
     /// `false` when the item is not dead.
     pub async fn retry_dead(&self, id: i64) -> Result<bool, StoreError> {
-        let now = self.now_ms();
-        let n = sqlx::query(
-            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 \
-             WHERE id = $2 AND state = 'dead'",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        self.revive(Queue::Outbox, id).await
     }
 
     /// One outbox item.

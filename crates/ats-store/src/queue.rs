@@ -1,0 +1,109 @@
+//! What the result outbox and the vendor event queue share: settling a
+//! claimed item, giving claims back, and putting a dead item back. The
+//! tables have the same claim columns; only their names differ.
+
+use sqlx::Executor as _;
+
+use crate::error::StoreError;
+use crate::store::Store;
+
+/// One of the two queues.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Queue {
+    /// Results for the providers (`outbox`).
+    Outbox,
+    /// Events for the vendor (`vendor_events`).
+    VendorEvents,
+}
+
+impl Queue {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Outbox => "outbox",
+            Self::VendorEvents => "vendor_events",
+        }
+    }
+}
+
+/// How a claimed item is settled.
+pub(crate) enum Settle<'a> {
+    /// Taken by the other side.
+    Delivered,
+    /// Failed; due again at `at` (milliseconds).
+    Retry {
+        at: i64,
+        error: &'a str,
+        http: Option<u16>,
+    },
+    /// Failed for good.
+    Dead { error: &'a str, http: Option<u16> },
+}
+
+impl Store {
+    /// Settles item `id` if `worker` still holds its claim.
+    pub(crate) async fn settle(
+        &self,
+        queue: Queue,
+        id: i64,
+        worker: &str,
+        how: Settle<'_>,
+    ) -> Result<bool, StoreError> {
+        let (state, next, error, http) = match how {
+            Settle::Delivered => ("delivered", None, None, None),
+            Settle::Retry { at, error, http } => ("pending", Some(at), Some(error), http),
+            Settle::Dead { error, http } => ("dead", None, Some(error), http),
+        };
+        let sql = format!(
+            "UPDATE {} SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
+             claimed_by = NULL, lease_until = NULL, last_error = $3, last_http = $4, updated_at = $5 \
+             WHERE id = $6 AND claimed_by = $7 AND state = 'delivering'",
+            queue.table()
+        );
+        let n = sqlx::query(&sql)
+            .bind(state)
+            .bind(next)
+            .bind(error.map(str::to_owned))
+            .bind(http.map(i64::from))
+            .bind(self.now_ms())
+            .bind(id)
+            .bind(worker)
+            .execute(&self.inner.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Gives back every claim `worker` holds, due now, the attempt not
+    /// counted (graceful shutdown).
+    pub(crate) async fn release(&self, queue: Queue, worker: &str) -> Result<u64, StoreError> {
+        let sql = format!(
+            "UPDATE {} SET state = 'pending', claimed_by = NULL, lease_until = NULL, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+             next_attempt_at = $1, updated_at = $1 WHERE claimed_by = $2 AND state = 'delivering'",
+            queue.table()
+        );
+        Ok(self
+            .inner
+            .pool
+            .execute(sqlx::query(&sql).bind(self.now_ms()).bind(worker))
+            .await?
+            .rows_affected())
+    }
+
+    /// Puts a dead item back, due now, its attempts reset. `false` when it
+    /// is not dead.
+    pub(crate) async fn revive(&self, queue: Queue, id: i64) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE {} SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 \
+             WHERE id = $2 AND state = 'dead'",
+            queue.table()
+        );
+        let n = self
+            .inner
+            .pool
+            .execute(sqlx::query(&sql).bind(self.now_ms()).bind(id))
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+}
