@@ -8,7 +8,8 @@
 //! | `listStages` | `GET /stages?limit=100[&offset=…]` | yes |
 //! | `addTags` | `POST /opportunities/:id/addTags[?perform_as=…]` `{"tags": [...]}` | yes: adding a tag twice leaves one tag |
 //! | `removeTags` | `POST /opportunities/:id/removeTags[?perform_as=…]` `{"tags": [...]}` | yes: removing twice removes once |
-//! | `createNote` | `POST /opportunities/:id/notes[?perform_as=…]` `{"value": …}` | **no**: Lever has no idempotency key, a retry after an ambiguous failure could post the note twice |
+//! | `listNotes` | `GET /opportunities/:id/notes?limit=100[&offset=…]` | yes |
+//! | `createNote` | `POST /opportunities/:id/notes[?perform_as=…]` `{"value": …}` | **no**: Lever has no idempotency key. A result is delivered at least once, so before posting, the adapter reads the opportunity's notes (`listNotes`) and posts only when no note holds the same text |
 //!
 //! Every call carries `Authorization: Bearer <access token>`. An access
 //! token that expires within the refresh margin is refreshed first; a `401`
@@ -39,6 +40,8 @@ pub const ADD_TAGS: &str = "addTags";
 pub const REMOVE_TAGS: &str = "removeTags";
 /// `POST /opportunities/:opportunity/notes`.
 pub const CREATE_NOTE: &str = "createNote";
+/// `GET /opportunities/:opportunity/notes`.
+pub const LIST_NOTES: &str = "listNotes";
 
 /// The largest page Lever serves.
 pub const PAGE_SIZE: u32 = 100;
@@ -68,14 +71,29 @@ pub fn get_posting(base: &Url, posting: &str) -> Result<PreparedRequest, Error> 
 /// `GET /stages?limit=100`, then `&offset=<next>` for later pages.
 pub fn list_stages(base: &Url, offset: Option<&str>) -> Result<PreparedRequest, Error> {
     let mut url = url_with_segments(base, &["stages"])?;
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("limit", &PAGE_SIZE.to_string());
-        if let Some(offset) = offset {
-            q.append_pair("offset", offset);
-        }
-    }
+    page(&mut url, offset);
     Ok(PreparedRequest::new(LIST_STAGES, Method::GET, url))
+}
+
+/// `limit=100`, and the offset token of the page asked for.
+fn page(url: &mut Url, offset: Option<&str>) {
+    let mut q = url.query_pairs_mut();
+    q.append_pair("limit", &PAGE_SIZE.to_string());
+    if let Some(offset) = offset {
+        q.append_pair("offset", offset);
+    }
+}
+
+/// `GET /opportunities/:id/notes?limit=100`, then `&offset=<next>` for
+/// later pages.
+pub fn list_notes(
+    base: &Url,
+    opportunity: &str,
+    offset: Option<&str>,
+) -> Result<PreparedRequest, Error> {
+    let mut url = url_with_segments(base, &["opportunities", opportunity, "notes"])?;
+    page(&mut url, offset);
+    Ok(PreparedRequest::new(LIST_NOTES, Method::GET, url))
 }
 
 /// `POST /opportunities/:id/addTags` with `{"tags": [...]}`.
@@ -238,6 +256,15 @@ mod tests {
         );
         assert_eq!(&r.body[..], br#"{"value":"v","notifyFollowers":true}"#);
         assert!(!r.idempotent);
+        let r = list_notes(&base(), "o1", None).unwrap();
+        assert_eq!(
+            (r.method.as_str(), r.url.as_str(), r.idempotent),
+            (
+                "GET",
+                "https://api.lever.co/v1/opportunities/o1/notes?limit=100",
+                true
+            )
+        );
         let r = list_stages(&base(), Some("0.17.abc")).unwrap();
         assert_eq!(
             r.url.as_str(),

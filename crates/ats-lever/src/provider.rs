@@ -25,7 +25,7 @@ use crate::translate::{
     self, CANDIDATE_ARCHIVE_CHANGE, CANDIDATE_STAGE_CHANGE, CTX_STAGE_ID, PROVIDER,
 };
 use crate::wire::{
-    CreateNote, DataEnvelope, ErrorBody, ListPage, Opportunity, Posting, Stage, WebhookAnswer,
+    CreateNote, DataEnvelope, ErrorBody, ListPage, Note, Opportunity, Posting, Stage, WebhookAnswer,
 };
 
 const OPERATIONS: &[Operation] = &[
@@ -184,29 +184,73 @@ impl Lever {
     /// pages), to pick trigger stages from.
     pub async fn list_stages(&self, tenant: &TenantId) -> Result<Vec<Stage>, Error> {
         let mut stages = Vec::new();
+        self.pages(
+            tenant,
+            |offset| client::list_stages(&self.api_base, offset),
+            |page: Vec<Stage>| {
+                stages.extend(page);
+                false
+            },
+        )
+        .await?;
+        Ok(stages)
+    }
+
+    /// Reads a list page by page until `visit` says it has seen enough
+    /// (then `true`) or the last page was read (`false`), with the HTTP
+    /// requests it took. Lists an
+    /// assessment reads hold tens of items; the bound of 100 pages only
+    /// stops a misbehaving server from paging forever.
+    async fn pages<T: serde::de::DeserializeOwned>(
+        &self,
+        tenant: &TenantId,
+        request: impl Fn(Option<&str>) -> Result<PreparedRequest, Error>,
+        mut visit: impl FnMut(Vec<T>) -> bool,
+    ) -> Result<(bool, u32), Error> {
         let mut offset: Option<String> = None;
-        // Lever accounts have tens of stages; the bound only stops a
-        // misbehaving server from paging forever.
+        let mut operation = String::new();
+        let mut attempts = 0;
         for _ in 0..100 {
-            let request = client::list_stages(&self.api_base, offset.as_deref())?;
+            let request = request(offset.as_deref())?;
             let sent = client::send(&self.http, &self.tokens, tenant, &request).await?;
-            let page: ListPage<Stage> = sent.reply.json()?;
-            stages.extend(page.data);
+            attempts += sent.attempts;
+            let page: ListPage<T> = sent.reply.json()?;
+            if visit(page.data) {
+                return Ok((true, attempts));
+            }
             match (page.has_next, page.next) {
                 (Some(true), Some(next))
                     if !next.is_empty() && offset.as_deref() != Some(&next) =>
                 {
                     offset = Some(next);
                 }
-                _ => return Ok(stages),
+                _ => return Ok((false, attempts)),
             }
+            operation = format!("{} {}", request.method, request.url.path());
         }
         Err(Error::ProviderRejected {
             provider: PROVIDER.to_owned(),
             status: 200,
             code: None,
-            message: "GET /stages did not stop paging after 100 pages".into(),
+            message: format!("{operation} did not stop paging after 100 pages"),
         })
+    }
+
+    /// Whether the opportunity already has a note holding exactly `value`
+    /// (the note an earlier, interrupted delivery of the same result
+    /// wrote), with the HTTP requests the look-up took.
+    async fn note_written(
+        &self,
+        tenant: &TenantId,
+        opportunity: &str,
+        value: &str,
+    ) -> Result<(bool, u32), Error> {
+        self.pages(
+            tenant,
+            |offset| client::list_notes(&self.api_base, opportunity, offset),
+            |page: Vec<Note>| page.iter().any(|n| n.holds(value)),
+        )
+        .await
     }
 
     /// The tenant and `token` of a delivery whose signature and freshness
@@ -592,16 +636,30 @@ impl AtsProvider for Lever {
         let perform_as = connection.as_ref().and_then(|c| c.perform_as.as_deref());
         // Tags first (safe to repeat), the note last: a failure before the
         // note leaves nothing that a retry of the whole call would duplicate.
+        // The note itself is posted only if no note holds its text yet: a
+        // delivery interrupted after Lever stored the note (a crash, a lost
+        // answer) is repeated without a second note.
         let requests = self.requests_for(order, result, perform_as)?;
         let mut attempts = 0;
+        let mut warnings = Vec::new();
         for request in &requests {
+            if request.operation == client::CREATE_NOTE {
+                let opportunity = translate::target_opportunity(order)?;
+                let value = decode_json::<CreateNote>(&request.body)?.value;
+                let (written, calls) = self.note_written(tenant, &opportunity, &value).await?;
+                attempts += calls;
+                if written {
+                    warnings.push(
+                        "the note was already on the opportunity (an earlier attempt wrote it); not posted again"
+                            .to_owned(),
+                    );
+                    continue;
+                }
+            }
             let sent = client::send(&self.http, &self.tokens, tenant, request).await?;
             attempts += sent.attempts;
         }
-        Ok(Delivery {
-            attempts,
-            warnings: Vec::new(),
-        })
+        Ok(Delivery { attempts, warnings })
     }
 }
 

@@ -434,6 +434,53 @@ pub struct CreatedNote {
     pub note_id: Option<String>,
 }
 
+/// One note of `GET /opportunities/:opportunity/notes`: only what tells
+/// whether a note was already written.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct Note {
+    /// The note's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The note's title as Lever shows it.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The note's content: a note posted with `value` lists it as a field
+    /// whose `value` is that text.
+    #[serde(default = "Vec::new", deserialize_with = "null_as_empty")]
+    pub fields: Vec<NoteField>,
+    /// When the note was deleted (deleted notes do not count as written).
+    #[serde(default, rename = "deletedAt")]
+    pub deleted_at: Option<serde_json::Value>,
+}
+
+/// One field of a [`Note`]: `{"type", "text", "value"}`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct NoteField {
+    /// The field's kind (`note` for a plain note).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The field's value: text for a plain note, other JSON for scores.
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+}
+
+impl Note {
+    /// Whether this note, not deleted, holds exactly `value` (surrounding
+    /// whitespace aside): the note a `POST` of `value` wrote.
+    pub fn holds(&self, value: &str) -> bool {
+        let value = value.trim();
+        self.deleted_at
+            .as_ref()
+            .is_none_or(serde_json::Value::is_null)
+            && self.fields.iter().any(|f| {
+                f.value
+                    .as_ref()
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|v| v.trim() == value)
+            })
+    }
+}
+
 /// Body of `POST /opportunities/:opportunity/addTags` and `/removeTags`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tags {
@@ -565,6 +612,32 @@ mod tests {
             notify_followers: None,
         };
         assert_eq!(serde_json::to_string(&n).unwrap(), r#"{"value":"v"}"#);
+    }
+
+    #[test]
+    fn a_note_holds_its_exact_text_unless_deleted() {
+        let note: Note = serde_json::from_value(json!({
+            "id": "n1", "text": "Notes",
+            "fields": [{"type": "note", "text": "Note", "value": "Acme: completed\nRef: asm_1\n"}],
+            "deletedAt": null
+        }))
+        .unwrap();
+        assert!(note.holds("Acme: completed\nRef: asm_1"));
+        assert!(!note.holds("Acme: completed\nRef: asm_2"));
+        assert!(!note.holds("Acme: completed"));
+        let deleted: Note = serde_json::from_value(json!({
+            "fields": [{"type": "note", "value": "Acme: completed\nRef: asm_1"}],
+            "deletedAt": 1767614401000_i64
+        }))
+        .unwrap();
+        assert!(!deleted.holds("Acme: completed\nRef: asm_1"));
+        // a score field (a number) or no fields at all hold no text
+        let other: Note =
+            serde_json::from_value(json!({"fields": [{"type": "score-system", "value": 3}]}))
+                .unwrap();
+        assert!(!other.holds("3"));
+        let empty: Note = serde_json::from_value(json!({"fields": null})).unwrap();
+        assert!(!empty.holds(""));
     }
 
     #[test]

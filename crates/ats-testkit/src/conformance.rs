@@ -585,6 +585,15 @@ impl Suite {
                             {
                                 return None;
                             }
+                            if fixture.expect.skipped.contains(&p.operation) {
+                                return (!same_target.is_empty()).then(|| {
+                                    format!(
+                                        "{} {} is expected to be skipped, but was recorded",
+                                        p.method,
+                                        p.url.path()
+                                    )
+                                });
+                            }
                             match same_target.first() {
                                 Some(ex) => replay::compare_prepared(p, &ex.request).err(),
                                 // a write that fails part-way never sends the rest

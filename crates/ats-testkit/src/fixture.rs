@@ -202,6 +202,11 @@ pub struct Expectation {
     /// Outbound: what a successful write reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<ExpectedDelivery>,
+    /// Outbound: operations `prepare` builds that this write must not send,
+    /// because the provider already holds their effect (a note an earlier
+    /// attempt wrote). They are checked as absent from `exchanges`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// One recorded exchange and its expected translation.
