@@ -150,6 +150,7 @@ fn start_request_to_order(
         .ok_or_else(|| Error::missing("candidate"))?;
     let candidate = Candidate {
         id: non_blank(c.ashby_id),
+        remote_id: None,
         first_name: non_blank(c.first_name),
         last_name: non_blank(c.last_name),
         preferred_name: None,
@@ -169,6 +170,7 @@ fn start_request_to_order(
         .application
         .map(|a| Application {
             id: non_blank(a.ashby_id),
+            remote_id: None,
             status: non_blank(a.status),
             url: None,
         })
@@ -177,7 +179,9 @@ fn start_request_to_order(
         .job
         .map(|j| Job {
             id: non_blank(j.ashby_id),
+            remote_id: None,
             name: non_blank(j.name),
+            description: None,
             requisition_id: non_blank(j.req_id),
             url: non_blank(j.ashby_job_url),
             location: None,
@@ -199,6 +203,7 @@ fn start_request_to_order(
         tenant: None,
         provider_order_id: None,
         package_id,
+        package: None,
         candidate,
         application,
         job,
@@ -1063,6 +1068,7 @@ mod tests {
         r.status_reason = Some("Paused by the candidate".into());
         r.score = Some(Score {
             value: 12.0,
+            min: None,
             max: None,
         });
         let u = update_body("a", &r, at()).unwrap();
@@ -1090,6 +1096,7 @@ mod tests {
         let mut r = completed();
         r.score = Some(Score {
             value: f64::NAN,
+            min: None,
             max: None,
         });
         assert!(matches!(
@@ -1116,6 +1123,7 @@ mod tests {
         let mut result = AssessmentResult::with_status(AssessmentStatus::Completed);
         result.score = Some(Score {
             value: 71.0,
+            min: None,
             max: None,
         });
         result.report_url = Some(Url::parse("https://assess.example.com/reports/3e4f").unwrap());

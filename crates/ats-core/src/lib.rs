@@ -62,12 +62,12 @@ pub use crate::event::{
 pub use crate::http::{InboundRequest, InboundResponse, PreparedRequest};
 pub use crate::model::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Attachment, AttachmentSource,
-    Attribute, AttributeValue, Candidate, Email, Job, Location, OrderHandle, Package, PackageKind,
-    Person, Phone, Score, Section, TenantId,
+    Attribute, AttributeValue, Candidate, Email, Job, Location, OrderHandle, OrderedPackage,
+    Package, PackageKind, Person, Phone, Score, Section, TenantId,
 };
 pub use crate::provider::{
-    AtsProvider, Capabilities, Delivery, Direction, InboundAuth, Operation, OrderDelivery,
-    OutboundCall, PackageDelivery, ResultDelivery,
+    AtsProvider, BareTranslation, Capabilities, Delivery, Direction, InboundAuth, Operation,
+    OrderDelivery, OutboundCall, PackageDelivery, ResultDelivery, TransportInput, Unresolved,
 };
 pub use crate::retry::RetryConfig;
 pub use crate::secret::Secret;

@@ -4,6 +4,7 @@
 //! back. They serialize to snake_case JSON; optional fields are omitted when
 //! empty, so a serialized value only shows what the provider actually sent.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -138,6 +139,9 @@ pub struct Location {
     /// The location as one free-text string, when that is all the provider has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Street address lines, first line first, as the provider sends them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub address_lines: Vec<String>,
     /// City.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
@@ -165,6 +169,9 @@ pub struct Candidate {
     /// The provider's candidate id, where it sends one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The id in the customer's own ATS, when an aggregator relays it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_id: Option<String>,
     /// First (given) name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
@@ -233,6 +240,9 @@ pub struct Application {
     /// The provider's application id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The id in the customer's own ATS, when an aggregator relays it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_id: Option<String>,
     /// The application's status in the ATS, as the provider spells it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -247,9 +257,15 @@ pub struct Job {
     /// The provider's job id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The id in the customer's own ATS, when an aggregator relays it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_id: Option<String>,
     /// Job title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The job description as the provider sends it (often HTML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The customer's own requisition id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requisition_id: Option<String>,
@@ -262,6 +278,29 @@ pub struct Job {
     /// Recruiters, hiring managers and others on the job.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hiring_team: Vec<Person>,
+}
+
+/// The ordered package as the ATS describes it in the order, where it does:
+/// its name, description and type in the ATS's own words, which may differ
+/// from the vendor's [`Package`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderedPackage {
+    /// The package's name as the ATS shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The package's description as the ATS has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The package's type as the ATS spells it (not mapped to [`PackageKind`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+impl OrderedPackage {
+    /// `true` when no field is set.
+    pub fn is_empty(&self) -> bool {
+        self == &OrderedPackage::default()
+    }
 }
 
 /// A request to assess one candidate with one package.
@@ -282,6 +321,10 @@ pub struct AssessmentOrder {
     pub provider_order_id: Option<String>,
     /// The ordered package's id ([`Package::id`]).
     pub package_id: String,
+    /// The ordered package as the ATS describes it, where the order says more
+    /// than its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<OrderedPackage>,
     /// The person to assess.
     pub candidate: Candidate,
     /// The application, where the provider sends it.
@@ -410,6 +453,10 @@ impl fmt::Display for AssessmentStatus {
 pub struct Score {
     /// The score.
     pub value: f64,
+    /// The lowest possible score, where it is not zero or the provider
+    /// asks for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
     /// The highest possible score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
@@ -420,7 +467,17 @@ impl Score {
     pub fn out_of(value: f64, max: f64) -> Self {
         Self {
             value,
+            min: None,
             max: Some(max),
+        }
+    }
+
+    /// A score with no stated range.
+    pub fn bare(value: f64) -> Self {
+        Self {
+            value,
+            min: None,
+            max: None,
         }
     }
 
@@ -531,6 +588,15 @@ pub struct AssessmentResult {
     /// The full report on the vendor's side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_url: Option<Url>,
+    /// The link the candidate uses to take the assessment (as in
+    /// [`Acceptance::candidate_url`](crate::Acceptance)), for providers that
+    /// ask for it after the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate_url: Option<Url>,
+    /// The candidate's page on the vendor's side (all of their assessments),
+    /// for providers that link to it apart from the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate_profile_url: Option<Url>,
     /// A short summary for recruiters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -552,6 +618,12 @@ pub struct AssessmentResult {
     /// Extra labelled values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<Attribute>,
+    /// Values for one provider only, keyed by the adapter's name
+    /// ([`crate::AtsProvider::name`]). Each adapter documents what it reads
+    /// under its own name (fields of its result body the model has no place
+    /// for) and refuses what it does not know; other adapters ignore the key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extensions: BTreeMap<String, Value>,
 }
 
 impl AssessmentResult {
@@ -563,6 +635,8 @@ impl AssessmentResult {
             passed: None,
             grade: None,
             report_url: None,
+            candidate_url: None,
+            candidate_profile_url: None,
             summary: None,
             sections: Vec::new(),
             attachments: Vec::new(),
@@ -570,7 +644,14 @@ impl AssessmentResult {
             completed_at: None,
             status_reason: None,
             attributes: Vec::new(),
+            extensions: BTreeMap::new(),
         }
+    }
+
+    /// The value an adapter reads under its own name in
+    /// [`extensions`](Self::extensions), if any.
+    pub fn extension(&self, adapter: &str) -> Option<&Value> {
+        self.extensions.get(adapter)
     }
 }
 
@@ -616,6 +697,68 @@ mod tests {
                 AttributeValue::Text("x".into())
             ]
         );
+    }
+
+    #[test]
+    fn new_optional_fields_are_left_out_when_empty() {
+        let job = Job {
+            id: Some("j".into()),
+            location: Some(Location {
+                city: Some("Lisbon".into()),
+                ..Location::default()
+            }),
+            ..Job::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&job).unwrap(),
+            r#"{"id":"j","location":{"city":"Lisbon"}}"#
+        );
+        let r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"status":"completed"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Score::bare(3.0)).unwrap(),
+            r#"{"value":3.0}"#
+        );
+    }
+
+    #[test]
+    fn new_fields_round_trip() {
+        let job: Job = serde_json::from_value(json!({
+            "id": "j", "remote_id": "ats-j", "description": "<p>Build</p>",
+            "location": {"address_lines": ["Rua Exemplo 10", "2º andar"], "city": "Lisbon"}
+        }))
+        .unwrap();
+        assert_eq!(job.remote_id.as_deref(), Some("ats-j"));
+        assert_eq!(job.description.as_deref(), Some("<p>Build</p>"));
+        assert_eq!(
+            job.location.as_ref().unwrap().address_lines,
+            ["Rua Exemplo 10", "2º andar"]
+        );
+        assert!(!job.location.unwrap().is_empty());
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.score = Some(Score {
+            value: 7.0,
+            min: Some(-5.0),
+            max: Some(10.0),
+        });
+        r.extensions
+            .insert("some_ats".into(), json!({"remote_fields": {"a": 1}}));
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            text,
+            r#"{"status":"completed","score":{"value":7.0,"min":-5.0,"max":10.0},"extensions":{"some_ats":{"remote_fields":{"a":1}}}}"#
+        );
+        let back: AssessmentResult = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(
+            back.extension("some_ats"),
+            Some(&json!({"remote_fields": {"a": 1}}))
+        );
+        assert_eq!(back.extension("other"), None);
+        assert!(OrderedPackage::default().is_empty());
     }
 
     #[test]

@@ -174,6 +174,37 @@ pub struct Delivery {
     pub warnings: Vec<String>,
 }
 
+/// Where a piece of an inbound request that is not in its body comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "in", content = "name", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TransportInput {
+    /// A request header (its name as the provider spells it).
+    Header(&'static str),
+    /// A segment of the URL path, shown as the path's template
+    /// (`/webhooks/{tenant}`).
+    Path(&'static str),
+}
+
+/// Something a bare payload could not say because it travels outside the
+/// body (see [`AtsProvider::translate_bare`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unresolved {
+    /// What is left unset in the event (`tenant`).
+    pub field: &'static str,
+    /// Where a real request carries it.
+    pub from: TransportInput,
+}
+
+/// A payload translated without the request around it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BareTranslation {
+    /// The event, with what the transport would have supplied left unset.
+    pub event: InboundEvent,
+    /// What was left unset, and where it would have come from.
+    pub unresolved: Vec<Unresolved>,
+}
+
 /// One ATS or unified API, seen from the vendor.
 ///
 /// The contract, in layers:
@@ -221,6 +252,24 @@ pub trait AtsProvider: Send + Sync + fmt::Debug {
     /// check and no I/O; the event's tenant is left unset unless the payload
     /// names it.
     fn translate(&self, operation: &str, request: &InboundRequest) -> Result<InboundEvent, Error>;
+
+    /// Translates a payload that may lack its transport data (a header, a
+    /// per-connection URL path), as `ats inspect` reads a provider's
+    /// documented example body: where only such data is missing, the event
+    /// is still translated, with the field it would have set left unset and
+    /// named in [`BareTranslation::unresolved`]. Anything else that is
+    /// wrong fails as in [`translate`](Self::translate), which this
+    /// defaults to.
+    fn translate_bare(
+        &self,
+        operation: &str,
+        request: &InboundRequest,
+    ) -> Result<BareTranslation, Error> {
+        Ok(BareTranslation {
+            event: self.translate(operation, request)?,
+            unresolved: Vec::new(),
+        })
+    }
 
     /// Checks the request's credential or signature, returning the tenant it
     /// identifies (`None` when the payload, not the credential, names it).

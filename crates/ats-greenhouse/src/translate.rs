@@ -71,6 +71,7 @@ pub fn send_test_to_order(
     let c = req.candidate;
     let candidate = Candidate {
         id: candidate_id,
+        remote_id: None,
         first_name: non_blank(c.first_name),
         last_name: non_blank(c.last_name),
         preferred_name: non_blank(c.preferred_name),
@@ -88,6 +89,7 @@ pub fn send_test_to_order(
     };
     let application = application_id.map(|id| Application {
         id: Some(id),
+        remote_id: None,
         status: None,
         url: None,
     });
@@ -96,6 +98,7 @@ pub fn send_test_to_order(
         tenant: None,
         provider_order_id,
         package_id,
+        package: None,
         candidate,
         application,
         job: None,
@@ -346,6 +349,7 @@ mod tests {
         let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
         r.score = Some(Score {
             value: 81.0,
+            min: None,
             max: None,
         });
         r.report_url = Some(Url::parse("http://example.com/tests/12345").unwrap());

@@ -183,6 +183,7 @@ pub fn unified_order(
     let c = assessment.candidate.as_ref().unwrap_or(&empty);
     let candidate = Candidate {
         id: non_blank_owned(c.id.as_deref()),
+        remote_id: None,
         first_name: non_blank_owned(c.first_name.as_deref()),
         last_name: non_blank_owned(c.last_name.as_deref()),
         preferred_name: None,
@@ -248,6 +249,7 @@ pub fn unified_order(
         tenant: None,
         provider_order_id: non_blank_owned(assessment.id.as_deref()),
         package_id,
+        package: None,
         candidate,
         application: non_blank_owned(assessment.application_id.as_deref()).map(|id| Application {
             id: Some(id),
@@ -414,6 +416,7 @@ fn location(value: &Value) -> Option<Location> {
         },
         Value::Object(_) => Location {
             text: None,
+            address_lines: Vec::new(),
             city: text("city"),
             region: text("state").or_else(|| text("region")),
             country: text("country"),

@@ -270,6 +270,7 @@ pub fn order_from_wire(
     }
     let candidate = Candidate {
         id: non_blank(c.remote_id),
+        remote_id: None,
         first_name: non_blank(c.first_name),
         last_name: non_blank(c.last_name),
         preferred_name: None,
@@ -291,12 +292,15 @@ pub fn order_from_wire(
         .and_then(|a| non_blank(a.remote_id.clone()))
         .map(|id| Application {
             id: Some(id),
+            remote_id: None,
             status: None,
             url: None,
         });
     let job = order.job.as_ref().map(|j| Job {
         id: non_blank(j.remote_id.clone()),
+        remote_id: None,
         name: non_blank(j.name.clone()),
+        description: None,
         requisition_id: non_blank(j.job_code.clone()),
         url: None,
         location: j.location.as_ref().and_then(location),
@@ -307,6 +311,7 @@ pub fn order_from_wire(
         tenant,
         provider_order_id: Some(id),
         package_id,
+        package: None,
         candidate,
         application,
         job: job.filter(|j| j != &Job::default()),
@@ -322,6 +327,7 @@ pub fn order_from_wire(
 fn location(l: &OrderLocation) -> Option<Location> {
     let loc = Location {
         text: non_blank(l.raw.clone()),
+        address_lines: Vec::new(),
         city: non_blank(l.city.clone()),
         region: non_blank(l.state.clone()),
         country: non_blank(l.country.clone()),
@@ -1069,6 +1075,7 @@ mod tests {
                 label: "Speed".into(),
                 score: Some(Score {
                     value: 0.8,
+                    min: None,
                     max: None,
                 }),
                 passed: Some(false),
@@ -1203,6 +1210,7 @@ mod tests {
         let mut r = completed();
         r.score = Some(Score {
             value: f64::NAN,
+            min: None,
             max: None,
         });
         assert!(matches!(result_body(&r, at()), Err(Error::Config { .. })));

@@ -222,6 +222,7 @@ pub fn webhook_to_order(
 
     let order_candidate = records.iter().find_map(|(_, r)| r.candidate.as_ref());
     let candidate = Candidate {
+        remote_id: None,
         id: first(&|r| {
             non_blank(r.candidate_id.clone())
                 .or_else(|| r.candidate.as_ref().and_then(|c| c.id.clone()))
@@ -250,12 +251,15 @@ pub fn webhook_to_order(
     let application =
         (application_id.is_some() || application_status.is_some()).then_some(Application {
             id: application_id,
+            remote_id: None,
             status: application_status,
             url: None,
         });
 
     let order_job = records.iter().find_map(|(_, r)| r.job.as_ref());
     let job = Job {
+        remote_id: None,
+        description: None,
         id: first(&|r| {
             non_blank(r.job_id.clone()).or_else(|| r.job.as_ref().and_then(|j| j.id.clone()))
         }),
@@ -301,6 +305,7 @@ pub fn webhook_to_order(
         tenant: Some(ats_core::TenantId::new(account_id)),
         provider_order_id: Some(provider_order_id),
         package_id,
+        package: None,
         candidate,
         application,
         job: (job != Job::default()).then_some(job),
@@ -1126,6 +1131,7 @@ mod tests {
                 label: "Design".into(),
                 score: Some(Score {
                     value: 2.5,
+                    min: None,
                     max: None,
                 }),
                 passed: None,
@@ -1172,6 +1178,7 @@ mod tests {
         let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
         r.score = Some(Score {
             value: f64::NAN,
+            min: None,
             max: None,
         });
         assert!(matches!(result_update(&r), Err(Error::Config { .. })));

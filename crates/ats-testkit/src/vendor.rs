@@ -284,6 +284,7 @@ mod tests {
             tenant: Some(TenantId::new("t")),
             provider_order_id: provider_order_id.map(Into::into),
             package_id: package.into(),
+            package: None,
             candidate: Candidate {
                 emails: email
                     .map(|e| Email {

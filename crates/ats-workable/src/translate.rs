@@ -135,6 +135,7 @@ pub fn create_assessment_to_order(
         tenant: None,
         provider_order_id: None,
         package_id,
+        package: None,
         candidate: Candidate {
             first_name: non_blank(candidate.first_name),
             last_name: non_blank(candidate.last_name),
@@ -629,6 +630,7 @@ mod tests {
                 label: "Testing".into(),
                 score: Some(Score {
                     value: 76.0,
+                    min: None,
                     max: None,
                 }),
                 passed: None,
@@ -715,6 +717,7 @@ mod tests {
         r.report_url = Some(Url::parse("https://assess.example.com/r/2").unwrap());
         r.score = Some(Score {
             value: 81.256,
+            min: None,
             max: Some(100.0),
         });
         let body = serde_json::to_value(callback_body(&r).unwrap()).unwrap();
@@ -772,6 +775,7 @@ mod tests {
         r.report_url = Some(Url::parse("https://assess.example.com/r/3").unwrap());
         r.score = Some(Score {
             value: f64::NAN,
+            min: None,
             max: None,
         });
         let body = serde_json::to_value(callback_body(&r).unwrap()).unwrap();
