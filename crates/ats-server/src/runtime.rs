@@ -631,6 +631,7 @@ impl Runtime {
             provider = %log.provider,
             operation = %log.operation,
             tenant = log.tenant.as_deref().unwrap_or("-"),
+            order = log.order_id.as_deref().unwrap_or("-"),
             status = response.status.as_u16(),
             ok = log.ok,
             "inbound call"

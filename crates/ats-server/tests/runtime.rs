@@ -460,7 +460,15 @@ where
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_secret_reaches_the_log_or_debug_output() {
+async fn no_secret_reaches_the_log_tracing_or_debug_output() {
+    // every event and span of the process at the most verbose level,
+    // written as an operator's log would be (span fields included)
+    let traced = Traced::default();
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(traced.clone())
+        .with_ansi(false)
+        .try_init();
     let mock = MockServer::start().await;
     Mock::given(method("PUT"))
         .respond_with(ResponseTemplate::new(503))
@@ -511,6 +519,11 @@ async fn no_secret_reaches_the_log_or_debug_output() {
     assert_eq!(log.len(), 2);
     let dump = serde_json::to_string(&log).unwrap();
     assert!(dump.contains("Mira"), "bodies are kept: {dump}");
+    let traces = traced.text();
+    // the tracing output is really captured: the request's span and the
+    // failed delivery are in it
+    assert!(traces.contains("ord-secret"), "{traces}");
+    assert!(traces.contains("503"), "{traces}");
     for secret in [
         signature.as_str(),
         KOMBO_SECRET,
@@ -519,8 +532,36 @@ async fn no_secret_reaches_the_log_or_debug_output() {
         "leaked-api-key",
     ] {
         assert!(!dump.contains(secret), "{secret} in the activity log");
+        assert!(!traces.contains(secret), "{secret} in the tracing output");
         let debug = format!("{runtime:?} {store:?}");
         assert!(!debug.contains(secret), "{secret} in Debug output");
     }
     assert!(!format!("{runtime:?}").contains(&RING[2..12]));
+}
+
+/// A tracing writer that keeps everything written to it.
+#[derive(Clone, Default)]
+struct Traced(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Traced {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Traced {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Traced {
+    type Writer = Traced;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }
