@@ -269,8 +269,8 @@ pub fn order_from_wire(
         extras.insert(EXTRA_ORDER_STATUS.to_owned(), Value::String(status));
     }
     let candidate = Candidate {
-        id: non_blank(c.remote_id),
-        remote_id: None,
+        id: non_blank(c.remote_id.clone()),
+        remote_id: non_blank(c.remote_id),
         first_name: non_blank(c.first_name),
         last_name: non_blank(c.last_name),
         preferred_name: None,
@@ -291,16 +291,16 @@ pub fn order_from_wire(
         .as_ref()
         .and_then(|a| non_blank(a.remote_id.clone()))
         .map(|id| Application {
-            id: Some(id),
-            remote_id: None,
+            id: Some(id.clone()),
+            remote_id: Some(id),
             status: None,
             url: None,
         });
     let job = order.job.as_ref().map(|j| Job {
         id: non_blank(j.remote_id.clone()),
-        remote_id: None,
+        remote_id: non_blank(j.remote_id.clone()),
         name: non_blank(j.name.clone()),
-        description: None,
+        description: non_blank(j.description.clone()),
         requisition_id: non_blank(j.job_code.clone()),
         url: None,
         location: j.location.as_ref().and_then(location),
@@ -327,7 +327,10 @@ pub fn order_from_wire(
 fn location(l: &OrderLocation) -> Option<Location> {
     let loc = Location {
         text: non_blank(l.raw.clone()),
-        address_lines: Vec::new(),
+        address_lines: [&l.street_1, &l.street_2]
+            .into_iter()
+            .filter_map(|line| non_blank(line.as_deref().map(|s| s.trim().to_owned())))
+            .collect(),
         city: non_blank(l.city.clone()),
         region: non_blank(l.state.clone()),
         country: non_blank(l.country.clone()),
@@ -770,6 +773,30 @@ mod tests {
         assert!(!o.extras.contains_key("inline_assessment"));
         assert_eq!(o.received_at, at());
         assert_eq!(o.raw, body);
+    }
+
+    #[test]
+    fn job_description_streets_and_ats_ids_reach_the_model() {
+        let mut body = full_order();
+        body["data"]["job"]["location"]["street_2"] = json!("2º andar");
+        body["data"]["job"]["location"]["street_1"] = json!("  Rua Exemplo 10 ");
+        let o = order(&body, false);
+        let job = o.job.unwrap();
+        assert_eq!(job.description.as_deref(), Some("<p>Payments.</p>"));
+        assert_eq!(job.remote_id.as_deref(), Some("job-5521"));
+        assert_eq!(
+            job.location.unwrap().address_lines,
+            ["Rua Exemplo 10", "2º andar"]
+        );
+        assert_eq!(o.candidate.remote_id.as_deref(), Some("cand-40213"));
+        assert_eq!(
+            o.application.unwrap().remote_id.as_deref(),
+            Some("app-88120")
+        );
+        // a blank first line is skipped, the second kept
+        body["data"]["job"]["location"]["street_1"] = json!(" ");
+        let o = order(&body, false);
+        assert_eq!(o.job.unwrap().location.unwrap().address_lines, ["2º andar"]);
     }
 
     #[test]
