@@ -58,8 +58,8 @@ use ats_core::codec::{decode_json, decode_json_with_raw, required};
 use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource,
-    AttributeValue, Candidate, Email, Error, Ignored, Job, Location, Package, PackageKind,
-    PackagesRequest, Person, Phone, RejectReason, Rejection,
+    AttributeValue, Candidate, Email, Error, Ignored, Job, Location, OrderedPackage, Package,
+    PackageKind, PackagesRequest, Person, Phone, RejectReason, Rejection,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
@@ -222,7 +222,7 @@ pub fn webhook_to_order(
 
     let order_candidate = records.iter().find_map(|(_, r)| r.candidate.as_ref());
     let candidate = Candidate {
-        remote_id: None,
+        remote_id: first(&|r| r.candidate.as_ref().and_then(|c| c.remote_id.clone())),
         id: first(&|r| {
             non_blank(r.candidate_id.clone())
                 .or_else(|| r.candidate.as_ref().and_then(|c| c.id.clone()))
@@ -248,17 +248,21 @@ pub fn webhook_to_order(
             .as_ref()
             .and_then(|a| enum_text(a.application_status.as_ref()))
     });
-    let application =
-        (application_id.is_some() || application_status.is_some()).then_some(Application {
-            id: application_id,
-            remote_id: None,
-            status: application_status,
-            url: None,
-        });
+    let application_remote_id =
+        first(&|r| r.application.as_ref().and_then(|a| a.remote_id.clone()));
+    let application = (application_id.is_some()
+        || application_status.is_some()
+        || application_remote_id.is_some())
+    .then_some(Application {
+        id: application_id,
+        remote_id: application_remote_id,
+        status: application_status,
+        url: None,
+    });
 
     let order_job = records.iter().find_map(|(_, r)| r.job.as_ref());
     let job = Job {
-        remote_id: None,
+        remote_id: first(&|r| r.job.as_ref().and_then(|j| j.remote_id.clone())),
         description: None,
         id: first(&|r| {
             non_blank(r.job_id.clone()).or_else(|| r.job.as_ref().and_then(|j| j.id.clone()))
@@ -284,7 +288,6 @@ pub fn webhook_to_order(
         }
     };
     extra("ats_provider", env.provider.clone());
-    extra("package_name", package.and_then(|p| p.name.clone()));
     extra(
         "order_remote_id",
         non_blank(env.record_remote_id.clone()).or_else(|| first(&|r| r.remote_id.clone())),
@@ -305,7 +308,13 @@ pub fn webhook_to_order(
         tenant: Some(ats_core::TenantId::new(account_id)),
         provider_order_id: Some(provider_order_id),
         package_id,
-        package: None,
+        package: package
+            .map(|p| OrderedPackage {
+                name: non_blank(p.name.clone().map(|n| n.trim().to_owned())),
+                description: non_blank(p.description.clone()),
+                kind: None,
+            })
+            .filter(|p| !p.is_empty()),
         candidate,
         application,
         job: (job != Job::default()).then_some(job),
@@ -331,9 +340,15 @@ pub fn apply_application(order: &mut AssessmentOrder, record: &ApplicationRecord
     if let Some(status) = enum_text(record.application_status.as_ref()) {
         application.status = Some(status);
     }
+    if let Some(remote_id) = non_blank(record.remote_id.clone()) {
+        application.remote_id = Some(remote_id);
+    }
     let candidate = &mut order.candidate;
     if candidate.id.is_none() {
         candidate.id = non_blank(record.candidate_id.clone());
+    }
+    if candidate.remote_id.is_none() {
+        candidate.remote_id = non_blank(record.remote_candidate_id.clone());
     }
     if let Some(inline) = &record.candidate {
         if candidate.first_name.is_none() {
@@ -349,10 +364,15 @@ pub fn apply_application(order: &mut AssessmentOrder, record: &ApplicationRecord
             candidate.phones = phones(None, inline.phone_numbers.as_deref());
         }
     }
-    if let Some(job_id) = non_blank(record.job_id.clone()) {
+    let job_id = non_blank(record.job_id.clone());
+    let job_remote_id = non_blank(record.remote_job_id.clone());
+    if job_id.is_some() || job_remote_id.is_some() {
         let job = order.job.get_or_insert_with(Job::default);
         if job.id.is_none() {
-            job.id = Some(job_id);
+            job.id = job_id;
+        }
+        if job.remote_id.is_none() {
+            job.remote_id = job_remote_id;
         }
     }
 }
@@ -364,6 +384,9 @@ pub fn apply_candidate(order: &mut AssessmentOrder, record: &CandidateRecord) {
     let c = &mut order.candidate;
     if let Some(id) = non_blank(record.id.clone()) {
         c.id = Some(id);
+    }
+    if let Some(remote_id) = non_blank(record.remote_id.clone()) {
+        c.remote_id = Some(remote_id);
     }
     if let Some(v) = non_blank(record.first_name.clone()) {
         c.first_name = Some(v);
@@ -397,6 +420,9 @@ pub fn apply_job(order: &mut AssessmentOrder, record: &JobRecord) {
     let job = order.job.get_or_insert_with(Job::default);
     if let Some(id) = non_blank(record.id.clone()) {
         job.id = Some(id);
+    }
+    if let Some(remote_id) = non_blank(record.remote_id.clone()) {
+        job.remote_id = Some(remote_id);
     }
     if let Some(title) = non_blank(record.title.clone()) {
         job.name = Some(title);
@@ -789,7 +815,7 @@ fn people(members: &[HiringTeamMember]) -> Vec<Person> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ats_core::{Attachment, Attribute, Score, Section, TenantId};
+    use ats_core::{Attachment, Attribute, OrderedPackage, Score, Section, TenantId};
     use serde_json::json;
     use url::Url;
 
@@ -843,7 +869,6 @@ mod tests {
             Value::Object(o.extras.clone()),
             json!({
                 "ats_provider": "greenhouse",
-                "package_name": "Backend Engineering",
                 "order_remote_id": "91827",
                 "results_update_url": "https://ats.example.com/r/91827"
             })
@@ -884,6 +909,57 @@ mod tests {
         assert_eq!(o.requested_by.unwrap().first_name.as_deref(), Some("Helen"));
         assert_eq!(o.received_at, at());
         assert_eq!(o.context[ORDER_TYPE], "background_check");
+    }
+
+    #[test]
+    fn the_ats_ids_and_the_package_description_are_kept() {
+        let v = json!({
+            "account_id": "acc_1",
+            "record_id": "ord_1",
+            "data": {
+                "package": {"id": "pkg_1", "name": " Backend ", "description": "60 minutes"},
+                "application": {"id": "app_1", "remote_id": "4471"},
+                "candidate": {"id": "cnd_1", "remote_id": 9921},
+                "job": {"id": "job_1", "remote_id": "ENG-77"}
+            }
+        });
+        let mut o = webhook_to_order(&body(v), OrderType::Assessment, at()).unwrap();
+        assert_eq!(o.candidate.remote_id.as_deref(), Some("9921"));
+        assert_eq!(
+            o.application.as_ref().unwrap().remote_id.as_deref(),
+            Some("4471")
+        );
+        assert_eq!(o.job.as_ref().unwrap().remote_id.as_deref(), Some("ENG-77"));
+        assert_eq!(
+            o.package,
+            Some(OrderedPackage {
+                name: Some("Backend".into()),
+                description: Some("60 minutes".into()),
+                kind: None,
+            })
+        );
+        assert!(!o.extras.contains_key("package_name"));
+        // fetched records: their remote ids win over the order's
+        let app: ApplicationRecord = serde_json::from_value(json!({
+            "id": "app_1", "remote_id": "4472", "remote_candidate_id": "c-1", "remote_job_id": "j-1"
+        }))
+        .unwrap();
+        let mut bare = order();
+        apply_application(&mut bare, &app);
+        assert_eq!(bare.candidate.remote_id.as_deref(), Some("c-1"));
+        assert_eq!(bare.job.as_ref().unwrap().remote_id.as_deref(), Some("j-1"));
+        assert_eq!(
+            bare.application.as_ref().unwrap().remote_id.as_deref(),
+            Some("4472")
+        );
+        let cand: CandidateRecord =
+            serde_json::from_value(json!({"id": "cnd_1", "remote_id": "9922"})).unwrap();
+        apply_candidate(&mut o, &cand);
+        assert_eq!(o.candidate.remote_id.as_deref(), Some("9922"));
+        let job: JobRecord =
+            serde_json::from_value(json!({"id": "job_1", "remote_id": "ENG-78"})).unwrap();
+        apply_job(&mut o, &job);
+        assert_eq!(o.job.unwrap().remote_id.as_deref(), Some("ENG-78"));
     }
 
     #[test]
