@@ -46,13 +46,15 @@ use ats_core::codec::non_blank_str;
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, Cancellation, Candidate, Email, Error, Ignored,
-    InboundEvent, Job, Location, OrderHandle, OrderRef, Phone, TenantId,
+    InboundEvent, Job, Location, OrderHandle, OrderRef, OrderedPackage, Phone, TenantId,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::wire::{CandidateAssessment, KnitCandidate, PassthroughRequest, Webhook};
+use crate::wire::{
+    AssessmentPackage, CandidateAssessment, KnitCandidate, PassthroughRequest, Webhook,
+};
 
 /// The adapter's name.
 pub const PROVIDER: &str = "knit";
@@ -143,6 +145,17 @@ pub fn record_new(
     order.provider = PROVIDER.to_owned();
     order.tenant = tenant;
     order.provider_order_id = Some(knit_id.clone());
+    // Knit has no candidate, application or job ids of its own: the ids it
+    // relays are the ATS's
+    if order.candidate.remote_id.is_none() {
+        order.candidate.remote_id = order.candidate.id.clone();
+    }
+    if let Some(a) = order.application.as_mut().filter(|a| a.remote_id.is_none()) {
+        a.remote_id = a.id.clone();
+    }
+    if let Some(j) = order.job.as_mut().filter(|j| j.remote_id.is_none()) {
+        j.remote_id = j.id.clone();
+    }
     order.received_at = received_at;
     order.raw = raw;
     let mut context = Map::new();
@@ -223,23 +236,14 @@ pub fn unified_order(
     if !links.is_empty() {
         extras.insert("links".to_owned(), Value::Array(links));
     }
-    if let Some(p) = package {
-        let mut described = Map::new();
-        for (key, value) in [
-            ("name", &p.name),
-            ("description", &p.description),
-            ("type", &p.package_type),
-        ] {
-            if let Some(v) = non_blank_owned(value.as_deref()) {
-                described.insert(key.to_owned(), Value::from(v));
-            }
-        }
-        if let Some(meta) = p.meta_data.as_ref().filter(|m| !m.is_null()) {
-            described.insert("metaData".to_owned(), meta.clone());
-        }
-        if !described.is_empty() {
-            extras.insert("assessment_package".to_owned(), Value::Object(described));
-        }
+    if let Some(meta) = package
+        .and_then(|p| p.meta_data.as_ref())
+        .filter(|m| !m.is_null())
+    {
+        extras.insert(
+            "assessment_package".to_owned(),
+            serde_json::json!({ "metaData": meta }),
+        );
     }
     if let Some(meta) = assessment.meta_data.as_ref().filter(|m| !m.is_null()) {
         extras.insert("meta_data".to_owned(), meta.clone());
@@ -249,7 +253,7 @@ pub fn unified_order(
         tenant: None,
         provider_order_id: non_blank_owned(assessment.id.as_deref()),
         package_id,
-        package: None,
+        package: package.and_then(ordered_package),
         candidate,
         application: non_blank_owned(assessment.application_id.as_deref()).map(|id| Application {
             id: Some(id),
@@ -271,7 +275,19 @@ pub fn unified_order(
     })
 }
 
-/// Fills what the ATS's body lacks from Knit's unified fields.
+/// The package as Knit describes it (`assessmentPackage` `name`,
+/// `description`, `type`), when it says anything beyond the id.
+fn ordered_package(p: &AssessmentPackage) -> Option<OrderedPackage> {
+    let described = OrderedPackage {
+        name: non_blank_owned(p.name.as_deref().map(str::trim)),
+        description: non_blank_owned(p.description.as_deref()),
+        kind: non_blank_owned(p.package_type.as_deref()),
+    };
+    (!described.is_empty()).then_some(described)
+}
+
+/// Fills what the ATS's body lacks from Knit's unified fields: ids, the
+/// location, the e-mail addresses' kinds and the package's description.
 fn fill_from_unified(
     mut order: AssessmentOrder,
     assessment: &CandidateAssessment,
@@ -283,6 +299,29 @@ fn fill_from_unified(
         if order.candidate.location.is_none() {
             order.candidate.location = c.location.as_ref().and_then(location);
         }
+        for email in order
+            .candidate
+            .emails
+            .iter_mut()
+            .filter(|e| e.kind.is_none())
+        {
+            email.kind = c
+                .emails
+                .iter()
+                .flatten()
+                .find(|k| {
+                    k.email
+                        .as_deref()
+                        .is_some_and(|a| a.trim().eq_ignore_ascii_case(&email.address))
+                })
+                .and_then(|k| non_blank_owned(k.email_type.as_deref()));
+        }
+    }
+    if order.package.is_none() {
+        order.package = assessment
+            .assessment_package
+            .as_ref()
+            .and_then(ordered_package);
     }
     if let Some(id) = non_blank_owned(assessment.application_id.as_deref()) {
         let application = order.application.get_or_insert_with(Application::default);
@@ -500,6 +539,37 @@ mod tests {
     }
 
     #[test]
+    fn package_email_kind_and_ats_ids_survive_the_ats_body() {
+        let mut body = ashby_webhook();
+        body["eventData"]["candidateAssessment"]["assessmentPackage"] = json!({
+            "description": "90 minutes, React", "id": "pkg_456", "metaData": null,
+            "name": " Frontend (React) ", "type": "SKILLS_TEST"
+        });
+        body["eventData"]["candidateAssessment"]["candidate"]["emails"] =
+            json!([{"email": "ALEX@example.com", "type": "PRIMARY"}]);
+        let o = order(record_new(body.to_string().as_bytes(), tenant(), at()).unwrap());
+        assert_eq!(
+            o.package,
+            Some(OrderedPackage {
+                name: Some("Frontend (React)".into()),
+                description: Some("90 minutes, React".into()),
+                kind: Some("SKILLS_TEST".into()),
+            })
+        );
+        assert_eq!(
+            o.candidate.emails,
+            vec![Email {
+                address: "alex@example.com".into(),
+                kind: Some("PRIMARY".into())
+            }]
+        );
+        assert_eq!(o.candidate.remote_id.as_deref(), Some("cand_1"));
+        assert_eq!(o.application.unwrap().remote_id.as_deref(), Some("app_1"));
+        assert_eq!(o.job.unwrap().remote_id.as_deref(), Some("job_1"));
+        assert!(o.extras.is_empty(), "{:?}", o.extras);
+    }
+
+    #[test]
     fn unreadable_origin_falls_back_to_unified_fields() {
         let mut body = ashby_webhook();
         // the Ashby adapter requires a candidate object
@@ -570,9 +640,17 @@ mod tests {
         assert_eq!(o.callback_url, None);
         assert_eq!(
             Value::Object(o.extras),
-            json!({"links": ["https://files.example.com/cv.pdf"],
-                   "assessment_package": {"name": "Rust", "type": "SKILLS_TEST"}})
+            json!({"links": ["https://files.example.com/cv.pdf"]})
         );
+        assert_eq!(
+            o.package,
+            Some(OrderedPackage {
+                name: Some("Rust".into()),
+                description: None,
+                kind: Some("SKILLS_TEST".into()),
+            })
+        );
+        assert_eq!(o.job.unwrap().remote_id.as_deref(), Some("j"));
         assert_eq!(
             Value::Object(o.context),
             json!({"knit_assessment_id": "ats_ass_3"})
