@@ -17,7 +17,8 @@
 //!
 //! `partner_score` is the score's value; everything else the result carries
 //! (maximum, pass/fail, grade, summary, sections, attributes, times) goes into
-//! the flat `metadata` object, keyed by its label.
+//! the flat `metadata` object, keyed by its label. A section scored out of a
+//! maximum is shown as the text `40 / 50`, a section without one as a number.
 
 use ats_core::codec::{decode_json_with_raw, required};
 use ats_core::codec::{json_number, non_blank};
@@ -180,6 +181,9 @@ pub fn status_response(result: &AssessmentResult) -> Result<TestStatusResponse, 
     let mut put = |k: &str, v: Value| {
         metadata.insert(k.to_owned(), v);
     };
+    if let Some(min) = result.score.and_then(|s| s.min) {
+        put("Min Score", number(min));
+    }
     if let Some(max) = result.score.and_then(|s| s.max) {
         put("Max Score", number(max));
     }
@@ -194,7 +198,7 @@ pub fn status_response(result: &AssessmentResult) -> Result<TestStatusResponse, 
     }
     for s in &result.sections {
         if let Some(score) = s.score {
-            put(&s.label, number(score.value));
+            put(&s.label, section_score(&score));
         } else if let Some(passed) = s.passed {
             put(&s.label, Value::Bool(passed));
         } else if let Some(text) = &s.summary {
@@ -233,6 +237,25 @@ pub fn status_response(result: &AssessmentResult) -> Result<TestStatusResponse, 
         }),
         metadata: (!metadata.is_empty()).then_some(metadata),
     })
+}
+
+/// A section's score in `metadata`: a number when it has no maximum, else
+/// the text `40 / 50` (with `(from -5)` when the range does not start at
+/// zero), since `metadata` is flat and a second key per section would be
+/// listed apart from it.
+fn section_score(score: &ats_core::Score) -> Value {
+    let Some(max) = score.max else {
+        return number(score.value);
+    };
+    let text = |n: f64| match number(n) {
+        Value::Number(n) => n.to_string(),
+        _ => format!("{n}"),
+    };
+    let mut shown = format!("{} / {}", text(score.value), text(max));
+    if let Some(min) = score.min.filter(|m| *m != 0.0) {
+        shown.push_str(&format!(" (from {})", text(min)));
+    }
+    Value::String(shown)
 }
 
 /// Whole numbers as JSON integers (`81`, not `81.0`), others as floats.
@@ -383,9 +406,40 @@ mod tests {
         assert_eq!(s.partner_score.unwrap().as_f64(), Some(7.5));
         let m = s.metadata.unwrap();
         assert_eq!(m["Max Score"], json!(10));
-        assert_eq!(m["Algorithms"], json!(3));
+        // a section's maximum is shown with its score
+        assert_eq!(m["Algorithms"], json!("3 / 5"));
         assert_eq!(m["Passed"], json!(true));
         assert!(m.values().all(|v| !v.is_object() && !v.is_array()));
+    }
+
+    #[test]
+    fn section_scores_show_their_range_only_when_they_have_one() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.report_url = Some(Url::parse("https://vendor.example.com/r/1").unwrap());
+        let section = |id: &str, score: Score| Section {
+            id: id.into(),
+            label: id.into(),
+            score: Some(score),
+            passed: None,
+            summary: None,
+        };
+        r.sections = vec![
+            section("Algorithms", Score::out_of(40.0, 50.0)),
+            section("Speed", Score::bare(0.75)),
+            section(
+                "Judgement",
+                Score {
+                    value: 2.5,
+                    min: Some(-5.0),
+                    max: Some(5.0),
+                },
+            ),
+        ];
+        let m = status_response(&r).unwrap().metadata.unwrap();
+        assert_eq!(
+            Value::Object(m),
+            json!({"Algorithms": "40 / 50", "Speed": 0.75, "Judgement": "2.5 / 5 (from -5)"})
+        );
     }
 
     #[test]
