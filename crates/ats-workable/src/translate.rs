@@ -34,7 +34,10 @@
 //! core `grade` when it is one of those words, else derived from `passed`
 //! (`true` → `passed`, `false` → `failed`); a free-text grade goes into
 //! `details` under `Grade`. `details` also holds every section (label →
-//! score, pass/fail or summary) and attribute (label → value), in order.
+//! score, pass/fail or summary) and attribute (label → value), in order. A
+//! section's score out of a maximum other than 100 is the text `40 / 50`
+//! (the raw score, not a percentage); out of 100 or without a maximum, a
+//! number.
 //! `duration` is `HH:MM:SS` between `started_at` and `completed_at`.
 //! Attachments given by URL become `{description, url}`; inline (base64)
 //! attachments have no Workable form and are left out.
@@ -342,8 +345,21 @@ pub fn number_text(n: f64) -> Option<String> {
     }
 }
 
+/// A section's score in `details`: a number when it has no maximum or is
+/// out of 100, else the raw score and its range as text (`"40 / 50"`, with
+/// `(from -5)` when the range does not start at zero).
 fn score_value(score: &Score) -> Option<Value> {
-    number_value(score.percent().unwrap_or(score.value))
+    let ranged = score
+        .max
+        .filter(|m| *m != 100.0 || score.min.is_some_and(|n| n != 0.0));
+    let Some(max) = ranged else {
+        return number_value(score.value);
+    };
+    let mut shown = format!("{} / {}", number_text(score.value)?, number_text(max)?);
+    if let Some(min) = score.min.filter(|n| *n != 0.0) {
+        shown.push_str(&format!(" (from {})", number_text(min)?));
+    }
+    Some(Value::String(shown))
 }
 
 fn number_value(n: f64) -> Option<Value> {
@@ -694,7 +710,7 @@ mod tests {
                     "details": {
                         "Score": "42 / 50",
                         "Grade": "Strong hire",
-                        "API design": 90,
+                        "API design": "9 / 10",
                         "Testing": 76,
                         "Security": false,
                         "Notes": "Asked good questions",
@@ -707,6 +723,36 @@ mod tests {
                 ]
             })
             .to_string()
+        );
+    }
+
+    #[test]
+    fn sections_keep_their_raw_score_and_range() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.report_url = Some(Url::parse("https://assess.example.com/r/3").unwrap());
+        let section = |label: &str, score: Score| Section {
+            id: label.into(),
+            label: label.into(),
+            score: Some(score),
+            passed: None,
+            summary: None,
+        };
+        r.sections = vec![
+            section("Algorithms", Score::out_of(40.0, 50.0)),
+            section("Percent", Score::out_of(72.5, 100.0)),
+            section(
+                "Judgement",
+                Score {
+                    value: 2.5,
+                    min: Some(-5.0),
+                    max: Some(5.0),
+                },
+            ),
+        ];
+        let body = serde_json::to_value(callback_body(&r).unwrap()).unwrap();
+        assert_eq!(
+            body["assessment"]["details"],
+            json!({"Algorithms": "40 / 50", "Percent": 72.5, "Judgement": "2.5 / 5 (from -5)"})
         );
     }
 
