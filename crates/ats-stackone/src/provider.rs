@@ -166,7 +166,7 @@ impl StackOne {
             .filter(|id| !id.trim().is_empty())
             .ok_or_else(|| Error::config("the order has no StackOne order id"))?;
         let order_type = OrderType::from_context(&order.context)?;
-        let body = translate::result_update(result)?;
+        let body = translate::result_update(result, order.candidate_id.as_deref())?;
         client::update_result(&self.base_url, tenant, order_id, order_type, &body)
     }
 

@@ -35,8 +35,10 @@
 //!
 //! ## Result fields
 //!
-//! `score` → `{label: "Score", value, max}` as decimal strings (`"86"`,
-//! `"7.5"`); `report_url` → `result_url`; `started_at` → `start_date`,
+//! `score` → `{label: "Score", value, min, max}` as decimal strings (`"86"`,
+//! `"7.5"`); `report_url` → `result_url`; `candidate_profile_url` →
+//! `candidate.profile_url`, with the order's StackOne candidate id as
+//! `candidate.id`; `extensions.stackone.passthrough` → `passthrough`; `started_at` → `start_date`,
 //! `completed_at` → `submission_date` (`2026-03-02T09:02:17.000Z`);
 //! `attachments` (by URL only) → `attachments` with `content_type.value` ∈
 //! `pdf`, `text`, `video`, `other` and the MIME type as `source_value`. The
@@ -68,8 +70,8 @@ use serde_json::{Map, Value};
 use crate::wire::{
     ApplicationRecord, AssessmentPackage, AssessmentPackagesPage, BackgroundCheckPackageBody,
     BackgroundCheckTest, CandidateRecord, EmailAddress, EnumValue, EventName, EventSummary,
-    HiringTeamMember, JobRecord, OrderRecord, PhoneNumber, ResultAttachment, ResultScore,
-    ResultUpdate, WebhookAck, WebhookEnvelope,
+    HiringTeamMember, JobRecord, OrderRecord, PhoneNumber, ResultAttachment, ResultCandidate,
+    ResultScore, ResultUpdate, WebhookAck, WebhookEnvelope,
 };
 
 /// The adapter's name.
@@ -521,7 +523,10 @@ pub fn status_from_result_value(value: &str) -> Option<(AssessmentStatus, Option
 ///
 /// Refused ([`Error::Config`]): a score that is not a finite number, and an
 /// attachment given inline (StackOne takes attachments by URL only).
-pub fn result_update(result: &AssessmentResult) -> Result<ResultUpdate, Error> {
+pub fn result_update(
+    result: &AssessmentResult,
+    candidate_id: Option<&str>,
+) -> Result<ResultUpdate, Error> {
     let source_value = match (&result.status, &result.grade) {
         (AssessmentStatus::Completed, Some(grade)) if !grade.trim().is_empty() => grade.clone(),
         (status, _) => status.as_str().to_owned(),
@@ -530,7 +535,7 @@ pub fn result_update(result: &AssessmentResult) -> Result<ResultUpdate, Error> {
         Some(s) => Some(ResultScore {
             label: Some(SCORE_LABEL.to_owned()),
             value: Some(decimal(s.value)?),
-            min: None,
+            min: s.min.map(decimal).transpose()?,
             max: s.max.map(decimal).transpose()?,
         }),
         None => None,
@@ -565,9 +570,43 @@ pub fn result_update(result: &AssessmentResult) -> Result<ResultUpdate, Error> {
         submission_date: result.completed_at.map(iso_millis),
         summary: summary(result)?,
         attachments: (!attachments.is_empty()).then_some(attachments),
-        candidate: None,
-        passthrough: None,
+        candidate: result
+            .candidate_profile_url
+            .as_ref()
+            .map(|page| ResultCandidate {
+                id: candidate_id
+                    .filter(|id| !id.trim().is_empty())
+                    .map(str::to_owned),
+                profile_url: Some(page.to_string()),
+            }),
+        passthrough: passthrough(result)?,
     })
+}
+
+/// The key of [`AssessmentResult::extensions`] this adapter reads.
+pub const EXTENSION: &str = PROVIDER;
+
+/// `passthrough` from the result's `extensions.stackone`: an object whose
+/// only key is `passthrough`, itself an object (forwarded to the ATS as
+/// is). Anything else is refused ([`Error::Config`]) rather than dropped.
+fn passthrough(result: &AssessmentResult) -> Result<Option<Map<String, Value>>, Error> {
+    let Some(ext) = result.extension(EXTENSION) else {
+        return Ok(None);
+    };
+    let bad = |what: &str| Error::config(format!("extensions.{EXTENSION}: {what}"));
+    let Value::Object(ext) = ext else {
+        return Err(bad("must be an object such as {\"passthrough\": {...}}"));
+    };
+    if let Some(key) = ext.keys().find(|k| k.as_str() != "passthrough") {
+        return Err(bad(&format!(
+            "`{key}` is not a field this adapter sends (only `passthrough`)"
+        )));
+    }
+    match ext.get("passthrough") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map.clone())),
+        Some(_) => Err(bad("`passthrough` must be an object")),
+    }
 }
 
 /// `summary`: the vendor's summary, then the status reason, the sections and
@@ -1163,7 +1202,7 @@ mod tests {
                 url: Url::parse("https://tests.example.com/reports/8Jq3ZkV1.pdf").unwrap(),
             },
         }];
-        let v = serde_json::to_value(result_update(&r).unwrap()).unwrap();
+        let v = serde_json::to_value(result_update(&r, None).unwrap()).unwrap();
         assert_eq!(
             v,
             json!({
@@ -1180,11 +1219,46 @@ mod tests {
     }
 
     #[test]
+    fn score_minimum_candidate_page_and_passthrough_are_sent() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.score = Some(Score {
+            value: 3.0,
+            min: Some(-10.0),
+            max: Some(10.0),
+        });
+        r.candidate_profile_url =
+            Some(Url::parse("https://tests.example.com/candidates/c-77120").unwrap());
+        r.extensions.insert(
+            "stackone".into(),
+            json!({"passthrough": {"vendor_attempt_id": "att-0009"}}),
+        );
+        r.extensions
+            .insert("kombo".into(), json!({"remote_fields": {"x": 1}}));
+        assert_eq!(
+            serde_json::to_string(&result_update(&r, Some("cnd_2Rb6Yf0Zq4")).unwrap()).unwrap(),
+            r#"{"result":{"value":"completed","source_value":"completed"},"score":{"label":"Score","value":"3","min":"-10","max":"10"},"candidate":{"id":"cnd_2Rb6Yf0Zq4","profile_url":"https://tests.example.com/candidates/c-77120"},"passthrough":{"vendor_attempt_id":"att-0009"}}"#
+        );
+        // no page: no candidate object, even with an id
+        r.candidate_profile_url = None;
+        assert_eq!(result_update(&r, Some("cnd_1")).unwrap().candidate, None);
+        // what this adapter cannot send is refused, not dropped
+        for bad in [
+            json!("x"),
+            json!({"passthrough": [1]}),
+            json!({"pass_through": {}}),
+        ] {
+            r.extensions.insert("stackone".into(), bad.clone());
+            let e = result_update(&r, None).unwrap_err();
+            assert!(matches!(e, Error::Config { .. }), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn progress_update_is_small() {
         let mut r = AssessmentResult::with_status(AssessmentStatus::InProgress);
         r.started_at = Some("2026-03-02T09:02:17Z".parse().unwrap());
         assert_eq!(
-            serde_json::to_string(&result_update(&r).unwrap()).unwrap(),
+            serde_json::to_string(&result_update(&r, None).unwrap()).unwrap(),
             r#"{"result":{"value":"in_progress","source_value":"in_progress"},"start_date":"2026-03-02T09:02:17.000Z"}"#
         );
     }
@@ -1233,7 +1307,7 @@ mod tests {
                 value: AttributeValue::Bool(true),
             },
         ];
-        let b = result_update(&r).unwrap();
+        let b = result_update(&r, None).unwrap();
         assert_eq!(
             b.summary.as_deref(),
             Some(
@@ -1257,7 +1331,7 @@ mod tests {
             min: None,
             max: None,
         });
-        assert!(matches!(result_update(&r), Err(Error::Config { .. })));
+        assert!(matches!(result_update(&r, None), Err(Error::Config { .. })));
         let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
         r.attachments = vec![Attachment {
             name: "r.pdf".into(),
@@ -1266,7 +1340,7 @@ mod tests {
                 data_base64: "AAE=".into(),
             },
         }];
-        let e = result_update(&r).unwrap_err();
+        let e = result_update(&r, None).unwrap_err();
         assert_eq!(
             e.to_string(),
             "configuration error: StackOne takes attachments by URL only; `r.pdf` is inline"
@@ -1279,7 +1353,7 @@ mod tests {
             RejectReason::UnknownPackage,
             "No such test.",
         ));
-        let b = result_update(&r).unwrap();
+        let b = result_update(&r, None).unwrap();
         assert_eq!(b.result.unwrap().value.as_deref(), Some("cancelled"));
         assert_eq!(b.summary.as_deref(), Some("Reason: No such test."));
     }
