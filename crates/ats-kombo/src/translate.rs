@@ -43,6 +43,7 @@
 //! | the rest of a section (score without usable maximum, pass/fail, summary) | one `TEXT` attribute with the section's label |
 //! | `attributes` | `TEXT` attributes (label, value as text; yes/no for booleans) |
 //! | `attachments` (at most [`MAX_ATTACHMENTS`]) | `attachments`: URL → `data_url`, inline → `data` (+ required `content_type`) |
+//! | `extensions.kombo.remote_fields` (an object) | `remote_fields`, as is |
 //!
 //! ## Package kinds
 //!
@@ -528,7 +529,35 @@ pub fn result_body(
         max_score,
         attributes: attributes(result)?,
         attachments: attachments(&result.attachments)?,
+        remote_fields: remote_fields(result)?,
     })
+}
+
+/// The key of [`AssessmentResult::extensions`] this adapter reads.
+pub const EXTENSION: &str = PROVIDER;
+
+/// `remote_fields` from the result's `extensions.kombo`: an object whose
+/// only key is `remote_fields`, itself an object sent as is (Kombo defines
+/// its keys per ATS and adds new ones, so they are not checked here).
+/// Anything else is refused ([`Error::Config`]) rather than dropped.
+fn remote_fields(result: &AssessmentResult) -> Result<Option<Map<String, Value>>, Error> {
+    let Some(ext) = result.extension(EXTENSION) else {
+        return Ok(None);
+    };
+    let bad = |what: &str| Error::config(format!("extensions.{EXTENSION}: {what}"));
+    let Value::Object(ext) = ext else {
+        return Err(bad("must be an object such as {\"remote_fields\": {...}}"));
+    };
+    if let Some(key) = ext.keys().find(|k| k.as_str() != "remote_fields") {
+        return Err(bad(&format!(
+            "`{key}` is not a field this adapter sends (only `remote_fields`)"
+        )));
+    }
+    match ext.get("remote_fields") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map.clone())),
+        Some(_) => Err(bad("`remote_fields` must be an object")),
+    }
 }
 
 fn attributes(result: &AssessmentResult) -> Result<Vec<ResultAttribute>, Error> {
@@ -1164,6 +1193,33 @@ mod tests {
                 ]
             })
         );
+    }
+
+    #[test]
+    fn remote_fields_come_from_the_kombo_extension() {
+        let mut r = completed();
+        r.extensions.insert(
+            "kombo".into(),
+            json!({"remote_fields": {
+                "smartrecruiters": {"scoreLabel": "Strong"},
+                "recruitee": {"subtitle": "Rust (senior), 78/100"}
+            }}),
+        );
+        r.extensions
+            .insert("stackone".into(), json!({"passthrough": {"a": 1}}));
+        assert_eq!(
+            serde_json::to_string(&result_body(&r, at()).unwrap()).unwrap(),
+            r#"{"status":"COMPLETED","result_url":"https://reports.example.com/r/5f2c9a1e","completed_at":"2026-08-05T14:32:10.000Z","remote_fields":{"smartrecruiters":{"scoreLabel":"Strong"},"recruitee":{"subtitle":"Rust (senior), 78/100"}}}"#
+        );
+        for bad in [
+            json!(["x"]),
+            json!({"remote_fields": "x"}),
+            json!({"remotefields": {}}),
+        ] {
+            r.extensions.insert("kombo".into(), bad.clone());
+            let e = result_body(&r, at()).unwrap_err();
+            assert!(matches!(e, Error::Config { .. }), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -263,6 +263,11 @@ pub struct UpdateOrderResultRequest {
     /// Files, at most [`MAX_ATTACHMENTS`](crate::translate::MAX_ATTACHMENTS).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<ResultAttachment>,
+    /// Values Kombo passes to specific ATSs, keyed by the ATS
+    /// (`smartrecruiters.scoreLabel`, `recruitee.subtitle`,
+    /// `workday.Assess_Candidate_Data…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_fields: Option<serde_json::Map<String, Value>>,
 }
 
 /// One item of `attributes`, discriminated by `type`.
@@ -463,6 +468,7 @@ mod tests {
             max_score: None,
             attributes: Vec::new(),
             attachments: Vec::new(),
+            remote_fields: None,
         };
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
