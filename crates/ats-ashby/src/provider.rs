@@ -301,7 +301,7 @@ impl AtsProvider for Ashby {
                     success: true,
                     results: StartResults {
                         assessment_id: a.vendor_assessment_id.clone(),
-                        update_request: None,
+                        update_request: translate::start_update(a, self.clock.now())?,
                     },
                 },
             ),

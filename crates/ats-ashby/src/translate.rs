@@ -41,6 +41,8 @@
 //! | completed: `score`, else `passed`, else `grade`, else `summary`, else the text `Completed` | `assessment_result` | `score` / `passed` / `grade` / `summary` / `result` | `numeric_score` / `boolean_success` / `string` |
 //! | `score` (when not the result, e.g. a partial score in progress) | `metadata` | `score` | `numeric_score` |
 //! | `score.max` | `metadata` (and the score's `description`, "Out of N") | `score_max` | `numeric_score` |
+//! | `score.min` | `metadata` | `score_min` | `numeric_score` |
+//! | `candidate_url` (the candidate's link to the assessment) | `metadata` | `candidate_url` | `url` |
 //! | `passed`, `grade`, `summary` (when not the result) | `metadata` | `passed`, `grade`, `summary` | `boolean_success`, `string`, `string` |
 //! | `started_at` + `completed_at` | `metadata` | `duration` | `numeric_duration_minutes` |
 //! | `status_reason` (cancelled / expired / error) | `cancelled_reason` | `cancelled_reason` | `string` |
@@ -356,6 +358,23 @@ pub fn update_body(
     })
 }
 
+/// The `update_request` of the `assessment.start` answer for an acceptance:
+/// `None` unless the vendor gave the candidate's link, else an
+/// `assessment.update` body with status `Invited` and the link in
+/// `metadata` (identifier `candidate_url`, type `url`), at `at`. Ashby's
+/// schema gives the start answer no other place for the link.
+pub fn start_update(
+    acceptance: &ats_core::Acceptance,
+    at: DateTime<Utc>,
+) -> Result<Option<UpdateRequest>, Error> {
+    let Some(link) = &acceptance.candidate_url else {
+        return Ok(None);
+    };
+    let mut invited = AssessmentResult::with_status(AssessmentStatus::Invited);
+    invited.candidate_url = Some(link.clone());
+    update_body(&acceptance.vendor_assessment_id, &invited, at).map(Some)
+}
+
 /// A completed assessment that did not start with `assessment.start`, for
 /// `assessment.addCompletedToCandidate`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -588,6 +607,24 @@ fn build(result: &AssessmentResult, require_profile_url: bool) -> Result<Built, 
             None,
             T::NumericDurationMinutes,
             number((minutes * 10.0).round() / 10.0, "duration")?,
+        ))?;
+    }
+    if let Some(min) = result.score.and_then(|s| s.min) {
+        push(data(
+            "score_min",
+            "Minimum score",
+            None,
+            T::NumericScore,
+            number(min, "score.min")?,
+        ))?;
+    }
+    if let Some(link) = &result.candidate_url {
+        push(data(
+            "candidate_url",
+            "Assessment link",
+            None,
+            T::Url,
+            text(link.as_str()),
         ))?;
     }
     if let Some(reason) = reason.filter(|_| !ends_without_result) {
@@ -1019,6 +1056,34 @@ mod tests {
             .map(|d| d.identifier)
             .collect();
         assert_eq!(ids, ["grade", "summary"]);
+    }
+
+    #[test]
+    fn the_candidate_link_goes_into_the_start_answer() {
+        let at: DateTime<Utc> = "2026-01-12T09:30:00Z".parse().unwrap();
+        let mut a = ats_core::Acceptance::new("asm_1");
+        assert_eq!(start_update(&a, at).unwrap(), None);
+        a.candidate_url = Some(Url::parse("https://assess.example.com/take/9f3k").unwrap());
+        assert_eq!(
+            serde_json::to_string(&start_update(&a, at).unwrap()).unwrap(),
+            r#"{"assessment_id":"asm_1","timestamp":1768210200000,"assessment_status":{"identifier":"status","label":"Status","type":"string","value":"Invited"},"metadata":[{"identifier":"candidate_url","label":"Assessment link","type":"url","value":"https://assess.example.com/take/9f3k"}]}"#
+        );
+        // the same link can go with any later update; a minimum goes too
+        let mut r = AssessmentResult::with_status(AssessmentStatus::InProgress);
+        r.candidate_url = a.candidate_url.clone();
+        r.score = Some(Score {
+            value: 2.0,
+            min: Some(-4.0),
+            max: Some(8.0),
+        });
+        let ids: Vec<String> = update_body("asm_1", &r, at)
+            .unwrap()
+            .metadata
+            .unwrap()
+            .into_iter()
+            .map(|d| d.identifier)
+            .collect();
+        assert_eq!(ids, ["score", "score_max", "score_min", "candidate_url"]);
     }
 
     #[test]
