@@ -16,13 +16,16 @@ use http::header::{HeaderValue, WWW_AUTHENTICATE};
 use http::{Method, StatusCode};
 
 use crate::translate::{self, PROVIDER, TestIdFormat};
-use crate::wire::{CreateAssessmentResponse, ErrorBody};
+use crate::wire::{CreateAssessmentResponse, ErrorBody, SharedLinkResponse};
 use crate::{auth, client};
 
 /// `GET {BASE_URL}/tests`: Workable lists the tests a recruiter can pick.
 pub const LIST_TESTS: &str = "list_tests";
 /// `POST {BASE_URL}/assessments`: Workable asks for a candidate to be invited.
 pub const CREATE_ASSESSMENT: &str = "create_assessment";
+/// `GET {BASE_URL}/assessments/{id}/shared-link`: Workable asks for the
+/// candidate's link to an assessment.
+pub const SHARED_LINK: &str = "shared_link";
 /// `PUT {callback_url}`: the vendor reports a status change or the results.
 pub const ASSESSMENT_CALLBACK: &str = client::ASSESSMENT_CALLBACK;
 
@@ -34,6 +37,10 @@ const OPERATIONS: &[Operation] = &[
     Operation::inbound(
         CREATE_ASSESSMENT,
         "POST /assessments: invite a candidate; answered 201 with the vendor's assessment_id",
+    ),
+    Operation::inbound(
+        SHARED_LINK,
+        "GET /assessments/{id}/shared-link: the candidate's link to the assessment, answered {url}",
     ),
     Operation::outbound(
         ASSESSMENT_CALLBACK,
@@ -113,7 +120,8 @@ impl AtsProvider for Workable {
             // Workable does not say what it shows of a refusal.
             reject_with_message: false,
             cancellation: false,
-            status_queries: false,
+            // only for the candidate's link (`shared_link`)
+            status_queries: true,
             results: ResultDelivery::Push,
             open_orders: false,
             oauth: false,
@@ -128,6 +136,9 @@ impl AtsProvider for Workable {
         let (op, expected) = match request.last_path_segment() {
             "tests" => (LIST_TESTS, Method::GET),
             "assessments" => (CREATE_ASSESSMENT, Method::POST),
+            "shared-link" if translate::shared_link_id(&request.path).is_some() => {
+                (SHARED_LINK, Method::GET)
+            }
             _ => {
                 return Err(unknown_operation(
                     PROVIDER,
@@ -156,6 +167,9 @@ impl AtsProvider for Workable {
                     &self.callback_policy,
                 )?,
             ))),
+            SHARED_LINK => Ok(InboundEvent::StatusRequested(translate::shared_link_query(
+                &request.path,
+            )?)),
             other => Err(unknown_operation(PROVIDER, other)),
         }
     }
@@ -193,6 +207,18 @@ impl AtsProvider for Workable {
                 rejection_status(r.reason),
                 r.message.clone(),
             )),
+            (SHARED_LINK, VendorReply::Status(result)) => match &result.candidate_url {
+                Some(url) => InboundResponse::json(
+                    StatusCode::OK,
+                    &SharedLinkResponse {
+                        url: url.to_string(),
+                    },
+                ),
+                None => Ok(error_response(
+                    StatusCode::NOT_FOUND,
+                    "no candidate link is known for this assessment".to_owned(),
+                )),
+            },
             (op, reply) if find_operation(OPERATIONS, op).is_some() => {
                 Err(reply_mismatch(op, reply))
             }
@@ -258,7 +284,7 @@ impl AtsProvider for Workable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ats_core::{Acceptance, Package, Rejection};
+    use ats_core::{Acceptance, Package, Rejection, StatusQuery};
     use serde_json::json;
 
     fn workable() -> Workable {
@@ -278,10 +304,16 @@ mod tests {
             r(Method::POST, "/v1/assessments").unwrap(),
             CREATE_ASSESSMENT
         );
+        assert_eq!(
+            r(Method::GET, "/v1/assessments/asm_1/shared-link").unwrap(),
+            SHARED_LINK
+        );
         for (m, p) in [
             (Method::POST, "/tests"),
             (Method::GET, "/assessments"),
-            (Method::GET, "/assessments/asm_1/shared-link"),
+            (Method::POST, "/assessments/asm_1/shared-link"),
+            (Method::GET, "/shared-link"),
+            (Method::GET, "/tests/asm_1/shared-link"),
             (Method::PUT, "/assessments/asm_1"),
             (Method::GET, "/"),
         ] {
@@ -289,6 +321,51 @@ mod tests {
             assert!(matches!(e, Error::UnknownOperation { .. }), "{m} {p}: {e}");
             assert_eq!(error_status(&e), StatusCode::NOT_FOUND);
         }
+    }
+
+    #[test]
+    fn shared_link_asks_the_vendor_for_the_candidate_link() {
+        let w = workable();
+        let req = InboundRequest::new(Method::GET, "/v1/assessments/asm%207Q2K9/shared-link");
+        assert_eq!(
+            w.translate(SHARED_LINK, &req).unwrap(),
+            InboundEvent::StatusRequested(StatusQuery {
+                provider: "workable".into(),
+                tenant: None,
+                order: ats_core::OrderRef::vendor("asm 7Q2K9"),
+            })
+        );
+        for bad in [
+            "/assessments//shared-link",
+            "/assessments/%20/shared-link",
+            "/assessments/a%0Ab/shared-link",
+            "/assessments/%ZZ/shared-link",
+        ] {
+            let e = w
+                .translate(SHARED_LINK, &InboundRequest::new(Method::GET, bad))
+                .unwrap_err();
+            assert!(matches!(e, Error::Malformed { .. }), "{bad}: {e}");
+        }
+        let mut status =
+            ats_core::AssessmentResult::with_status(ats_core::AssessmentStatus::Invited);
+        let none = w
+            .respond(SHARED_LINK, &VendorReply::Status(Box::new(status.clone())))
+            .unwrap();
+        assert_eq!(none.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            String::from_utf8_lossy(&none.body),
+            r#"{"status":404,"message":"no candidate link is known for this assessment"}"#
+        );
+        status.candidate_url =
+            Some(url::Url::parse("https://assess.example.com/take/9f3k").unwrap());
+        let link = w
+            .respond(SHARED_LINK, &VendorReply::Status(Box::new(status)))
+            .unwrap();
+        assert_eq!(link.status, StatusCode::OK);
+        assert_eq!(
+            String::from_utf8_lossy(&link.body),
+            r#"{"url":"https://assess.example.com/take/9f3k"}"#
+        );
     }
 
     #[test]

@@ -46,7 +46,8 @@ use ats_core::codec::{decode_json_with_raw, required};
 use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource, AttributeValue,
-    Candidate, Email, Error, Job, Package, PackagesRequest, Phone, Score, UrlPolicy,
+    Candidate, Email, Error, Job, OrderRef, Package, PackagesRequest, Phone, Score, StatusQuery,
+    UrlPolicy,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -374,6 +375,62 @@ fn looks_like_email(s: &str) -> bool {
         None => false,
     }
 }
+/// The raw (still percent-encoded) `{id}` of a path ending in
+/// `assessments/{id}/shared-link`; `None` for any other path.
+pub fn shared_link_id(path: &str) -> Option<&str> {
+    let mut segments = path.trim_end_matches('/').rsplit('/');
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some("shared-link"), Some(id), Some("assessments")) => Some(id),
+        _ => None,
+    }
+}
+
+/// `GET …/assessments/{id}/shared-link` as a status query for the vendor's
+/// assessment `{id}` (percent-decoded): the vendor answers with a result
+/// whose `candidate_url` is the link. An id that is empty, blank, not
+/// valid percent-encoded UTF-8 or holds control characters is malformed
+/// (at `path`).
+pub fn shared_link_query(path: &str) -> Result<StatusQuery, Error> {
+    let raw = shared_link_id(path)
+        .ok_or_else(|| Error::malformed("path", "not …/assessments/{id}/shared-link"))?;
+    let id = percent_decode(raw).ok_or_else(|| {
+        Error::malformed(
+            "path",
+            "the assessment id is not valid percent-encoded UTF-8",
+        )
+    })?;
+    if id.trim().is_empty() || id.chars().any(char::is_control) {
+        return Err(Error::malformed(
+            "path",
+            "the assessment id is empty or holds control characters",
+        ));
+    }
+    Ok(StatusQuery {
+        provider: PROVIDER.to_owned(),
+        tenant: None,
+        order: OrderRef::vendor(id),
+    })
+}
+
+/// Decodes `%XX` escapes of a path segment; `None` for a broken escape or
+/// bytes that are not UTF-8.
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,6 +99,13 @@ pub struct CreateAssessmentResponse {
     pub assessment_id: String,
 }
 
+/// The answer to `GET …/assessments/{id}/shared-link`: the candidate's link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedLinkResponse {
+    /// Where the candidate takes the assessment.
+    pub url: String,
+}
+
 /// The error body answered to Workable: the HTTP status repeated as an
 /// integer, and a message a person can act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
