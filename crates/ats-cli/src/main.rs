@@ -2,7 +2,9 @@
 //!
 //! * `ats providers` lists the adapters and what each supports.
 //! * `ats inspect <provider> <operation> [FILE|-]` translates a request body
-//!   a provider sends to a vendor into the core event (JSON).
+//!   a provider sends to a vendor into the core event (JSON); a tenant that
+//!   travels outside the body is printed as `null`, with a note on standard
+//!   error naming the header or option that would supply it.
 //! * `ats render <provider> <operation> [FILE|-]` turns a vendor answer (or
 //!   an outbound write) into the exact bytes the provider expects.
 //!
@@ -18,7 +20,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ats_core::codec::decode_json;
-use ats_core::{AtsProvider, Direction, InboundRequest, OutboundCall, VendorReply};
+use ats_core::{
+    AtsProvider, BareTranslation, Direction, InboundAuth, InboundEvent, InboundRequest,
+    OutboundCall, TransportInput, VendorReply,
+};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use http::Method;
@@ -54,7 +59,10 @@ Use it to see what an adapter makes of a payload.\n\n\
 OPERATION is the provider's own name for the call or event, e.g. `greenhouse send_test`. \
 Run `ats providers` for the list.\n\n\
 Bad input (empty, truncated, not JSON, wrong shape, missing required field) exits with \
-code 2 and one line naming the field path."
+code 2 and one line naming the field path.\n\n\
+When only what travels outside the body is missing (a header, the URL path of a customer \
+connection), the payload is translated anyway: the tenant is printed as null and a note on \
+standard error says which header or option would supply it."
     )]
     Inspect {
         /// Provider name (`ats providers` lists them).
@@ -72,6 +80,10 @@ code 2 and one line naming the field path."
         /// carry data in headers.
         #[arg(long = "header")]
         headers: Vec<String>,
+        /// The request's URL path, for calls whose input is in it (e.g.
+        /// `/assessments/asm_1/shared-link`); default `/<operation>`.
+        #[arg(long)]
+        path: Option<String>,
         /// Arrival time to use where the payload has none (RFC 3339); default now.
         #[arg(long)]
         received_at: Option<DateTime<Utc>>,
@@ -199,12 +211,14 @@ fn run(cli: Cli) -> Result<(), String> {
             file,
             query,
             headers,
+            path,
             received_at,
         } => {
             let adapter = registry::adapter(&provider)?;
             operation_in(adapter.as_ref(), &operation, Direction::Inbound)?;
             let body = read_input(file.as_ref())?;
-            let mut request = InboundRequest::new(Method::POST, &format!("/{operation}"))
+            let path = path.unwrap_or_else(|| format!("/{operation}"));
+            let mut request = InboundRequest::new(Method::POST, &path)
                 .with_body(body)
                 .received_at(received_at.unwrap_or_else(Utc::now));
             request.query = query;
@@ -216,10 +230,16 @@ fn run(cli: Cli) -> Result<(), String> {
                     .with_header(name.trim(), value.trim())
                     .map_err(|e| e.to_string())?;
             }
-            let event = adapter
-                .translate(&operation, &request)
+            let bare = adapter
+                .translate_bare(&operation, &request)
                 .map_err(|e| e.to_string())?;
-            print_json(&event)
+            let notes = tenant_notes(adapter.as_ref(), &operation, &bare);
+            print_json(&with_null_tenant(&bare.event)?)?;
+            let mut err = std::io::stderr().lock();
+            for note in notes {
+                writeln!(err, "note: {note}").map_err(|e| e.to_string())?;
+            }
+            Ok(())
         }
         Command::Render {
             provider,
@@ -348,6 +368,61 @@ fn read_input(file: Option<&PathBuf>) -> Result<Vec<u8>, String> {
             Ok(buf)
         }
     }
+}
+
+/// The event as JSON, with `"tenant": null` right after `provider` when it
+/// has no tenant (the model leaves the key out), so a reader sees that
+/// something is missing.
+fn with_null_tenant(event: &InboundEvent) -> Result<serde_json::Value, String> {
+    let value = serde_json::to_value(event).map_err(|e| e.to_string())?;
+    let serde_json::Value::Object(map) = value else {
+        return Ok(value);
+    };
+    if event.tenant().is_some() || map.contains_key("tenant") {
+        return Ok(serde_json::Value::Object(map));
+    }
+    let mut out = serde_json::Map::new();
+    for (k, v) in map {
+        let after_provider = k == "provider";
+        out.insert(k, v);
+        if after_provider {
+            out.insert("tenant".to_owned(), serde_json::Value::Null);
+        }
+    }
+    out.entry("tenant").or_insert(serde_json::Value::Null);
+    Ok(serde_json::Value::Object(out))
+}
+
+/// What to say on standard error about a tenant the payload alone could not
+/// give: the header or option that would supply it.
+fn tenant_notes(adapter: &dyn AtsProvider, operation: &str, bare: &BareTranslation) -> Vec<String> {
+    let name = adapter.name();
+    let mut notes: Vec<String> = bare
+        .unresolved
+        .iter()
+        .map(|u| match &u.from {
+            TransportInput::Header(h) => format!(
+                "{} is null: {name} sends it in the `{h}` header; add --header '{h}: <value>'",
+                u.field
+            ),
+            TransportInput::Path(template) => format!(
+                "{} is null: {name} sends it in the URL path `{template}`; add --path with that path",
+                u.field
+            ),
+            other => format!("{} is null: {name} sends it outside the body ({other:?})", u.field),
+        })
+        .collect();
+    let tenant_named = bare.unresolved.iter().any(|u| u.field == "tenant");
+    if bare.event.tenant().is_none() && !tenant_named {
+        match adapter.inbound_auth(operation) {
+            InboundAuth::BasicApiKey | InboundAuth::BearerToken => notes.push(format!(
+                "tenant is null: {name} identifies the customer by the key in the \
+                 `Authorization` header, which inspect does not look up"
+            )),
+            _ => notes.push(format!("tenant is null: this {name} payload names none")),
+        }
+    }
+    notes
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {

@@ -311,3 +311,93 @@ fn render_takes_the_request_for_answers_that_echo_it() {
     );
     assert_refused(&bad, "--request");
 }
+
+fn recorded(provider: &str, name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(provider)
+        .join(name);
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn inspect_translates_a_knit_body_without_its_integration_header() {
+    let recorded = recorded("knit", "record_new_ashby.json");
+    let body = serde_json::to_vec(&recorded["request"]["body"]).unwrap();
+    let args = [
+        "inspect",
+        "knit",
+        "record.new",
+        "-",
+        "--received-at",
+        "2026-01-01T00:00:00Z",
+    ];
+    let o = ats(&args, &body);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "note: tenant is null: knit sends it in the `X-Knit-Integration-Id` header; \
+         add --header 'X-Knit-Integration-Id: <value>'\n"
+    );
+    let event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut want = recorded["expect"]["event"].clone();
+    want["tenant"] = Value::Null;
+    assert_eq!(event, want);
+    // printed where a real tenant would be: right after the provider
+    let keys: Vec<&String> = event.as_object().unwrap().keys().take(3).collect();
+    assert_eq!(keys, ["type", "provider", "tenant"]);
+
+    // with the header the tenant is there and nothing is said
+    let mut with_header = args.to_vec();
+    with_header.extend([
+        "--header",
+        "X-Knit-Integration-Id: int_8Hq2LmXc4VbN7sRt1KpZ0w",
+    ]);
+    let o = ats(&with_header, &body);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(event, recorded["expect"]["event"]);
+}
+
+#[test]
+fn inspect_says_where_a_key_based_tenant_comes_from() {
+    let recorded = recorded("greenhouse", "send_test_accepted.json");
+    let body = serde_json::to_vec(&recorded["request"]["body"]).unwrap();
+    let o = ats(&["inspect", "greenhouse", "send_test", "-"], &body);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(event["tenant"], Value::Null);
+    assert!(event.as_object().unwrap().contains_key("tenant"));
+    assert_eq!(
+        stderr(&o),
+        "note: tenant is null: greenhouse identifies the customer by the key in the \
+         `Authorization` header, which inspect does not look up\n"
+    );
+}
+
+#[test]
+fn inspect_takes_the_path_for_calls_whose_input_is_in_it() {
+    let o = ats(
+        &[
+            "inspect",
+            "workable",
+            "shared_link",
+            "--path",
+            "/integrations/workable/assessments/asm_7Q2K9/shared-link",
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        event,
+        json!({"type": "status_requested", "provider": "workable", "tenant": null,
+               "order": {"vendor_assessment_id": "asm_7Q2K9"}})
+    );
+    // without it the path is the operation's name, which says nothing
+    assert_refused(
+        &ats(&["inspect", "workable", "shared_link"], b""),
+        "at `path`",
+    );
+}

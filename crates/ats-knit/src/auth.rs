@@ -16,6 +16,8 @@ use ats_core::{Error, InboundRequest, Secret, TenantId};
 pub const SIGNATURE_HEADER: &str = "x-knit-signature";
 /// The header naming the customer's integration.
 pub const INTEGRATION_HEADER: &str = "x-knit-integration-id";
+/// [`INTEGRATION_HEADER`] as Knit's documentation spells it.
+pub const INTEGRATION_HEADER_NAME: &str = "X-Knit-Integration-Id";
 
 /// Verifies the signature of a webhook.
 pub fn verify(keys: &[Secret], request: &InboundRequest) -> Result<(), Error> {

@@ -26,9 +26,10 @@ use async_trait::async_trait;
 use ats_core::client::HttpClient;
 use ats_core::provider::{find_operation, reply_mismatch, unknown_operation};
 use ats_core::{
-    AssessmentResult, AtsProvider, Capabilities, Clock, Delivery, Error, Inbound, InboundAuth,
-    InboundEvent, InboundRequest, InboundResponse, Operation, OrderDelivery, OrderHandle,
-    OutboundCall, PackageDelivery, PreparedRequest, ResultDelivery, Secret, TenantId, VendorReply,
+    AssessmentResult, AtsProvider, BareTranslation, Capabilities, Clock, Delivery, Error, Inbound,
+    InboundAuth, InboundEvent, InboundRequest, InboundResponse, Operation, OrderDelivery,
+    OrderHandle, OutboundCall, PackageDelivery, PreparedRequest, ResultDelivery, Secret, TenantId,
+    TransportInput, Unresolved, VendorReply,
 };
 use http::{Method, StatusCode};
 use url::Url;
@@ -194,6 +195,33 @@ impl AtsProvider for Knit {
         }
     }
 
+    /// As [`translate`](AtsProvider::translate), except that an order or a
+    /// cancellation without the `X-Knit-Integration-Id` header (a body
+    /// copied from Knit's documentation) is translated with no tenant, and
+    /// the header is named in [`BareTranslation::unresolved`].
+    fn translate_bare(
+        &self,
+        operation: &str,
+        request: &InboundRequest,
+    ) -> Result<BareTranslation, Error> {
+        let tenant = auth::integration_id(request);
+        let unresolved = match (operation, &tenant) {
+            (RECORD_NEW | RECORD_DELETED, None) => vec![Unresolved {
+                field: "tenant",
+                from: TransportInput::Header(auth::INTEGRATION_HEADER_NAME),
+            }],
+            _ => Vec::new(),
+        };
+        let event = match operation {
+            RECORD_NEW => translate::record_new(&request.body, tenant, request.received_at)?,
+            RECORD_DELETED => {
+                translate::record_deleted(&request.body, tenant, request.received_at)?
+            }
+            other => self.translate(other, request)?,
+        };
+        Ok(BareTranslation { event, unresolved })
+    }
+
     async fn authenticate(
         &self,
         _operation: &str,
@@ -277,6 +305,36 @@ mod tests {
 
     fn req(method: Method, body: &str) -> InboundRequest {
         InboundRequest::new(method, "/hooks/knit").with_body(body.to_owned())
+    }
+
+    #[test]
+    fn a_bare_body_is_translated_without_its_integration_header() {
+        let k = knit();
+        let body = r#"{"eventType":"record.new","eventData":{"candidateAssessment":{"id":"ats_ass_1","assessmentPackage":{"id":"p"},"candidate":{"emails":[{"email":"a@example.com","type":"PRIMARY"}]}}}}"#;
+        // translate refuses it: a real delivery always carries the header
+        assert!(matches!(
+            k.translate(RECORD_NEW, &req(Method::POST, body)),
+            Err(Error::Malformed { ref path, .. }) if path == "headers.x-knit-integration-id"
+        ));
+        let bare = k.translate_bare(RECORD_NEW, &req(Method::POST, body)).unwrap();
+        assert_eq!(bare.event.tenant(), None);
+        assert_eq!(bare.event.kind(), "order_received");
+        assert_eq!(
+            bare.unresolved,
+            [Unresolved {
+                field: "tenant",
+                from: TransportInput::Header("X-Knit-Integration-Id"),
+            }]
+        );
+        // with the header nothing is unresolved
+        let with = req(Method::POST, body)
+            .with_header("x-knit-integration-id", "int_1")
+            .unwrap();
+        let bare = k.translate_bare(RECORD_NEW, &with).unwrap();
+        assert_eq!(bare.event.tenant().map(TenantId::as_str), Some("int_1"));
+        assert!(bare.unresolved.is_empty());
+        // other problems still fail
+        assert!(k.translate_bare(RECORD_NEW, &req(Method::POST, "{")).is_err());
     }
 
     #[test]
