@@ -248,7 +248,20 @@ async fn a_synchronous_order_waits_for_the_vendor_and_a_slow_vendor_gets_the_pro
     let s = setup().await;
     let r = ashby_start(&s, "c-1").await;
     assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
+    let mut body: Value = r.json().await.unwrap();
+    // the vendor's candidate link goes back in Ashby's update_request, stamped
+    // with the gateway's clock
+    let update = body["results"]
+        .as_object_mut()
+        .unwrap()
+        .remove("update_request")
+        .unwrap();
+    assert!(update["timestamp"].is_u64(), "{update}");
+    assert_eq!(
+        update["metadata"],
+        json!([{"identifier": "candidate_url", "label": "Assessment link", "type": "url",
+                "value": "https://quiz.example.com/take/1"}])
+    );
     assert_eq!(
         body,
         json!({"success": true, "results": {"assessment_id": "rs-c-1"}})
