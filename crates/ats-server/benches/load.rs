@@ -415,7 +415,13 @@ fn kombo(base: &str) -> Result<Kombo, BoxError> {
 
 async fn sqlite(dir: &TempDir, name: &str) -> Result<Store, BoxError> {
     let url = format!("sqlite://{}", dir.0.join(format!("{name}.db")).display());
-    Ok(Store::connect(&url, KeyRing::ephemeral()).await?)
+    let mut b = Store::builder()
+        .with_url(&url)
+        .with_key_ring(KeyRing::ephemeral());
+    if let Ok(n) = std::env::var("ATS_LOAD_POOL") {
+        b = b.with_max_connections(n.parse()?);
+    }
+    Ok(b.build().await?)
 }
 
 /// Sends `deliveries` to `url` from `concurrency` tasks; times each call.

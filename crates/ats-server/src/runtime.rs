@@ -553,10 +553,14 @@ impl Runtime {
                 }
                 _ => None,
             };
+            // the answer, the accepted order and the call's log row: one
+            // commit
+            let mut done = log.clone();
+            finish(&mut done, started, &response, None, Some(&reply));
             if let Err(e) = self
                 .inner
                 .store
-                .answer_intake(key, &stored(&response), accepted.as_ref())
+                .answer_intake(key, &stored(&response), accepted.as_ref(), Some(&done))
                 .await
             {
                 // not recorded: the provider must ask again rather than
@@ -570,6 +574,8 @@ impl Runtime {
                     .await;
             }
             self.inner.intake_wake.notify_waiters();
+            trace_inbound(&done, &response);
+            return response;
         }
         self.logged(log, started, response, None, Some(&reply))
             .await
@@ -617,25 +623,8 @@ impl Runtime {
         error: Option<&Error>,
         reply: Option<&VendorReply>,
     ) -> InboundResponse {
-        log.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        log.http_status = Some(response.status.as_u16());
-        if let Some(error) = error {
-            log.ok = false;
-            log.error_kind = Some(kind_name(error));
-            log.message = Some(error.to_string());
-        } else if let Some(reply) = reply {
-            log.message
-                .get_or_insert_with(|| format!("answered `{}`", reply.kind()));
-        }
-        tracing::info!(
-            provider = %log.provider,
-            operation = %log.operation,
-            tenant = log.tenant.as_deref().unwrap_or("-"),
-            order = log.order_id.as_deref().unwrap_or("-"),
-            status = response.status.as_u16(),
-            ok = log.ok,
-            "inbound call"
-        );
+        finish(&mut log, started, &response, error, reply);
+        trace_inbound(&log, &response);
         self.record(&log).await;
         response
     }
@@ -728,6 +717,38 @@ impl Runtime {
 }
 
 /// The snake_case name of an error's kind (`provider_rejected`).
+/// Completes an inbound call's log row with its outcome.
+fn finish(
+    log: &mut Activity,
+    started: Instant,
+    response: &InboundResponse,
+    error: Option<&Error>,
+    reply: Option<&VendorReply>,
+) {
+    log.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    log.http_status = Some(response.status.as_u16());
+    if let Some(error) = error {
+        log.ok = false;
+        log.error_kind = Some(kind_name(error));
+        log.message = Some(error.to_string());
+    } else if let Some(reply) = reply {
+        log.message
+            .get_or_insert_with(|| format!("answered `{}`", reply.kind()));
+    }
+}
+
+fn trace_inbound(log: &Activity, response: &InboundResponse) {
+    tracing::info!(
+        provider = %log.provider,
+        operation = %log.operation,
+        tenant = log.tenant.as_deref().unwrap_or("-"),
+        order = log.order_id.as_deref().unwrap_or("-"),
+        status = response.status.as_u16(),
+        ok = log.ok,
+        "inbound call"
+    );
+}
+
 pub(crate) fn kind_name(error: &Error) -> String {
     serde_json::to_value(error.kind())
         .ok()

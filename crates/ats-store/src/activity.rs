@@ -200,28 +200,8 @@ fn activity_from_row(row: &AnyRow) -> Result<Activity, StoreError> {
 impl Store {
     /// Appends an exchange to the log. Returns its id.
     pub async fn record_activity(&self, a: &Activity) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO activity (at, direction, provider, tenant, operation, order_id, candidate_id, \
-             outcome, error_kind, message, http_status, attempt, duration_ms, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-        )
-        .bind(a.at.timestamp_millis())
-        .bind(a.direction.as_str())
-        .bind(&a.provider)
-        .bind(a.tenant.clone())
-        .bind(&a.operation)
-        .bind(a.order_id.clone())
-        .bind(a.candidate_id.clone())
-        .bind(if a.ok { "ok" } else { "error" })
-        .bind(a.error_kind.clone())
-        .bind(a.message.clone())
-        .bind(a.http_status.map(i64::from))
-        .bind(a.attempt.map(i64::from))
-        .bind(i64::try_from(a.duration_ms).unwrap_or(i64::MAX))
-        .bind(a.body.clone())
-        .fetch_one(&self.inner.pool)
-        .await?;
-        Ok(row.try_get("id")?)
+        let mut conn = self.inner.pool.acquire().await?;
+        insert_activity(&mut conn, a).await
     }
 
     /// Reads the log, newest first.
@@ -255,6 +235,36 @@ impl Store {
             .rows_affected();
         Ok(n)
     }
+}
+
+/// Writes one log row on `conn` (a pooled connection or an open
+/// transaction, so that a row can be committed with the change it logs).
+pub(crate) async fn insert_activity(
+    conn: &mut sqlx::AnyConnection,
+    a: &Activity,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO activity (at, direction, provider, tenant, operation, order_id, candidate_id, \
+         outcome, error_kind, message, http_status, attempt, duration_ms, body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+    )
+    .bind(a.at.timestamp_millis())
+    .bind(a.direction.as_str())
+    .bind(&a.provider)
+    .bind(a.tenant.clone())
+    .bind(&a.operation)
+    .bind(a.order_id.clone())
+    .bind(a.candidate_id.clone())
+    .bind(if a.ok { "ok" } else { "error" })
+    .bind(a.error_kind.clone())
+    .bind(a.message.clone())
+    .bind(a.http_status.map(i64::from))
+    .bind(a.attempt.map(i64::from))
+    .bind(i64::try_from(a.duration_ms).unwrap_or(i64::MAX))
+    .bind(a.body.clone())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("id")?)
 }
 
 #[cfg(test)]

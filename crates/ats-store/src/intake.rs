@@ -11,6 +11,7 @@ use ats_core::{OrderHandle, TenantId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::activity::{Activity, insert_activity};
 use crate::error::StoreError;
 use crate::outbox::upsert_order;
 use crate::store::{Store, duration_ms};
@@ -143,12 +144,15 @@ impl Store {
 
     /// Stores the answer to a claimed call; when the vendor accepted an
     /// order, its handle is saved in the same transaction (so an accepted
-    /// order can always be reported on). Returns the order's row id.
+    /// order can always be reported on), and so is `log`, the call's
+    /// activity row (one commit for the answer and its record). Returns the
+    /// order's row id.
     pub async fn answer_intake(
         &self,
         key: &IntakeKey,
         answer: &StoredAnswer,
         accepted: Option<&OrderHandle>,
+        log: Option<&Activity>,
     ) -> Result<Option<i64>, StoreError> {
         let now = self.now_ms();
         let headers = serde_json::to_string(&answer.headers)?;
@@ -170,6 +174,9 @@ impl Store {
             Some(handle) => Some(upsert_order(&mut tx, handle, "invited", now).await?),
             None => None,
         };
+        if let Some(log) = log {
+            insert_activity(&mut tx, log).await?;
+        }
         tx.commit().await?;
         Ok(order)
     }

@@ -129,8 +129,14 @@ impl StoreBuilder {
         self
     }
 
-    /// The pool size (default: 8 for SQLite files, 1 for SQLite in
-    /// memory, 16 for PostgreSQL).
+    /// The pool size (default: 1 for SQLite, 16 for PostgreSQL).
+    ///
+    /// SQLite lets one connection write at a time; with several, the others
+    /// wait in SQLite's busy handler, which sleeps 1, 2, 5… ms, and a busy
+    /// intake spends more time asleep than writing (measured in
+    /// `docs/benchmarks.md`). One connection queues writers in the pool
+    /// instead. Raise it only for read-heavy use of a SQLite file (many
+    /// `ats log` or gateway API reads next to light traffic).
     pub fn with_max_connections(mut self, n: u32) -> Self {
         self.max_connections = Some(n);
         self
@@ -167,8 +173,7 @@ impl StoreBuilder {
         let url = normalize_url(&self.url);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let max = self.max_connections.unwrap_or(match backend {
-            Backend::Sqlite if in_memory => 1,
-            Backend::Sqlite => 8,
+            Backend::Sqlite => 1,
             Backend::Postgres => 16,
         });
         let pool = AnyPoolOptions::new()

@@ -261,7 +261,7 @@ pub async fn intake_answers_each_call_once(db: &Db) {
     );
     let h = handle("kombo", "acme", "inv-1");
     let order_id = store
-        .answer_intake(&key("1"), &answer("{\"ok\":1}"), Some(&h))
+        .answer_intake(&key("1"), &answer("{\"ok\":1}"), Some(&h), None)
         .await
         .unwrap()
         .unwrap();
