@@ -136,13 +136,23 @@ fn what_is_asked(order: &AssessmentOrder) -> Value {
     o.context.clear();
     o.extras.clear();
     o.raw = Value::Null;
+    // what an aggregator adds about where the order came from: the ATS's
+    // own ids (`remote_id`), its labels for e-mail addresses, its package
+    // description
+    o.package = None;
     o.candidate.profile_url = None;
+    o.candidate.remote_id = None;
+    for e in &mut o.candidate.emails {
+        e.kind = None;
+    }
     if let Some(a) = o.application.as_mut() {
         a.status = None;
         a.url = None;
+        a.remote_id = None;
     }
     if let Some(j) = o.job.as_mut() {
         j.url = None;
+        j.remote_id = None;
         for person in &mut j.hiring_team {
             for role in &mut person.roles {
                 *role = role.to_lowercase().replace('_', " ");
