@@ -232,6 +232,7 @@ fn stage_change(
     }
     context.insert(CTX_STAGE_ID.into(), Value::String(stage.to_owned()));
     Ok(InboundEvent::OrderReceived(Box::new(AssessmentOrder {
+        package: None,
         provider: PROVIDER.to_owned(),
         tenant: None,
         provider_order_id: Some(opportunity),
@@ -397,6 +398,7 @@ pub fn enrich_order(
     };
     let (first_name, last_name) = split_name(opportunity.name.as_deref());
     order.candidate = Candidate {
+        remote_id: None,
         id: contact.or_else(|| order.candidate.id.take()),
         first_name,
         last_name,
@@ -447,6 +449,7 @@ pub fn enrich_order(
                 .insert(CTX_APPLICATION_ID.into(), Value::String(id.clone()));
         }
         order.application = Some(Application {
+            remote_id: None,
             id: app_id,
             status: stage_text,
             url: None,
@@ -532,6 +535,8 @@ fn job(id: String, posting: Option<&Posting>) -> Job {
         });
     }
     Job {
+        remote_id: None,
+        description: None,
         id: Some(id),
         name: non_blank(p.text.clone()),
         requisition_id: p
