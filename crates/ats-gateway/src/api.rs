@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use ats_core::codec::decode_json;
 use ats_core::{AssessmentResult, PackageDelivery, Secret, TenantId};
 use ats_server::secret_names;
-use ats_store::{ActivityQuery, OrderFilter, OrderRecord, OutboxFilter, StoreError, order_key};
+use ats_store::{
+    Activity, ActivityQuery, Flow, OrderFilter, OrderRecord, OutboxFilter, StoreError, order_key,
+};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -20,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::gateway::{API_KEYS, Gateway};
+use crate::gateway::{API_KEYS, Gateway, REJECTIONS};
 use crate::vendor::PACKAGES;
 
 /// An error, as RFC 9457 problem details (`application/problem+json`).
@@ -130,19 +132,26 @@ pub fn router(gw: Gateway) -> Router {
             "/api/v1/connections/{provider}/{tenant}/packages",
             put(set_packages),
         )
+        .route(
+            "/api/v1/connections/lever/{tenant}/authorize",
+            post(authorize_lever),
+        )
         .route("/api/v1/activity", get(activity))
         .route("/api/v1/outbox/{id}/retry", post(retry_outbox))
         .route("/api/v1/events/{id}/retry", post(retry_event))
         .route_layer(middleware::from_fn_with_state(gw.clone(), authenticate));
-    api.route("/openapi.json", get(openapi)).with_state(gw)
+    api.route("/openapi.json", get(openapi))
+        .route(LEVER_CALLBACK, get(lever_callback))
+        .route("/rejections/{token}", get(rejection_page))
+        .with_state(gw)
 }
 
 /// The OpenAPI document of the REST API.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ats-connect gateway", description = "The vendor's REST API of the self-hosted assessment gateway."),
-    paths(list_orders, get_order, report_result, set_default_packages, set_packages, create_connection, delete_connection, activity, retry_outbox, retry_event),
-    components(schemas(Problem, Reported, OrderView, ConnectionRequest, ConnectionCreated, Retried)),
+    paths(list_orders, get_order, report_result, set_default_packages, set_packages, create_connection, delete_connection, authorize_lever, activity, retry_outbox, retry_event),
+    components(schemas(Problem, Reported, OrderView, ConnectionRequest, ConnectionCreated, LeverAuthorization, Retried)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -514,6 +523,218 @@ async fn create_connection(State(gw): State<Gateway>, body: Bytes) -> ApiResult<
         }),
     )
         .into_response())
+}
+
+/// The page behind the report URL of an order the vendor rejected after
+/// the provider was answered: the vendor's message, for the recruiter. The
+/// token in the path is the only credential (random, 128 bits).
+async fn rejection_page(State(gw): State<Gateway>, Path(token): Path<String>) -> Response {
+    let text = |status: StatusCode, body: String| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            body,
+        )
+            .into_response()
+    };
+    match gw
+        .store()
+        .find_setting(REJECTIONS, REJECTIONS, &token)
+        .await
+    {
+        Ok(Some((_, message))) => text(
+            StatusCode::OK,
+            format!("The assessment was not started.\n\n{message}\n"),
+        ),
+        Ok(None) => text(StatusCode::NOT_FOUND, "No such page.\n".into()),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read a rejection page");
+            text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "This page cannot be shown right now.\n".into(),
+            )
+        }
+    }
+}
+
+/// Where Lever sends the customer's browser back after consent (register
+/// `<public_url>/oauth/lever/callback` as the OAuth app's redirect URI).
+pub const LEVER_CALLBACK: &str = "/oauth/lever/callback";
+/// The setting kind of pending OAuth states (named by their digest).
+const OAUTH_STATE: &str = "oauth_state";
+/// How long an authorization URL can be used.
+const OAUTH_STATE_TTL: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Where to send a customer's Lever administrator to connect Lever.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeverAuthorization {
+    /// Lever's consent page, with a one-time `state` bound to the tenant.
+    pub authorization_url: String,
+    /// When the URL stops working (RFC 3339).
+    pub expires_at: String,
+    /// Where Lever sends the administrator back (the app's redirect URI).
+    pub callback_url: String,
+}
+
+/// Starts connecting a customer's Lever account through OAuth: returns
+/// the URL to send the customer's Lever super admin to. When they grant
+/// access, Lever redirects to the gateway's callback, which exchanges the
+/// code and stores the tokens (sealed) for `tenant`. The URL works once,
+/// for 15 minutes.
+#[utoipa::path(post, path = "/api/v1/connections/lever/{tenant}/authorize",
+    params(("tenant" = String, Path)),
+    responses((status = 200, body = LeverAuthorization), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+async fn authorize_lever(
+    State(gw): State<Gateway>,
+    Path(tenant): Path<String>,
+) -> ApiResult<Response> {
+    let lever = gw
+        .lever
+        .as_ref()
+        .ok_or_else(|| not_found("provider", "lever"))?;
+    if tenant.trim().is_empty() {
+        return Err(invalid("tenant: must be non-empty"));
+    }
+    let request = lever.authorization_url().map_err(|e| {
+        invalid(format!(
+            "lever: {e} (set client_id and client_secret in [providers.lever])"
+        ))
+    })?;
+    let expires_at = chrono::Utc::now() + OAUTH_STATE_TTL;
+    gw.store()
+        .put_setting(
+            "lever",
+            &TenantId::new(tenant),
+            OAUTH_STATE,
+            &state_digest(request.state.expose()),
+            &expires_at.timestamp_millis().to_string(),
+        )
+        .await?;
+    Ok(axum::Json(LeverAuthorization {
+        authorization_url: request.url.to_string(),
+        expires_at: expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        callback_url: format!("{}{LEVER_CALLBACK}", gw.public_url),
+    })
+    .into_response())
+}
+
+/// A pending state is stored by digest: the database never holds a
+/// `state` that would complete someone's authorization.
+fn state_digest(state: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(state.as_bytes()))
+}
+
+/// Lever's redirect back (`?code&state` or `?error&error_description&state`),
+/// in the administrator's browser: a short plain-text page either way.
+async fn lever_callback(
+    State(gw): State<Gateway>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let outcome = complete_lever(&gw, &query).await;
+    let (status, tenant, text) = match outcome {
+        Ok(tenant) => (
+            StatusCode::OK,
+            Some(tenant.clone()),
+            format!("Lever is connected for `{tenant}`. You can close this window."),
+        ),
+        Err((status, tenant, text)) => (status, tenant, text),
+    };
+    let mut log = Activity::new(chrono::Utc::now(), Flow::Inbound, "lever", "oauth.callback");
+    log.tenant = tenant.map(|t| t.as_str().to_owned());
+    log.http_status = Some(status.as_u16());
+    log.ok = status.is_success();
+    log.message = Some(text.clone());
+    if !log.ok {
+        log.error_kind = Some("oauth".into());
+    }
+    if let Err(e) = gw.store().record_activity(&log).await {
+        tracing::error!(error = %e, "could not write the activity log");
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+type CallbackError = (StatusCode, Option<TenantId>, String);
+
+async fn complete_lever(gw: &Gateway, query: &str) -> Result<TenantId, CallbackError> {
+    let fail =
+        |status, tenant: Option<&TenantId>, text: &str| (status, tenant.cloned(), text.to_owned());
+    let Some(lever) = gw.lever.as_ref() else {
+        return Err(fail(
+            StatusCode::NOT_FOUND,
+            None,
+            "Lever is not configured here.",
+        ));
+    };
+    let state = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .filter(|s| !s.is_empty());
+    let Some(state) = state else {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            None,
+            "This is not a Lever authorization response: it has no state.",
+        ));
+    };
+    let (tenant, expires) = match gw
+        .store()
+        .take_setting("lever", OAUTH_STATE, &state_digest(&state))
+        .await
+    {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                None,
+                "This authorization is unknown or was already used. Start connecting Lever again.",
+            ));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not read a pending Lever authorization");
+            return Err(fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                "The authorization could not be checked right now. Start connecting Lever again.",
+            ));
+        }
+    };
+    let expired = expires
+        .parse::<i64>()
+        .map_or(true, |ms| ms < chrono::Utc::now().timestamp_millis());
+    if expired {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            Some(&tenant),
+            "This authorization expired. Start connecting Lever again.",
+        ));
+    }
+    match lever
+        .complete_authorization(&tenant, query, &Secret::new(state))
+        .await
+    {
+        Ok(_) => Ok(tenant),
+        Err(e @ ats_lever::OAuthError::AuthorizationDenied { .. }) => Err(fail(
+            StatusCode::BAD_REQUEST,
+            Some(&tenant),
+            &format!("Lever did not grant access: {e}"),
+        )),
+        Err(e) => {
+            tracing::warn!(%tenant, error = %e, "Lever authorization failed");
+            Err(fail(
+                StatusCode::BAD_GATEWAY,
+                Some(&tenant),
+                &format!("Lever could not be connected: {e}. Start connecting Lever again."),
+            ))
+        }
+    }
 }
 
 fn lever_connection(r: &ConnectionRequest) -> ats_lever::LeverConnection {

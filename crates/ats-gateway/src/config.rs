@@ -34,6 +34,7 @@ use ats_core::Secret;
 use ats_server::{ProviderSecrets, STOCK_ADAPTERS, StockOptions};
 use serde::Deserialize;
 
+use crate::api::LEVER_CALLBACK;
 use crate::error::GatewayError;
 
 /// The file as written.
@@ -76,6 +77,7 @@ struct ProviderFile {
     client_id: Option<String>,
     client_secret: Option<String>,
     redirect_uri: Option<String>,
+    oauth_base_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -192,6 +194,12 @@ impl GatewayConfig {
                 STOCK_ADAPTERS.join(", ")
             )));
         }
+        let public_url = file
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
         let mut stock = StockOptions {
             only: Some(file.providers.keys().cloned().collect()),
             insecure_callback_hosts: file
@@ -211,6 +219,14 @@ impl GatewayConfig {
             }
             if let Some(url) = &p.base_url {
                 stock.base_urls.insert(name.clone(), url.clone());
+            }
+            if let Some(url) = &p.oauth_base_url {
+                if name != "lever" {
+                    return Err(GatewayError::Config(format!(
+                        "[providers.{name}]: oauth_base_url is for lever only"
+                    )));
+                }
+                stock.oauth_base_urls.insert(name.clone(), url.clone());
             }
             let key = opt_secret(&p.api_key, &format!("providers.{name}.api_key"))?;
             let webhook = opt_secret(
@@ -236,7 +252,12 @@ impl GatewayConfig {
                 "lever" => {
                     secrets.lever_client_id = p.client_id.clone();
                     secrets.lever_client_secret = client_secret;
-                    secrets.lever_redirect_uri = p.redirect_uri.clone();
+                    // the gateway serves the callback; an explicit URI is
+                    // for a proxy in front that rewrites paths
+                    secrets.lever_redirect_uri = p
+                        .redirect_uri
+                        .clone()
+                        .or_else(|| Some(format!("{public_url}{LEVER_CALLBACK}")));
                 }
                 _ => {
                     if key.is_some() || webhook.is_some() || signing.is_some() {
@@ -253,11 +274,7 @@ impl GatewayConfig {
                 .database_url
                 .unwrap_or_else(|| ats_store::DEFAULT_DATABASE_URL.to_owned()),
             encryption_key: secret(&file.encryption_key, "encryption_key")?,
-            public_url: file
-                .public_url
-                .unwrap_or_else(|| format!("http://{listen}"))
-                .trim_end_matches('/')
-                .to_owned(),
+            public_url,
             vendor_url,
             vendor_signing_secret: signing,
             vendor_deadline: Duration::from_millis(file.vendor.deadline_ms.unwrap_or(8000)),
@@ -304,7 +321,10 @@ impl GatewayConfig {
                 .map(|u| format!(" → {u}"))
                 .unwrap_or_default();
             let path = if name == "lever" {
-                "/lever/{tenant}/webhook".to_owned()
+                format!(
+                    "/lever/{{tenant}}/webhook; OAuth redirect URI {}{LEVER_CALLBACK}",
+                    self.public_url
+                )
             } else {
                 format!("/{name}/…")
             };

@@ -20,6 +20,8 @@ use crate::vendor::{Sent, WebhookVendor, rejection_of};
 
 /// The provider name under which the REST API key is issued.
 pub(crate) const API_KEYS: &str = "gateway-api";
+/// The settings under which rejection pages are kept (provider and kind).
+pub(crate) const REJECTIONS: &str = "rejection";
 /// Attempts before a vendor event is dead.
 const MAX_EVENT_ATTEMPTS: u32 = 12;
 
@@ -33,6 +35,7 @@ pub struct Gateway {
     pub(crate) vendor: WebhookVendor,
     pub(crate) public_url: String,
     pub(crate) lever_connections: Option<LeverConnections>,
+    pub(crate) lever: Option<Arc<ats_lever::Lever>>,
     stop: watch::Sender<bool>,
     workers: Arc<Mutex<Vec<Worker>>>,
     instance: String,
@@ -102,6 +105,7 @@ impl Gateway {
             vendor,
             public_url: config.public_url.clone(),
             lever_connections: stock.lever_connections,
+            lever: stock.lever,
             stop,
             workers: Arc::default(),
             instance: config.instance.clone(),
@@ -267,6 +271,24 @@ impl Gateway {
             return;
         };
         let mut result = AssessmentResult::with_status(AssessmentStatus::Cancelled);
+        // the vendor's message, behind a link of its own: some providers
+        // (Kombo) take a cancellation only with a report URL, and every
+        // ATS shows the link to the recruiter
+        let token = ats_store::random_token();
+        let tenant = TenantId::new(event.tenant.clone().unwrap_or_default());
+        match self
+            .store()
+            .put_setting(REJECTIONS, &tenant, REJECTIONS, &token, &message)
+            .await
+        {
+            Ok(()) => {
+                result.report_url =
+                    url::Url::parse(&format!("{}/rejections/{token}", self.public_url)).ok();
+            }
+            Err(e) => {
+                tracing::error!(order = id, error = %e, "the rejection page could not be stored");
+            }
+        }
         result.status_reason = Some(message);
         if let Err(e) = self.runtime.report_for(id, &result).await {
             tracing::error!(order = id, error = %e, "the vendor's rejection could not be reported");

@@ -642,3 +642,292 @@ async fn connections_and_packages_refuse_what_they_cannot_use() {
     assert_eq!(r.status(), 422);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_connects_lever_through_oauth_once_per_authorization() {
+    use wiremock::matchers::{body_string_contains, path};
+    let lever = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("grant_type=authorization_code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "lvr-at-acme-1", "refresh_token": "lvr-rt-acme-1",
+            "token_type": "Bearer", "expires_in": 3600,
+            "scope": "offline_access opportunities:read:admin notes:write:admin"
+        })))
+        .expect(1)
+        .mount(&lever)
+        .await;
+    let (_standin, vendor_url) = start_vendor().await;
+    let d = dir();
+    let signing = secret_file(&d, "signing", SIGNING_SECRET);
+    let text = format!(
+        "{}\n[providers.lever]\nbase_url = \"{uri}/v1\"\noauth_base_url = \"{uri}\"\nclient_id = \"lever-client-7\"\nclient_secret = \"{secret}\"\n",
+        config_text(&d, &vendor_url, &lever.uri(), &signing),
+        uri = lever.uri(),
+        secret = secret_file(&d, "lever-secret", "lever-client-secret"),
+    );
+    let config = GatewayConfig::parse(&text).unwrap();
+    assert!(
+        config
+            .describe()
+            .contains("OAuth redirect URI https://ats.vendor.example/oauth/lever/callback"),
+        "{}",
+        config.describe()
+    );
+    let gateway = Gateway::from_config(&config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = gateway.router();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let http = reqwest::Client::new();
+    let authorize = |tenant: &'static str| {
+        http.post(format!(
+            "{base}/api/v1/connections/lever/{tenant}/authorize"
+        ))
+        .bearer_auth(API_KEY)
+        .send()
+    };
+
+    // the vendor's service asks where to send acme's Lever admin
+    let answer = authorize("acme").await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(
+        answer["callback_url"],
+        "https://ats.vendor.example/oauth/lever/callback"
+    );
+    let url = url::Url::parse(answer["authorization_url"].as_str().unwrap()).unwrap();
+    assert_eq!(url.path(), "/authorize");
+    let query: std::collections::BTreeMap<String, String> =
+        url.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], "lever-client-7");
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(
+        query["redirect_uri"],
+        "https://ats.vendor.example/oauth/lever/callback"
+    );
+    assert!(query["scope"].split(' ').any(|s| s == "offline_access"));
+    let state = query["state"].clone();
+    assert!(state.len() >= 16, "{state}");
+    // the pending state is kept as a digest only, bound to the tenant
+    let pending = gateway
+        .store()
+        .settings("lever", "oauth_state")
+        .await
+        .unwrap();
+    let acme = ats_core::TenantId::new("acme");
+    assert_eq!(pending.len(), 1);
+    assert!(pending[&acme].keys().all(|k| k.len() == 64 && *k != state));
+    // an API call without the key cannot start a connection
+    let unauthenticated = http
+        .post(format!("{base}/api/v1/connections/lever/acme/authorize"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status(), 401);
+
+    let callback = |query: String| {
+        http.get(format!("{base}/oauth/lever/callback?{query}"))
+            .send()
+    };
+    // a forged state is refused before Lever is asked
+    let forged = callback("code=stolen&state=forged-state".into())
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    assert!(
+        forged
+            .text()
+            .await
+            .unwrap()
+            .contains("unknown or was already used")
+    );
+    // Lever's real redirect: the code is exchanged, the tokens are stored
+    let done = callback(format!("code=lever-code-1&state={state}"))
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(
+        done.text().await.unwrap(),
+        "Lever is connected for `acme`. You can close this window."
+    );
+    let exchange = &lever.received_requests().await.unwrap()[0];
+    let form: std::collections::BTreeMap<String, String> =
+        url::form_urlencoded::parse(&exchange.body)
+            .into_owned()
+            .collect();
+    assert_eq!(form["grant_type"], "authorization_code");
+    assert_eq!(form["code"], "lever-code-1");
+    assert_eq!(
+        form["redirect_uri"],
+        "https://ats.vendor.example/oauth/lever/callback"
+    );
+    let tokens = ats_lever::TokenStore::load(&gateway.store().lever_tokens("test"), &acme)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tokens.access_token.expose(), "lvr-at-acme-1");
+    assert_eq!(tokens.refresh_token.unwrap().expose(), "lvr-rt-acme-1");
+    // the same redirect again (a reload, a replay) does nothing
+    let again = callback(format!("code=lever-code-1&state={state}"))
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400);
+
+    // globex's admin declines: nothing is stored
+    let answer: Value = authorize("globex").await.unwrap().json().await.unwrap();
+    let url = url::Url::parse(answer["authorization_url"].as_str().unwrap()).unwrap();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let declined = callback(format!(
+        "error=access_denied&error_description=User+declined&state={state}"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(declined.status(), 400);
+    assert!(
+        declined
+            .text()
+            .await
+            .unwrap()
+            .contains("did not grant access")
+    );
+    let globex = ats_core::TenantId::new("globex");
+    assert!(
+        ats_lever::TokenStore::load(&gateway.store().lever_tokens("test"), &globex)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // an authorization older than its 15 minutes is refused
+    let old = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(b"an-old-state"))
+    };
+    gateway
+        .store()
+        .put_setting("lever", &globex, "oauth_state", &old, "1767225600000")
+        .await
+        .unwrap();
+    let expired = callback("code=c&state=an-old-state".into()).await.unwrap();
+    assert_eq!(expired.status(), 400);
+    assert!(expired.text().await.unwrap().contains("expired"));
+
+    // each callback is in the activity log, with its tenant when known
+    let log = gateway
+        .store()
+        .activity(&ats_store::ActivityQuery {
+            provider: Some("lever".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let seen: Vec<_> = log
+        .iter()
+        .rev()
+        .map(|a| {
+            (
+                a.operation.as_str(),
+                a.tenant.as_deref(),
+                a.http_status,
+                a.ok,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("oauth.callback", None, Some(400), false),
+            ("oauth.callback", Some("acme"), Some(200), true),
+            ("oauth.callback", None, Some(400), false),
+            ("oauth.callback", Some("globex"), Some(400), false),
+            ("oauth.callback", Some("globex"), Some(400), false),
+        ]
+    );
+    let dump = serde_json::to_string(&log).unwrap();
+    for secret in [
+        "lvr-at-acme-1",
+        "lvr-rt-acme-1",
+        "lever-client-secret",
+        "lever-code-1",
+    ] {
+        assert!(!dump.contains(secret), "{secret} in the activity log");
+    }
+
+    // disconnecting removes the tokens
+    let gone = http
+        .delete(format!("{base}/api/v1/connections/lever/acme"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 204);
+    assert!(
+        ats_lever::TokenStore::load(&gateway.store().lever_tokens("test"), &acme)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_order_the_vendor_rejects_is_cancelled_with_a_page_that_says_why() {
+    let s = setup().await;
+    // the vendor is down when Kombo delivers: acknowledged and queued
+    s.standin.mode.store(DOWN, Ordering::SeqCst);
+    assert_eq!(kombo_order(&s.base, "ord-late-rej").await.status(), 200);
+    // when the queued event reaches it, the vendor rejects the order
+    s.standin.mode.store(REJECT, Ordering::SeqCst);
+    s.gateway.start();
+    let put = || async {
+        s.ats
+            .received_requests()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.method.as_str() == "PUT")
+    };
+    let mut sent = None;
+    for _ in 0..400 {
+        sent = put().await;
+        if sent.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let sent = sent.expect("the cancellation reached Kombo");
+    assert_eq!(sent.url.path(), "/assessment/orders/ord-late-rej/result");
+    let body: Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(body["status"], "CANCELLED");
+    assert_eq!(
+        body["attributes"],
+        json!([{"type": "TEXT", "label": "Status reason", "value": "Plan limit reached."}])
+    );
+    let link = body["result_url"].as_str().unwrap();
+    let token = link
+        .strip_prefix("https://ats.vendor.example/rejections/")
+        .unwrap_or_else(|| panic!("{link}"));
+    assert_eq!(token.len(), 22);
+    // the link shows the vendor's message to the recruiter
+    let page = reqwest::get(format!("{}/rejections/{token}", s.base))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(
+        page.text().await.unwrap(),
+        "The assessment was not started.\n\nPlan limit reached.\n"
+    );
+    let unknown = reqwest::get(format!("{}/rejections/not-a-token", s.base))
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    // delivered, not dead
+    let orders = s.gateway.store().orders(&Default::default()).await.unwrap();
+    assert_eq!(orders[0].status, "cancelled");
+    s.gateway.shutdown(Duration::from_secs(5)).await;
+}

@@ -76,6 +76,10 @@ pub struct StockOptions {
     /// The HTTP retry policy of each outbound call (inside one outbox
     /// attempt); default: the adapters' own.
     pub retry: Option<RetryConfig>,
+    /// An OAuth base URL per adapter name, replacing the provider's
+    /// authorization host (`lever`: `<base>/authorize` and
+    /// `<base>/oauth/token` instead of `https://auth.lever.co/…`).
+    pub oauth_base_urls: BTreeMap<String, String>,
 }
 
 /// The names [`stock_adapters`] knows, in its order.
@@ -112,6 +116,9 @@ pub struct StockAdapters {
     /// The Lever adapter's connection store (the same cache), when Lever
     /// was built: connections put here are seen by the adapter at once.
     pub lever_connections: Option<LeverConnections>,
+    /// The Lever adapter itself (also in `adapters`), for what only Lever
+    /// has: connecting a customer through OAuth, listing stages.
+    pub lever: Option<Arc<ats_lever::Lever>>,
 }
 
 /// [`stock_adapters`] with [`StockOptions`].
@@ -159,6 +166,7 @@ pub async fn stock_adapters_with(
     let retry = options.retry.clone();
     let mut out: Vec<Arc<dyn AtsProvider>> = Vec::new();
     let mut lever_connections = None;
+    let mut lever = None;
 
     if wanted("greenhouse") {
         let mut b = ats_greenhouse::Greenhouse::builder()
@@ -200,10 +208,18 @@ pub async fn stock_adapters_with(
         if let Some(url) = base("lever") {
             b = b.api_base_url(url);
         }
+        if let Some(url) = options.oauth_base_urls.get("lever") {
+            let url = url.trim_end_matches('/');
+            b = b
+                .authorize_url(format!("{url}/authorize"))
+                .token_url(format!("{url}/oauth/token"));
+        }
         if let Some(r) = &retry {
             b = b.retry(r.clone());
         }
-        out.push(Arc::new(b.build().map_err(config)?));
+        let built = Arc::new(b.build().map_err(config)?);
+        lever = Some(built.clone());
+        out.push(built);
     }
     if wanted("workable") {
         let mut b = ats_workable::Workable::builder()
@@ -267,5 +283,6 @@ pub async fn stock_adapters_with(
     Ok(StockAdapters {
         adapters: out,
         lever_connections,
+        lever,
     })
 }

@@ -45,6 +45,15 @@ impl fmt::Debug for Versioned {
     }
 }
 
+/// A random, unguessable token: 16 bytes from the operating system's
+/// generator, base64url without padding (22 characters). For links that
+/// are their own credential (a rejection page, an OAuth `state`).
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 impl Store {
     /// Issues a new random key to `tenant` for `provider` (32 random bytes,
     /// `ats_` + base64url), stores its digest and a sealed copy, and

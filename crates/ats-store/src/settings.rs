@@ -75,6 +75,47 @@ impl Store {
         Ok(())
     }
 
+    /// The value `name` of `kind` for `provider`, whatever its tenant, with
+    /// the tenant: for values named by a token. `None` when absent.
+    pub async fn find_setting(
+        &self,
+        provider: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<(TenantId, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT tenant, value FROM settings WHERE provider = $1 AND kind = $2 AND name = $3",
+        )
+        .bind(provider)
+        .bind(kind)
+        .bind(name)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.map(|r| tenant_and_value(&r)).transpose()
+    }
+
+    /// Removes the value `name` of `kind` for `provider`, whatever its
+    /// tenant, and returns the tenant and the value: for single-use values
+    /// such as an OAuth `state` (two callers cannot both take it). `None`
+    /// when there is no such value.
+    pub async fn take_setting(
+        &self,
+        provider: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<(TenantId, String)>, StoreError> {
+        let row = sqlx::query(
+            "DELETE FROM settings WHERE provider = $1 AND kind = $2 AND name = $3 \
+             RETURNING tenant, value",
+        )
+        .bind(provider)
+        .bind(kind)
+        .bind(name)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.map(|r| tenant_and_value(&r)).transpose()
+    }
+
     /// Every value of `kind` for `provider`: tenant → name → value.
     pub async fn settings(
         &self,
@@ -558,4 +599,11 @@ impl PackageIdStore for StackOnePackageIds {
         }
         self.send(Write::Forget(tenant.clone(), vendor_package_id.to_owned()))
     }
+}
+
+fn tenant_and_value(row: &sqlx::any::AnyRow) -> Result<(TenantId, String), StoreError> {
+    Ok((
+        TenantId::new(row.try_get::<String, _>("tenant")?),
+        row.try_get("value")?,
+    ))
 }

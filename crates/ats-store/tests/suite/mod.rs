@@ -596,6 +596,73 @@ pub async fn deliveries_are_remembered_once(db: &Db) {
     assert_eq!(a.prune_deliveries().await.unwrap(), 0);
 }
 
+pub async fn single_use_settings_are_taken_once(db: &Db) {
+    let a = db.open(K1).await;
+    let b = db.open(K1).await;
+    let acme = TenantId::new("acme");
+    a.put_setting("lever", &acme, "oauth_state", "digest-1", "1767225600000")
+        .await
+        .unwrap();
+    a.put_setting("lever", &acme, "oauth_state", "digest-2", "1767225600001")
+        .await
+        .unwrap();
+    // ten instances race for one state: exactly one gets it, with its tenant
+    let takers: Vec<_> = (0..10)
+        .map(|i| {
+            let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move { s.take_setting("lever", "oauth_state", "digest-1").await })
+        })
+        .collect();
+    let mut taken = Vec::new();
+    for t in takers {
+        taken.extend(t.await.unwrap().unwrap());
+    }
+    assert_eq!(taken, [(acme.clone(), "1767225600000".to_owned())]);
+    assert_eq!(
+        b.take_setting("lever", "oauth_state", "digest-1")
+            .await
+            .unwrap(),
+        None
+    );
+    // the other value, another kind and another provider are untouched
+    assert_eq!(
+        b.take_setting("kombo", "oauth_state", "digest-2")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        b.take_setting("lever", "connection", "digest-2")
+            .await
+            .unwrap(),
+        None
+    );
+    let left = a.settings("lever", "oauth_state").await.unwrap();
+    assert_eq!(left[&acme]["digest-2"], "1767225600001");
+    // found (not taken) by name, whatever the tenant
+    assert_eq!(
+        b.find_setting("lever", "oauth_state", "digest-2")
+            .await
+            .unwrap(),
+        Some((acme.clone(), "1767225600001".to_owned()))
+    );
+    assert_eq!(
+        b.find_setting("lever", "oauth_state", "digest-1")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        b.take_setting("lever", "oauth_state", "digest-2")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let token = ats_store::random_token();
+    assert_eq!(token.len(), 22);
+    assert_ne!(token, ats_store::random_token());
+}
+
 pub async fn adapter_stores_survive_a_restart(db: &Db) {
     let store = db.open(K1).await;
     let acme = TenantId::new("acme");
@@ -813,6 +880,7 @@ macro_rules! store_suite {
             two_instances_never_claim_the_same_item,
             activity_is_recorded_and_queried,
             deliveries_are_remembered_once,
+            single_use_settings_are_taken_once,
             adapter_stores_survive_a_restart,
             readiness_and_debug_hide_secrets,
             vendor_events_go_out_once_in_order,
