@@ -142,6 +142,7 @@ pub fn router(gw: Gateway) -> Router {
         .route_layer(middleware::from_fn_with_state(gw.clone(), authenticate));
     api.route("/openapi.json", get(openapi))
         .route(LEVER_CALLBACK, get(lever_callback))
+        .route(LEVER_CONNECT, get(lever_connect))
         .route("/rejections/{token}", get(rejection_page))
         .with_state(gw)
 }
@@ -560,6 +561,8 @@ async fn rejection_page(State(gw): State<Gateway>, Path(token): Path<String>) ->
 /// Where Lever sends the customer's browser back after consent (register
 /// `<public_url>/oauth/lever/callback` as the OAuth app's redirect URI).
 pub const LEVER_CALLBACK: &str = "/oauth/lever/callback";
+/// The link that sends an administrator on to Lever's consent page.
+pub const LEVER_CONNECT: &str = "/oauth/lever/connect";
 /// The setting kind of pending OAuth states (named by their digest).
 const OAUTH_STATE: &str = "oauth_state";
 /// How long an authorization URL can be used.
@@ -568,6 +571,9 @@ const OAUTH_STATE_TTL: chrono::Duration = chrono::Duration::minutes(15);
 /// Where to send a customer's Lever administrator to connect Lever.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LeverAuthorization {
+    /// A link on the gateway that redirects to Lever's consent page: the
+    /// one to e-mail or show the customer's administrator.
+    pub connect_url: String,
     /// Lever's consent page, with a one-time `state` bound to the tenant.
     pub authorization_url: String,
     /// When the URL stops working (RFC 3339).
@@ -611,12 +617,65 @@ async fn authorize_lever(
             &expires_at.timestamp_millis().to_string(),
         )
         .await?;
+    let connect_url = url::Url::parse_with_params(
+        &format!("{}{LEVER_CONNECT}", gw.public_url),
+        [("state", request.state.expose())],
+    )
+    .map_err(|e| invalid(format!("public_url: {e}")))?;
     Ok(axum::Json(LeverAuthorization {
+        connect_url: connect_url.to_string(),
         authorization_url: request.url.to_string(),
         expires_at: expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         callback_url: format!("{}{LEVER_CALLBACK}", gw.public_url),
     })
     .into_response())
+}
+
+/// `GET /oauth/lever/connect?state=…`: while the authorization is pending,
+/// a redirect to Lever's consent page for it; otherwise a page saying to
+/// start again.
+async fn lever_connect(
+    State(gw): State<Gateway>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = |status: StatusCode, text: &str| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            text.to_owned(),
+        )
+            .into_response()
+    };
+    let (Some(lever), Some(state)) = (gw.lever.as_ref(), q.get("state")) else {
+        return page(StatusCode::NOT_FOUND, "No such page.\n");
+    };
+    let pending = gw
+        .store()
+        .find_setting("lever", OAUTH_STATE, &state_digest(state))
+        .await;
+    let live = match pending {
+        Ok(Some((_, expires))) => expires
+            .parse::<i64>()
+            .is_ok_and(|ms| ms >= chrono::Utc::now().timestamp_millis()),
+        Ok(None) => false,
+        Err(e) => {
+            tracing::error!(error = %e, "could not read a pending Lever authorization");
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "This link cannot be used right now. Try again in a minute.\n",
+            );
+        }
+    };
+    if !live {
+        return page(
+            StatusCode::GONE,
+            "This link was used or has expired. Ask for a new one.\n",
+        );
+    }
+    match lever.authorization_url_with_state(state) {
+        Ok(url) => axum::response::Redirect::to(url.as_str()).into_response(),
+        Err(e) => page(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}\n")),
+    }
 }
 
 /// A pending state is stored by digest: the database never holds a

@@ -710,6 +710,29 @@ async fn a_customer_connects_lever_through_oauth_once_per_authorization() {
     assert!(query["scope"].split(' ').any(|s| s == "offline_access"));
     let state = query["state"].clone();
     assert!(state.len() >= 16, "{state}");
+    // the link for the administrator redirects to that consent page
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let connect = answer["connect_url"].as_str().unwrap();
+    assert_eq!(
+        connect,
+        format!("https://ats.vendor.example/oauth/lever/connect?state={state}")
+    );
+    let local_connect = connect.replace("https://ats.vendor.example", &base);
+    let redirect = no_redirects.get(&local_connect).send().await.unwrap();
+    assert_eq!(redirect.status(), 303);
+    assert_eq!(
+        redirect.headers()["location"],
+        answer["authorization_url"].as_str().unwrap()
+    );
+    let forged = no_redirects
+        .get(format!("{base}/oauth/lever/connect?state=forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 410);
     // the pending state is kept as a digest only, bound to the tenant
     let pending = gateway
         .store()
@@ -774,6 +797,9 @@ async fn a_customer_connects_lever_through_oauth_once_per_authorization() {
         .await
         .unwrap();
     assert_eq!(again.status(), 400);
+    // and the administrator's link is spent with it
+    let spent = no_redirects.get(&local_connect).send().await.unwrap();
+    assert_eq!(spent.status(), 410);
 
     // globex's admin declines: nothing is stored
     let answer: Value = authorize("globex").await.unwrap().json().await.unwrap();
