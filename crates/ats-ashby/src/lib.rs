@@ -44,3 +44,65 @@ pub use crate::provider::Ashby;
 pub use crate::translate::{
     CompletedAssessment, start_to_order, start_value_to_order, update_body, update_request,
 };
+
+/// This adapter's entry for the tools around it (`ats`, `ats replay`,
+/// `ats demo`, the conformance suite).
+pub fn registration() -> ats_core::registry::Registration {
+    ats_core::registry::Registration {
+        name: translate::PROVIDER,
+        translation_only,
+        recorded: recorded::adapter,
+        recorded_secrets: recorded::SECRETS,
+        demo: Some(ats_core::registry::DemoFixtures {
+            order: "assessment_start_accepted.json",
+            result: "assessment_update_completed.json",
+        }),
+    }
+}
+
+fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    Ok(Box::new(Ashby::builder().build()?))
+}
+
+/// The configuration `fixtures/ashby/` was recorded against: made-up
+/// tenants and credentials, and (where a signature or a timestamp depends
+/// on it) a fixed clock.
+pub mod recorded {
+    use crate::Ashby;
+    use crate::wire::{CustomField, CustomFieldType};
+    use ats_core::auth::InMemoryKeys;
+    use ats_core::{AtsProvider, Clock, Error, RetryConfig};
+
+    /// The key the vendor issued to the customer `acme` (Ashby presents it).
+    pub const PARTNER_KEY: &str = "ashby_partner_key_acme_7f3c";
+    /// `acme`'s own Ashby API key (the vendor presents it).
+    pub const API_KEY: &str = "ashby_api_key_acme_51d2";
+
+    /// The adapter as recorded, sending its outbound calls to `server`.
+    pub fn adapter(server: &str) -> Result<Box<dyn AtsProvider>, Error> {
+        let ashby = Ashby::builder()
+            .keys(InMemoryKeys::new().with("acme", PARTNER_KEY))
+            .api_keys(InMemoryKeys::new().with("acme", API_KEY))
+            .base_url(server)
+            .custom_fields(vec![
+                CustomField::new("department", "Department", CustomFieldType::ValueSelect)
+                    .with_choice("eng", "Engineering")
+                    .with_choice("data", "Data & Analytics")
+                    .required(true),
+                CustomField::new("seniority", "Seniority", CustomFieldType::ValueSelect)
+                    .with_choice("junior", "Junior")
+                    .with_choice("senior", "Senior"),
+            ])
+            .clock(Clock::fixed(
+                "2026-01-12T09:30:00Z"
+                    .parse()
+                    .map_err(|e| Error::config(format!("{e}")))?,
+            ))
+            .retry(RetryConfig::fast(2))
+            .build()?;
+        Ok(Box::new(ashby))
+    }
+
+    /// Every credential above.
+    pub const SECRETS: &[&str] = &[PARTNER_KEY, API_KEY];
+}

@@ -45,6 +45,7 @@ pub mod event;
 pub mod http;
 pub mod model;
 pub mod provider;
+pub mod registry;
 pub mod replay;
 pub mod retry;
 pub mod secret;

@@ -38,3 +38,50 @@ pub mod wire;
 
 pub use crate::builder::GreenhouseBuilder;
 pub use crate::provider::Greenhouse;
+
+/// This adapter's entry for the tools around it (`ats`, `ats replay`,
+/// `ats demo`, the conformance suite).
+pub fn registration() -> ats_core::registry::Registration {
+    ats_core::registry::Registration {
+        name: translate::PROVIDER,
+        translation_only,
+        recorded: recorded::adapter,
+        recorded_secrets: recorded::SECRETS,
+        demo: Some(ats_core::registry::DemoFixtures {
+            order: "send_test_accepted.json",
+            result: "patch_completed_test_ok.json",
+        }),
+    }
+}
+
+fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    Ok(Box::new(Greenhouse::builder().build()?))
+}
+
+/// The configuration `fixtures/greenhouse/` was recorded against: made-up
+/// tenants and credentials, and (where a signature or a timestamp depends
+/// on it) a fixed clock.
+pub mod recorded {
+    use crate::Greenhouse;
+    use crate::builder::DEFAULT_CALLBACK_HOSTS;
+    use ats_core::auth::InMemoryKeys;
+    use ats_core::{AtsProvider, Error, RetryConfig, UrlPolicy};
+
+    /// A made-up credential or value of the recorded configuration.
+    pub const KEY: &str = "gh_test_key_acme";
+
+    /// The adapter as recorded, sending its outbound calls to `server`.
+    pub fn adapter(_server: &str) -> Result<Box<dyn AtsProvider>, Error> {
+        let greenhouse = Greenhouse::builder()
+            .keys(InMemoryKeys::new().with("acme", KEY))
+            .callback_policy(
+                UrlPolicy::https_hosts(DEFAULT_CALLBACK_HOSTS).allow_insecure("127.0.0.1"),
+            )
+            .retry(RetryConfig::fast(2))
+            .build()?;
+        Ok(Box::new(greenhouse))
+    }
+
+    /// Every credential above.
+    pub const SECRETS: &[&str] = &[KEY];
+}

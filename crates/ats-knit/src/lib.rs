@@ -51,3 +51,50 @@ pub mod wire;
 pub use crate::builder::KnitBuilder;
 pub use crate::client::AssessmentSecrets;
 pub use crate::provider::Knit;
+
+/// This adapter's entry for the tools around it (`ats`, `ats replay`,
+/// `ats demo`, the conformance suite).
+pub fn registration() -> ats_core::registry::Registration {
+    ats_core::registry::Registration {
+        name: translate::PROVIDER,
+        translation_only,
+        recorded: recorded::adapter,
+        recorded_secrets: recorded::SECRETS,
+        demo: Some(ats_core::registry::DemoFixtures {
+            order: "record_new_ashby.json",
+            result: "passthrough_ashby_completed.json",
+        }),
+    }
+}
+
+fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    Ok(Box::new(Knit::builder().build()?))
+}
+
+/// The configuration `fixtures/knit/` was recorded against: made-up
+/// tenants and credentials, and (where a signature or a timestamp depends
+/// on it) a fixed clock.
+pub mod recorded {
+    use crate::Knit;
+    use ats_core::{AtsProvider, Clock, Error, RetryConfig};
+
+    /// The vendor's Knit API key (Bearer token and webhook signing key).
+    pub const API_KEY: &str = "knit_test_api_key_0000000000";
+
+    /// The adapter as recorded, sending its outbound calls to `server`.
+    pub fn adapter(server: &str) -> Result<Box<dyn AtsProvider>, Error> {
+        let at = "2026-01-12T09:30:00Z"
+            .parse()
+            .map_err(|e| Error::config(format!("{e}")))?;
+        let knit = Knit::builder()
+            .api_key(API_KEY)
+            .base_url(server)
+            .clock(Clock::fixed(at))
+            .retry(RetryConfig::fast(2))
+            .build()?;
+        Ok(Box::new(knit))
+    }
+
+    /// Every credential above.
+    pub const SECRETS: &[&str] = &[API_KEY];
+}

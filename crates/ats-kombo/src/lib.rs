@@ -49,3 +49,56 @@ pub mod wire;
 
 pub use crate::builder::KomboBuilder;
 pub use crate::provider::Kombo;
+
+/// This adapter's entry for the tools around it (`ats`, `ats replay`,
+/// `ats demo`, the conformance suite).
+pub fn registration() -> ats_core::registry::Registration {
+    ats_core::registry::Registration {
+        name: translate::PROVIDER,
+        translation_only,
+        recorded: recorded::adapter,
+        recorded_secrets: recorded::SECRETS,
+        demo: Some(ats_core::registry::DemoFixtures {
+            order: "order_received_accepted.json",
+            result: "update_order_result_completed.json",
+        }),
+    }
+}
+
+fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    Ok(Box::new(Kombo::builder().build()?))
+}
+
+/// The configuration `fixtures/kombo/` was recorded against: made-up
+/// tenants and credentials, and (where a signature or a timestamp depends
+/// on it) a fixed clock.
+pub mod recorded {
+    use crate::Kombo;
+    use ats_core::{AtsProvider, Clock, Error, RetryConfig};
+
+    /// A made-up credential or value of the recorded configuration.
+    pub const API_KEY: &str = "kombo_test_api_key";
+    /// A made-up credential or value of the recorded configuration.
+    pub const WEBHOOK_SECRET: &str = "kombo_test_webhook_secret";
+    /// Results without `completed_at` are written at this time.
+    pub const NOW: &str = "2026-01-02T10:00:00Z";
+
+    /// The adapter as recorded, sending its outbound calls to `server`.
+    pub fn adapter(server: &str) -> Result<Box<dyn AtsProvider>, Error> {
+        let now = NOW
+            .parse()
+            .map_err(|e| Error::config(format!("bad test clock: {e}")))?;
+        let kombo = Kombo::builder()
+            .api_key(API_KEY)
+            .webhook_secret("kombo_previous_webhook_secret")
+            .webhook_secret(WEBHOOK_SECRET)
+            .base_url(server)
+            .retry(RetryConfig::fast(2))
+            .clock(Clock::fixed(now))
+            .build()?;
+        Ok(Box::new(kombo))
+    }
+
+    /// Every credential above.
+    pub const SECRETS: &[&str] = &[API_KEY, WEBHOOK_SECRET, "kombo_previous_webhook_secret"];
+}

@@ -65,3 +65,83 @@ pub use crate::builder::StackOneBuilder;
 pub use crate::packages::{InMemoryPackageIds, PackageIdStore};
 pub use crate::provider::StackOne;
 pub use crate::translate::OrderType;
+
+/// This adapter's entry for the tools around it (`ats`, `ats replay`,
+/// `ats demo`, the conformance suite).
+pub fn registration() -> ats_core::registry::Registration {
+    ats_core::registry::Registration {
+        name: translate::PROVIDER,
+        translation_only,
+        recorded: recorded::adapter,
+        recorded_secrets: recorded::SECRETS,
+        demo: Some(ats_core::registry::DemoFixtures {
+            order: "ats_assessments_created_accepted.json",
+            result: "ats_update_assessments_result_completed.json",
+        }),
+    }
+}
+
+fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    Ok(Box::new(StackOne::builder().build()?))
+}
+
+/// The configuration `fixtures/stackone/` was recorded against: made-up
+/// tenants and credentials, and (where a signature or a timestamp depends
+/// on it) a fixed clock.
+pub mod recorded {
+    use crate::{InMemoryPackageIds, StackOne};
+    use ats_core::auth::InMemoryKeys;
+    use ats_core::{AtsProvider, Clock, Error, RetryConfig};
+    use std::sync::Arc;
+
+    /// A made-up credential or value of the recorded configuration.
+    pub const API_KEY: &str = "v1.eu1.EXAMPLEKEYdoNotUse";
+    /// A made-up credential or value of the recorded configuration.
+    pub const SIGNING_SECRET: &str = "whsec_example_do_not_use";
+    /// A made-up credential or value of the recorded configuration.
+    pub const ROTATING_SECRET: &str = "whsec_rotating_out_2025";
+    /// A made-up credential or value of the recorded configuration.
+    pub const WEBHOOK_TOKEN: &str = "tok_webhook_3a7e55";
+    /// A made-up credential or value of the recorded configuration.
+    pub const ACME_KEY: &str = "pk_acme_5f2c9e1d";
+    /// A made-up credential or value of the recorded configuration.
+    pub const GLOBEX_KEY: &str = "pk_globex_81d0aa3e";
+
+    /// The adapter as recorded, sending its outbound calls to `server`.
+    pub fn adapter(server: &str) -> Result<Box<dyn AtsProvider>, Error> {
+        // Background checks already published for one account; the fixtures'
+        // other accounts have none yet.
+        let published = InMemoryPackageIds::new()
+            .with("acc_4Wd1Kz8Qr2", "bg-standard-uk", "bgp_6Nn7Oo8Pp9")
+            .with("acc_4Wd1Kz8Qr2", "bg-basic-dbs", "bgp_1Cc2Dd3Ee4");
+        let adapter = StackOne::builder()
+            .base_url(server)
+            .api_key(API_KEY)
+            .signing_secrets([SIGNING_SECRET, ROTATING_SECRET])
+            .webhook_token(WEBHOOK_TOKEN)
+            .package_endpoint_keys(
+                InMemoryKeys::new()
+                    .with("acc_7Qm2xT9kLp", ACME_KEY)
+                    .with("acc_4Wd1Kz8Qr2", GLOBEX_KEY),
+            )
+            .package_ids(Arc::new(published))
+            .retry(RetryConfig::fast(2))
+            .clock(Clock::fixed(
+                "2026-01-01T00:00:00Z"
+                    .parse()
+                    .map_err(|e| Error::config(format!("{e}")))?,
+            ))
+            .build()?;
+        Ok(Box::new(adapter))
+    }
+
+    /// Every credential above.
+    pub const SECRETS: &[&str] = &[
+        API_KEY,
+        SIGNING_SECRET,
+        ROTATING_SECRET,
+        WEBHOOK_TOKEN,
+        ACME_KEY,
+        GLOBEX_KEY,
+    ];
+}

@@ -44,3 +44,53 @@ pub mod wire;
 pub use crate::builder::WorkableBuilder;
 pub use crate::provider::Workable;
 pub use crate::translate::TestIdFormat;
+
+/// This adapter's entry for the tools around it (`ats`, `ats replay`,
+/// `ats demo`, the conformance suite).
+pub fn registration() -> ats_core::registry::Registration {
+    ats_core::registry::Registration {
+        name: translate::PROVIDER,
+        translation_only,
+        recorded: recorded::adapter,
+        recorded_secrets: recorded::SECRETS,
+        demo: Some(ats_core::registry::DemoFixtures {
+            order: "create_assessment_accepted.json",
+            result: "assessment_callback_completed.json",
+        }),
+    }
+}
+
+fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    Ok(Box::new(Workable::builder().build()?))
+}
+
+/// The configuration `fixtures/workable/` was recorded against: made-up
+/// tenants and credentials, and (where a signature or a timestamp depends
+/// on it) a fixed clock.
+pub mod recorded {
+    use crate::Workable;
+    use crate::builder::DEFAULT_CALLBACK_HOSTS;
+    use ats_core::auth::InMemoryKeys;
+    use ats_core::{AtsProvider, Error, RetryConfig, UrlPolicy};
+
+    /// The token the vendor issued to the customer `acme` (Workable → vendor).
+    pub const INBOUND_TOKEN: &str = "wk_in_acme_5f2b9c1e7d4a";
+    /// The token Workable generated for `acme`'s integration (vendor → Workable).
+    pub const CALLBACK_TOKEN: &str = "wk_cb_acme_0d9e8f7a6b5c";
+
+    /// The adapter as recorded, sending its outbound calls to `server`.
+    pub fn adapter(_server: &str) -> Result<Box<dyn AtsProvider>, Error> {
+        let workable = Workable::builder()
+            .keys(InMemoryKeys::new().with("acme", INBOUND_TOKEN))
+            .callback_tokens(InMemoryKeys::new().with("acme", CALLBACK_TOKEN))
+            .callback_policy(
+                UrlPolicy::https_hosts(DEFAULT_CALLBACK_HOSTS).allow_insecure("127.0.0.1"),
+            )
+            .retry(RetryConfig::fast(2))
+            .build()?;
+        Ok(Box::new(workable))
+    }
+
+    /// Every credential above.
+    pub const SECRETS: &[&str] = &[INBOUND_TOKEN, CALLBACK_TOKEN];
+}
