@@ -13,7 +13,7 @@ fn adapter(server: &str) -> Result<Box<dyn AtsProvider>, Error> {
 async fn lever_passes_the_conformance_suite() {
     let report =
         ats_testkit::conformance::Suite::new(ats_testkit::fixtures_dir().join("lever"), adapter)
-            .secrets(common::SECRETS)
+            .secrets(common::SECRETS.iter().copied())
             .run()
             .await;
     println!("{report}");
