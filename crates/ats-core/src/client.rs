@@ -6,8 +6,9 @@ use std::fmt;
 
 use bytes::Bytes;
 use http::StatusCode;
-use http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use serde::de::DeserializeOwned;
+use url::Url;
 
 use crate::auth::basic_header_value;
 use crate::codec::decode_json;
@@ -15,6 +16,13 @@ use crate::error::Error;
 use crate::http::PreparedRequest;
 use crate::retry::{Backoff, RetryConfig, is_retryable_status, retry_after};
 use crate::secret::Secret;
+
+/// The most redirects [`HttpClient::send_following`] follows for one request.
+pub const MAX_REDIRECTS: u32 = 5;
+
+/// Decides whether [`HttpClient::send_following`] follows a redirect from
+/// the first URL (the one that answered) to the second.
+pub type RedirectTrust = dyn Fn(&Url, &Url) -> bool + Send + Sync;
 
 /// Credentials added to an outbound request at send time.
 #[derive(Clone)]
@@ -227,15 +235,52 @@ impl HttpClient {
         auth: &Auth,
         decode: ErrorDecoder,
     ) -> Result<ProviderReply, Error> {
+        self.send_inner(request, auth, decode, None)
+            .await
+            .map(|(reply, _)| reply)
+    }
+
+    /// Like [`send`](Self::send), and follows `301`, `307` and `308`
+    /// answers itself: when `trust(from, to)` accepts the `Location`
+    /// (resolved against the URL that answered), the same request (method,
+    /// headers, body, credentials) is sent there, at most
+    /// [`MAX_REDIRECTS`] times. A redirect `trust` refuses, a missing or
+    /// unreadable `Location`, or one redirect too many is an
+    /// [`Error::UntrustedUrl`]. Also returns the URL that answered (the
+    /// request's own when there was no redirect).
+    ///
+    /// The redirect answers count as attempts, not as retries. The
+    /// underlying `reqwest::Client` must follow no redirects itself
+    /// (`reqwest::redirect::Policy::none()`): reqwest drops the
+    /// `Authorization` header when a redirect leaves the host.
+    pub async fn send_following(
+        &self,
+        request: &PreparedRequest,
+        auth: &Auth,
+        decode: ErrorDecoder,
+        trust: &RedirectTrust,
+    ) -> Result<(ProviderReply, Url), Error> {
+        self.send_inner(request, auth, decode, Some(trust)).await
+    }
+
+    async fn send_inner(
+        &self,
+        request: &PreparedRequest,
+        auth: &Auth,
+        decode: ErrorDecoder,
+        trust: Option<&RedirectTrust>,
+    ) -> Result<(ProviderReply, Url), Error> {
         let auth_header = auth.header()?;
         let mut backoff = Backoff::new(&self.retry);
         let mut attempt: u32 = 0;
+        let mut hops: u32 = 0;
+        let mut url = request.url.clone();
         loop {
             attempt += 1;
-            let may_retry = (attempt as usize) <= self.retry.max_retries;
+            let may_retry = ((attempt - hops) as usize) <= self.retry.max_retries;
             let mut builder = self
                 .client
-                .request(request.method.clone(), request.url.clone())
+                .request(request.method.clone(), url.clone())
                 .timeout(self.retry.request_timeout)
                 .headers(request.headers.clone());
             if let Some((name, value)) = &auth_header {
@@ -265,12 +310,20 @@ impl HttpClient {
                         "outbound call answered"
                     );
                     if status.is_success() {
-                        return Ok(ProviderReply {
+                        let reply = ProviderReply {
                             status,
                             headers,
                             body,
                             attempts: attempt,
-                        });
+                        };
+                        return Ok((reply, url));
+                    }
+                    if let Some(trust) = trust
+                        && matches!(status.as_u16(), 301 | 307 | 308)
+                    {
+                        url = self.redirect_target(&url, &headers, hops, trust)?;
+                        hops += 1;
+                        continue;
                     }
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         let wait = retry_after(&headers);
@@ -314,6 +367,63 @@ impl HttpClient {
                 }
             }
         }
+    }
+
+    /// Where a redirect answer from `from` points, if `trust` accepts it.
+    fn redirect_target(
+        &self,
+        from: &Url,
+        headers: &HeaderMap,
+        hops: u32,
+        trust: &RedirectTrust,
+    ) -> Result<Url, Error> {
+        let shown = |u: &Url| {
+            let mut u = u.clone();
+            u.set_query(None);
+            u.set_fragment(None);
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        };
+        let refuse = |url: String, reason: String| Error::UntrustedUrl { url, reason };
+        let location = headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                refuse(
+                    shown(from),
+                    format!("{} redirected without a readable Location", self.provider),
+                )
+            })?;
+        let to = from.join(location).map_err(|e| {
+            refuse(
+                shown(from),
+                format!("{} redirected to an invalid Location: {e}", self.provider),
+            )
+        })?;
+        if hops >= MAX_REDIRECTS {
+            return Err(refuse(
+                shown(&to),
+                format!("more than {MAX_REDIRECTS} redirects"),
+            ));
+        }
+        if !trust(from, &to) {
+            return Err(refuse(
+                shown(&to),
+                format!(
+                    "{} redirected {} there, which is not a trusted host; not followed",
+                    self.provider,
+                    shown(from)
+                ),
+            ));
+        }
+        tracing::debug!(
+            provider = self.provider,
+            from = %shown(from),
+            to = %shown(&to),
+            "following a redirect"
+        );
+        Ok(to)
     }
 
     fn transport(&self, e: reqwest::Error) -> Error {
@@ -517,6 +627,131 @@ mod tests {
         assert!(matches!(e, Error::Transport { .. }), "{e:?}");
         assert!(e.is_retryable());
         assert!(!e.to_string().contains("secret"), "{e}");
+    }
+
+    fn no_redirects(retry: RetryConfig) -> HttpClient {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        HttpClient::with_client("test", client, retry)
+    }
+
+    #[tokio::test]
+    async fn follows_a_trusted_redirect_to_another_host_with_credentials() {
+        let (origin, other) = (MockServer::start().await, MockServer::start().await);
+        Mock::given(method("POST"))
+            .and(path("/x"))
+            .respond_with(
+                ResponseTemplate::new(308)
+                    .insert_header("location", format!("{}/eu/x?q=1", other.uri())),
+            )
+            .expect(1)
+            .mount(&origin)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/eu/x"))
+            .and(header("authorization", "Bearer t0k"))
+            .and(wiremock::matchers::body_string("{\"a\":1}"))
+            .respond_with(ResponseTemplate::new(201).set_body_string("done"))
+            .expect(1)
+            .mount(&other)
+            .await;
+        let trusted = other.uri();
+        let trust = move |_: &Url, to: &Url| to.as_str().starts_with(&trusted);
+        let mut request = req(&origin, Method::POST);
+        request.body = bytes::Bytes::from_static(b"{\"a\":1}");
+        let (reply, answered) = no_redirects(RetryConfig::none())
+            .send_following(
+                &request,
+                &Auth::Bearer(Secret::new("t0k")),
+                ProviderMessage::generic,
+                &trust,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (reply.status.as_u16(), &reply.body[..], reply.attempts),
+            (201, &b"done"[..], 2)
+        );
+        assert_eq!(answered.as_str(), format!("{}/eu/x?q=1", other.uri()));
+    }
+
+    #[tokio::test]
+    async fn refuses_an_untrusted_redirect_and_sends_nothing_there() {
+        let (origin, other) = (MockServer::start().await, MockServer::start().await);
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(301)
+                    .insert_header("location", format!("{}/steal?token=1", other.uri())),
+            )
+            .expect(1)
+            .mount(&origin)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&other)
+            .await;
+        let e = no_redirects(RetryConfig::fast(2))
+            .send_following(
+                &req(&origin, Method::GET),
+                &Auth::Bearer(Secret::new("t0k")),
+                ProviderMessage::generic,
+                &|_: &Url, _: &Url| false,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "refusing to call {}/steal: test redirected {}/x there, which is not a trusted host; not followed",
+                other.uri(),
+                origin.uri()
+            )
+        );
+        assert!(!e.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn stops_after_too_many_redirects_and_send_follows_none() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(307).insert_header("location", "/x"))
+            .mount(&server)
+            .await;
+        let client = no_redirects(RetryConfig::fast(1));
+        let e = client
+            .send_following(
+                &req(&server, Method::GET),
+                &Auth::None,
+                ProviderMessage::generic,
+                &|_: &Url, _: &Url| true,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "refusing to call {}/x: more than {MAX_REDIRECTS} redirects",
+                server.uri()
+            )
+        );
+        let requests = server.received_requests().await.unwrap_or_default();
+        assert_eq!(requests.len(), MAX_REDIRECTS as usize + 1);
+        // `send` never follows: the redirect is the provider's answer
+        let e = client
+            .send(
+                &req(&server, Method::GET),
+                &Auth::None,
+                ProviderMessage::generic,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::ProviderRejected { status: 307, .. }),
+            "{e:?}"
+        );
     }
 
     #[test]
