@@ -22,7 +22,7 @@ pub const MAX_REDIRECTS: u32 = 5;
 
 /// Decides whether [`HttpClient::send_following`] follows a redirect from
 /// the first URL (the one that answered) to the second.
-pub type RedirectTrust = dyn Fn(&Url, &Url) -> bool + Send + Sync;
+pub type RedirectTrust<'a> = dyn Fn(&Url, &Url) -> bool + Send + Sync + 'a;
 
 /// Credentials added to an outbound request at send time.
 #[derive(Clone)]
@@ -258,7 +258,7 @@ impl HttpClient {
         request: &PreparedRequest,
         auth: &Auth,
         decode: ErrorDecoder,
-        trust: &RedirectTrust,
+        trust: &RedirectTrust<'_>,
     ) -> Result<(ProviderReply, Url), Error> {
         self.send_inner(request, auth, decode, Some(trust)).await
     }
@@ -268,7 +268,7 @@ impl HttpClient {
         request: &PreparedRequest,
         auth: &Auth,
         decode: ErrorDecoder,
-        trust: Option<&RedirectTrust>,
+        trust: Option<&RedirectTrust<'_>>,
     ) -> Result<(ProviderReply, Url), Error> {
         let auth_header = auth.header()?;
         let mut backoff = Backoff::new(&self.retry);
@@ -375,7 +375,7 @@ impl HttpClient {
         from: &Url,
         headers: &HeaderMap,
         hops: u32,
-        trust: &RedirectTrust,
+        trust: &RedirectTrust<'_>,
     ) -> Result<Url, Error> {
         let shown = |u: &Url| {
             let mut u = u.clone();

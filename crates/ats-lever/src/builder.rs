@@ -15,8 +15,9 @@ use crate::oauth::{
     DEFAULT_SCOPES, InMemoryTokenStore, LeverEnvironment, OAuthApp, OAuthSettings, TokenManager,
     TokenStore,
 };
-use crate::provider::Lever;
+use crate::provider::{Lever, Regions};
 use crate::translate::PROVIDER;
+use url::Url;
 
 /// The default webhook path; `{tenant}` stands for the connection's tenant id.
 pub const DEFAULT_WEBHOOK_PATH: &str = "/lever/{tenant}/webhook";
@@ -49,6 +50,16 @@ pub struct LeverConnection {
     /// The Lever user notes and tags are written on behalf of
     /// (`perform_as`); without it Lever records no author.
     pub perform_as: Option<String>,
+    /// The API base URL of the account's region (e.g.
+    /// `https://api.eu.lever.co/v1`), once known. Lever answers calls for
+    /// accounts hosted in another region with a redirect there; the
+    /// adapter follows it (to Lever's own hosts only) and reports the base
+    /// it learned through [`ConnectionStore::remember_api_base`], so a
+    /// store that keeps it sends later calls straight to the region, also
+    /// after a restart. `None`: the adapter's API base. A value that is not
+    /// an `https` URL on a `.lever.co` host (or the adapter's own API
+    /// origin) is ignored.
+    pub api_base: Option<String>,
 }
 
 impl LeverConnection {
@@ -79,6 +90,13 @@ impl LeverConnection {
         self
     }
 
+    /// Sends this connection's API calls to `url` (its region's API base,
+    /// e.g. `https://api.eu.lever.co/v1`).
+    pub fn api_base(mut self, url: impl Into<String>) -> Self {
+        self.api_base = Some(url.into());
+        self
+    }
+
     /// The package a move into `stage_id` orders, if it is a trigger stage.
     pub fn package_for_stage(&self, stage_id: &str) -> Option<&str> {
         self.stages.get(stage_id).map(String::as_str)
@@ -93,6 +111,23 @@ impl LeverConnection {
 pub trait ConnectionStore: Send + Sync + fmt::Debug {
     /// The tenant's connection, if there is one.
     fn connection(&self, tenant: &TenantId) -> Option<LeverConnection>;
+
+    /// Every tenant with a connection, for work that visits them all
+    /// ([`Lever::refresh_idle`](crate::Lever::refresh_idle)); `None` when
+    /// the store cannot list them (the default).
+    fn tenants(&self) -> Option<Vec<TenantId>> {
+        None
+    }
+
+    /// The adapter learned that Lever serves `tenant` from `api_base`
+    /// (it followed a redirect to Lever's host of another region). A store
+    /// that keeps it in the connection's
+    /// [`api_base`](LeverConnection::api_base) sends later calls there
+    /// directly, also after a restart; the default keeps nothing (the
+    /// adapter still remembers it while it runs).
+    fn remember_api_base(&self, tenant: &TenantId, api_base: &Url) {
+        let _ = (tenant, api_base);
+    }
 }
 
 /// A [`ConnectionStore`] in memory; connections can be added and removed
@@ -153,11 +188,42 @@ impl ConnectionStore for InMemoryConnections {
             .get(tenant)
             .cloned()
     }
+
+    fn tenants(&self) -> Option<Vec<TenantId>> {
+        let mut tenants: Vec<TenantId> = self
+            .connections
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .cloned()
+            .collect();
+        tenants.sort();
+        Some(tenants)
+    }
+
+    fn remember_api_base(&self, tenant: &TenantId, api_base: &Url) {
+        if let Some(c) = self
+            .connections
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(tenant)
+        {
+            c.api_base = Some(api_base.to_string());
+        }
+    }
 }
 
 impl<T: ConnectionStore + ?Sized> ConnectionStore for Arc<T> {
     fn connection(&self, tenant: &TenantId) -> Option<LeverConnection> {
         (**self).connection(tenant)
+    }
+
+    fn tenants(&self) -> Option<Vec<TenantId>> {
+        (**self).tenants()
+    }
+
+    fn remember_api_base(&self, tenant: &TenantId, api_base: &Url) {
+        (**self).remember_api_base(tenant, api_base);
     }
 }
 
@@ -430,7 +496,10 @@ impl LeverBuilder {
     }
 
     /// Shares an existing HTTP client for API calls (the token endpoint
-    /// always gets its own, which follows no redirects).
+    /// always gets its own, which follows no redirects). Build it with
+    /// `reqwest::redirect::Policy::none()`: the adapter follows Lever's
+    /// redirects to another region itself, with the bearer token, which
+    /// reqwest's own redirect handling drops when the host changes.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -455,13 +524,24 @@ impl LeverBuilder {
             request_timeout: self.retry.request_timeout,
         };
         let tokens = TokenManager::new(settings, self.tokens, self.clock)?;
-        let http = HttpClient::shared_or_new(PROVIDER, self.http, self.retry)?;
+        // Redirects are followed by the adapter (see `client::send`), only
+        // to Lever's hosts and with the bearer token, never by reqwest.
+        let reqwest_client = match self.http {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("ats-connect/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::config(format!("cannot build HTTP client: {e}")))?,
+        };
+        let http = HttpClient::with_client(PROVIDER, reqwest_client, self.retry);
         let window = self.max_age.saturating_add(self.max_future_skew);
         Ok(Lever {
             api_base,
             connections: self.connections,
             tokens: Arc::new(tokens),
             http,
+            regions: Arc::new(Regions::default()),
             webhook_path: WebhookPath::parse(&self.webhook_path)?,
             tag_prefix: self.tag_prefix,
             notify_followers: self.notify_followers,

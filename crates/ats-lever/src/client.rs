@@ -16,10 +16,19 @@
 //! answer refreshes it once and repeats the call once. `429` is retried
 //! after `Retry-After` (or a backoff) by [`HttpClient`], for every call:
 //! Lever has not processed a request it refused for rate.
+//!
+//! **Regions.** Lever answers calls for an account hosted in another region
+//! (the EU) with a redirect to that region's API host. A `301`, `307` or
+//! `308` whose `Location` is [`trusted_redirect`] (an `https` URL on a host
+//! ending in `.lever.co`, or the same origin) is followed with the same
+//! method, body and bearer token; any other redirect is refused
+//! ([`Error::UntrustedUrl`]) and nothing is sent there. The adapter then
+//! sends the tenant's later calls to that region's base ([`rebase`],
+//! [`learned_base`]).
 
 use std::sync::Arc;
 
-use ats_core::client::{Auth, HttpClient, ProviderMessage, ProviderReply};
+use ats_core::client::{Auth, HttpClient, ProviderMessage, ProviderReply, RedirectTrust};
 use ats_core::http::url_with_segments;
 use ats_core::{Error, PreparedRequest, TenantId};
 use http::{Method, StatusCode};
@@ -159,34 +168,97 @@ pub fn decode_error(status: StatusCode, body: &[u8]) -> ProviderMessage {
     }
 }
 
+/// Whether the host of `url` is one of Lever's (`https`, a domain ending in
+/// `.lever.co`, e.g. `api.eu.lever.co`).
+pub fn is_lever_host(url: &Url) -> bool {
+    url.scheme() == "https"
+        && matches!(url.host(), Some(url::Host::Domain(d)) if d.to_ascii_lowercase().ends_with(".lever.co"))
+        && url.username().is_empty()
+        && url.password().is_none()
+}
+
+/// Whether a redirect from `from` to `to` is followed with the bearer
+/// token: `to` is on one of Lever's hosts ([`is_lever_host`]), or has the
+/// same origin (scheme, host, port) as `from`.
+pub fn trusted_redirect(from: &Url, to: &Url) -> bool {
+    is_lever_host(to)
+        || (to.origin() == from.origin() && to.username().is_empty() && to.password().is_none())
+}
+
+/// `url`, a URL under the API base `from`, moved under `to` (same path
+/// below the base, same query); `None` when `url` is not under `from`.
+pub fn rebase(url: &Url, from: &Url, to: &Url) -> Option<Url> {
+    let rest = below(url, from)?;
+    let mut out = to.clone();
+    out.set_path(&format!("{}{rest}", to.path().trim_end_matches('/')));
+    out.set_query(url.query());
+    out.set_fragment(None);
+    Some(out)
+}
+
+/// The API base a redirect revealed: `sent` was `base` + a path, and
+/// `answered` (where the redirect led) ends with the same path; the base is
+/// what comes before it. `None` when the redirect changed the path below
+/// the base (then nothing is learned).
+pub fn learned_base(base: &Url, sent: &Url, answered: &Url) -> Option<Url> {
+    let rest = below(sent, base)?;
+    let prefix = answered.path().strip_suffix(rest)?;
+    let mut out = answered.clone();
+    out.set_path(prefix);
+    out.set_query(None);
+    out.set_fragment(None);
+    Some(out)
+}
+
+/// The path of `url` below `base` (`/opportunities/o1`), when `url` is on
+/// `base`'s origin and under its path.
+fn below<'u>(url: &'u Url, base: &Url) -> Option<&'u str> {
+    if url.origin() != base.origin() {
+        return None;
+    }
+    let rest = url.path().strip_prefix(base.path().trim_end_matches('/'))?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+}
+
 /// A successful call, and how many HTTP requests it took (token endpoint
 /// included).
 #[derive(Debug)]
 pub struct Sent {
     /// Lever's answer.
     pub reply: ProviderReply,
-    /// Requests sent: retries, the refused `401` and token refreshes
-    /// included.
+    /// Requests sent: retries, redirects, the refused `401` and token
+    /// refreshes included.
     pub attempts: u32,
+    /// The URL that answered: the request's own, or where Lever's
+    /// redirects led.
+    pub answered: Url,
 }
 
-/// Sends `request` for `tenant` with a valid access token; after a `401`,
-/// refreshes the token once and sends the request once more.
+/// Sends `request` for `tenant` with a valid access token, following the
+/// redirects `trust` accepts; after a `401`, refreshes the token once and
+/// sends the request once more.
 pub(crate) async fn send(
     http: &HttpClient,
     tokens: &Arc<TokenManager>,
     tenant: &TenantId,
     request: &PreparedRequest,
+    trust: &RedirectTrust<'_>,
 ) -> Result<Sent, Error> {
     let first = tokens.access_token(tenant).await?;
     let mut attempts = first.token_calls;
     match http
-        .send(request, &Auth::Bearer(first.token.clone()), decode_error)
+        .send_following(
+            request,
+            &Auth::Bearer(first.token.clone()),
+            decode_error,
+            trust,
+        )
         .await
     {
-        Ok(reply) => Ok(Sent {
+        Ok((reply, answered)) => Ok(Sent {
             attempts: attempts + reply.attempts,
             reply,
+            answered,
         }),
         Err(Error::ProviderRejected { status: 401, .. }) => {
             tracing::info!(
@@ -198,12 +270,13 @@ pub(crate) async fn send(
             attempts += 1;
             let fresh = tokens.refresh(tenant, &first.token).await?;
             attempts += fresh.token_calls;
-            let reply = http
-                .send(request, &Auth::Bearer(fresh.token), decode_error)
+            let (reply, answered) = http
+                .send_following(request, &Auth::Bearer(fresh.token), decode_error, trust)
                 .await?;
             Ok(Sent {
                 attempts: attempts + reply.attempts,
                 reply,
+                answered,
             })
         }
         Err(e) => Err(e),
@@ -286,6 +359,54 @@ mod tests {
             get_posting(&trailing, "p").unwrap().url.as_str(),
             "https://api.lever.co/v1/postings/p"
         );
+    }
+
+    #[test]
+    fn redirects_are_trusted_to_levers_https_hosts_and_the_same_origin_only() {
+        let from = base();
+        let to = |s: &str| Url::parse(s).unwrap();
+        for ok in [
+            "https://api.eu.lever.co/v1/stages",
+            "https://API.EU.LEVER.CO/v1/stages",
+            "https://api.lever.co:8443/v1/stages",
+            "https://api.lever.co/other",
+        ] {
+            assert!(trusted_redirect(&from, &to(ok)), "{ok}");
+        }
+        for refused in [
+            "http://api.eu.lever.co/v1/stages",
+            "https://api.eu.lever.co.example.com/v1/stages",
+            "https://evillever.co/v1/stages",
+            "https://lever.co/v1/stages",
+            "https://user:pw@api.eu.lever.co/v1/stages",
+            "https://203.0.113.7/v1/stages",
+            "ftp://api.eu.lever.co/v1/stages",
+        ] {
+            assert!(!trusted_redirect(&from, &to(refused)), "{refused}");
+        }
+        let local = to("http://127.0.0.1:4000/v1");
+        assert!(trusted_redirect(&local, &to("http://127.0.0.1:4000/eu/v1")));
+        assert!(!trusted_redirect(&local, &to("http://127.0.0.1:4001/v1")));
+    }
+
+    #[test]
+    fn region_bases_are_learned_from_redirects_and_applied_to_later_calls() {
+        let eu = Url::parse("https://api.eu.lever.co/v1").unwrap();
+        let sent = get_opportunity(&base(), "o1").unwrap().url;
+        let answered =
+            Url::parse("https://api.eu.lever.co/v1/opportunities/o1?expand=applications").unwrap();
+        assert_eq!(learned_base(&base(), &sent, &answered), Some(eu.clone()));
+        // a redirect to another path below the base teaches nothing
+        let elsewhere = Url::parse("https://api.eu.lever.co/v1/login").unwrap();
+        assert_eq!(learned_base(&base(), &sent, &elsewhere), None);
+        assert_eq!(
+            rebase(&sent, &base(), &eu).unwrap().as_str(),
+            "https://api.eu.lever.co/v1/opportunities/o1?expand=applications&expand=stage"
+        );
+        let other = Url::parse("https://api.example.com/v1/x").unwrap();
+        assert_eq!(rebase(&other, &base(), &eu), None);
+        let v10 = Url::parse("https://api.lever.co/v10/x").unwrap();
+        assert_eq!(rebase(&v10, &base(), &eu), None);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! [`Lever`]: the [`AtsProvider`] implementation.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use ats_core::client::HttpClient;
 use ats_core::codec::decode_json;
+use ats_core::http::parse_base_url;
 use ats_core::provider::{find_operation, reply_mismatch, unknown_operation};
 use ats_core::replay::ReplayGuard;
 use ats_core::{
@@ -107,6 +109,7 @@ pub struct Lever {
     pub(crate) connections: Arc<dyn ConnectionStore>,
     pub(crate) tokens: Arc<TokenManager>,
     pub(crate) http: HttpClient,
+    pub(crate) regions: Arc<Regions>,
     pub(crate) webhook_path: WebhookPath,
     pub(crate) tag_prefix: String,
     pub(crate) notify_followers: bool,
@@ -115,7 +118,89 @@ pub struct Lever {
     pub(crate) replay: Arc<ReplayGuard>,
 }
 
+/// The API bases learned per tenant from Lever's redirects to another
+/// region, while the adapter runs (durably: see
+/// [`ConnectionStore::remember_api_base`]).
+#[derive(Debug, Default)]
+pub(crate) struct Regions {
+    learned: RwLock<HashMap<TenantId, Url>>,
+    /// Origins trusted for redirects besides Lever's hosts (tests only).
+    pub(crate) extra_trusted: Vec<url::Origin>,
+}
+
 impl Lever {
+    /// The API base `tenant`'s calls go to: the region learned from a
+    /// redirect, else the connection's `api_base` (when it is a Lever host
+    /// or the adapter's own API origin), else the adapter's API base.
+    pub fn api_base_for(&self, tenant: &TenantId) -> Url {
+        if let Some(url) = self
+            .regions
+            .learned
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(tenant)
+        {
+            return url.clone();
+        }
+        let configured = self
+            .connections
+            .connection(tenant)
+            .and_then(|c| c.api_base)
+            .filter(|text| !text.trim().is_empty());
+        if let Some(text) = configured {
+            match parse_base_url("API base URL", &text) {
+                Ok(url) if self.trusted(&self.api_base, &url) => return url,
+                _ => tracing::warn!(
+                    provider = PROVIDER,
+                    %tenant,
+                    "the connection's API base is not a Lever host; the adapter's is used"
+                ),
+            }
+        }
+        self.api_base.clone()
+    }
+
+    fn trusted(&self, from: &Url, to: &Url) -> bool {
+        client::trusted_redirect(from, to) || self.regions.extra_trusted.contains(&to.origin())
+    }
+
+    /// Sends a request built on the adapter's API base to `tenant`'s
+    /// region, following Lever's redirects to its own hosts; a redirect
+    /// that reveals another region's base is remembered for the tenant.
+    async fn send(&self, tenant: &TenantId, request: &PreparedRequest) -> Result<Sent, Error> {
+        let base = self.api_base_for(tenant);
+        let moved;
+        let request = match client::rebase(&request.url, &self.api_base, &base) {
+            Some(url) if url != request.url => {
+                let mut r = request.clone();
+                r.url = url;
+                moved = r;
+                &moved
+            }
+            _ => request,
+        };
+        let trust = |from: &Url, to: &Url| self.trusted(from, to);
+        let sent = client::send(&self.http, &self.tokens, tenant, request, &trust).await?;
+        if sent.answered != request.url
+            && let Some(region) = client::learned_base(&base, &request.url, &sent.answered)
+            && region != base
+        {
+            tracing::info!(
+                provider = PROVIDER,
+                %tenant,
+                api_base = %region,
+                "Lever serves this account from another region; later calls go there"
+            );
+            self.regions
+                .learned
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(tenant.clone(), region.clone());
+            self.connections.remember_api_base(tenant, &region);
+        }
+        Ok(sent)
+    }
+
     /// A builder.
     pub fn builder() -> crate::LeverBuilder {
         crate::LeverBuilder::new()
@@ -212,7 +297,7 @@ impl Lever {
         let mut attempts = 0;
         for _ in 0..100 {
             let request = request(offset.as_deref())?;
-            let sent = client::send(&self.http, &self.tokens, tenant, &request).await?;
+            let sent = self.send(tenant, &request).await?;
             attempts += sent.attempts;
             let page: ListPage<T> = sent.reply.json()?;
             if visit(page.data) {
@@ -283,7 +368,7 @@ impl Lever {
         id: &str,
     ) -> Result<Option<Opportunity>, Error> {
         let request = client::get_opportunity(&self.api_base, id)?;
-        match client::send(&self.http, &self.tokens, tenant, &request).await {
+        match self.send(tenant, &request).await {
             Ok(sent) => Ok(Some(decode_fetched::<Opportunity>("opportunity", &sent)?)),
             Err(Error::ProviderRejected { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
@@ -293,7 +378,7 @@ impl Lever {
     /// `GET /postings/:id`; `None` when Lever answers 404.
     async fn fetch_posting(&self, tenant: &TenantId, id: &str) -> Result<Option<Posting>, Error> {
         let request = client::get_posting(&self.api_base, id)?;
-        match client::send(&self.http, &self.tokens, tenant, &request).await {
+        match self.send(tenant, &request).await {
             Ok(sent) => Ok(Some(decode_fetched::<Posting>("posting", &sent)?)),
             Err(Error::ProviderRejected { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
@@ -656,7 +741,7 @@ impl AtsProvider for Lever {
                     continue;
                 }
             }
-            let sent = client::send(&self.http, &self.tokens, tenant, request).await?;
+            let sent = self.send(tenant, request).await?;
             attempts += sent.attempts;
         }
         Ok(Delivery { attempts, warnings })
@@ -774,6 +859,155 @@ mod tests {
                 false
             )
         );
+    }
+
+    mod regions {
+        use super::*;
+        use crate::oauth::{InMemoryTokenStore, OAuthApp, TokenSet};
+        use ats_core::{Clock, RetryConfig};
+        use wiremock::matchers::{header, method, path, query_param};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+
+        const STAGES: &str = r#"{"data":[{"id":"36f675cc-81e7-4ef5-a8e2-5d940ed90475","text":"Skills Assessment"}],"hasNext":false}"#;
+
+        fn regional(us: &MockServer, connections: Arc<InMemoryConnections>) -> Lever {
+            let now: chrono::DateTime<chrono::Utc> = "2026-01-01T10:00:00Z".parse().unwrap();
+            LeverBuilder::new()
+                .oauth_app(OAuthApp::new(
+                    "id",
+                    "secret",
+                    "https://assess.example.com/cb",
+                ))
+                .api_base_url(format!("{}/v1", us.uri()))
+                .token_url(format!("{}/oauth/token", us.uri()))
+                .connection_store(connections)
+                .tokens(InMemoryTokenStore::new().with(
+                    "acme",
+                    TokenSet::new(
+                        "at-acme",
+                        "rt-acme",
+                        "2026-01-01T11:00:00Z".parse().unwrap(),
+                    ),
+                ))
+                .retry(RetryConfig::fast(1))
+                .clock(Clock::fixed(now))
+                .build()
+                .unwrap()
+        }
+
+        /// Lever's host for the account's region answers with the bearer
+        /// token the first host never saw used there.
+        async fn eu_serves_stages(eu: &MockServer, times: u64) {
+            Mock::given(method("GET"))
+                .and(path("/v1/stages"))
+                .and(query_param("limit", "100"))
+                .and(header("authorization", "Bearer at-acme"))
+                .respond_with(ResponseTemplate::new(200).set_body_string(STAGES))
+                .expect(times)
+                .mount(eu)
+                .await;
+        }
+
+        #[tokio::test]
+        async fn follows_a_redirect_to_the_region_with_the_token_and_remembers_it() {
+            let (us, eu) = (MockServer::start().await, MockServer::start().await);
+            Mock::given(method("GET"))
+                .and(path("/v1/stages"))
+                .respond_with(
+                    ResponseTemplate::new(301)
+                        .insert_header("location", format!("{}/v1/stages?limit=100", eu.uri())),
+                )
+                .expect(1)
+                .mount(&us)
+                .await;
+            eu_serves_stages(&eu, 2).await;
+            let connections =
+                Arc::new(InMemoryConnections::new().with("acme", LeverConnection::new()));
+            let mut lever = regional(&us, Arc::clone(&connections));
+            lever.regions = Arc::new(Regions {
+                extra_trusted: vec![Url::parse(&eu.uri()).unwrap().origin()],
+                ..Regions::default()
+            });
+            let acme = TenantId::new("acme");
+            let first = lever.list_stages(&acme).await.unwrap();
+            assert_eq!(first.len(), 1);
+            assert_eq!(first[0].text.as_deref(), Some("Skills Assessment"));
+            let eu_base = format!("{}/v1", eu.uri());
+            assert_eq!(lever.api_base_for(&acme).as_str(), eu_base);
+            assert_eq!(
+                connections.connection(&acme).unwrap().api_base.as_deref(),
+                Some(eu_base.as_str())
+            );
+            // the second call goes straight to the region (the first host
+            // expects exactly one request)
+            lever.list_stages(&acme).await.unwrap();
+
+            // after a restart, the stored connection's base is used at once
+            let mut restarted = regional(&us, Arc::clone(&connections));
+            restarted.regions = Arc::new(Regions {
+                extra_trusted: vec![Url::parse(&eu.uri()).unwrap().origin()],
+                ..Regions::default()
+            });
+            assert_eq!(restarted.api_base_for(&acme).as_str(), eu_base);
+        }
+
+        #[tokio::test]
+        async fn never_follows_a_redirect_to_another_host() {
+            let (us, elsewhere) = (MockServer::start().await, MockServer::start().await);
+            Mock::given(method("GET"))
+                .respond_with(ResponseTemplate::new(307).insert_header(
+                    "location",
+                    format!("{}/v1/stages?limit=100", elsewhere.uri()),
+                ))
+                .expect(1)
+                .mount(&us)
+                .await;
+            eu_serves_stages(&elsewhere, 0).await;
+            let connections =
+                Arc::new(InMemoryConnections::new().with("acme", LeverConnection::new()));
+            let lever = regional(&us, Arc::clone(&connections));
+            let acme = TenantId::new("acme");
+            let e = lever.list_stages(&acme).await.unwrap_err();
+            assert!(matches!(e, Error::UntrustedUrl { .. }), "{e:?}");
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "refusing to call {0}/v1/stages: lever redirected {1}/v1/stages there, which is not a trusted host; not followed",
+                    elsewhere.uri(),
+                    us.uri()
+                )
+            );
+            assert_eq!(
+                lever.api_base_for(&acme).as_str(),
+                format!("{}/v1", us.uri())
+            );
+            assert_eq!(connections.connection(&acme).unwrap().api_base, None);
+        }
+
+        #[test]
+        fn a_stored_base_off_levers_hosts_is_ignored() {
+            let connections = Arc::new(InMemoryConnections::new().with(
+                "acme",
+                LeverConnection::new().api_base("https://api.example.com/v1"),
+            ));
+            let lever = LeverBuilder::new()
+                .connection_store(connections.clone())
+                .build()
+                .unwrap();
+            let acme = TenantId::new("acme");
+            assert_eq!(
+                lever.api_base_for(&acme).as_str(),
+                "https://api.lever.co/v1"
+            );
+            connections.insert(
+                acme.clone(),
+                LeverConnection::new().api_base("https://api.eu.lever.co/v1"),
+            );
+            assert_eq!(
+                lever.api_base_for(&acme).as_str(),
+                "https://api.eu.lever.co/v1"
+            );
+        }
     }
 
     #[test]
