@@ -59,7 +59,7 @@ pub mod wire;
 
 pub use crate::builder::{ConnectionStore, InMemoryConnections, LeverBuilder, LeverConnection};
 pub use crate::oauth::{
-    InMemoryTokenStore, LeverEnvironment, OAuthApp, OAuthError, TokenSet, TokenStore,
+    IdleRefresh, InMemoryTokenStore, LeverEnvironment, OAuthApp, OAuthError, TokenSet, TokenStore,
 };
 pub use crate::provider::Lever;
 

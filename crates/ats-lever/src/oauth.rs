@@ -26,7 +26,8 @@
 //! revokes the app in Lever's settings. The token endpoint then refuses the
 //! refresh token (`invalid_grant`), which is reported as
 //! [`OAuthError::ReconnectRequired`]: the customer must authorize the app
-//! again. Refresh tokens also expire after a year, or after 90 days unused.
+//! again. Refresh tokens also expire after a year, or after 90 days unused:
+//! [`crate::Lever::refresh_idle`] refreshes connections that see no traffic.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -408,6 +409,35 @@ type LeverClient = oauth2::Client<
     EndpointSet,
 >;
 
+/// What [`crate::Lever::refresh_idle`] did for one tenant.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum IdleRefresh {
+    /// The tokens were refreshed: Lever issued a new refresh token, whose
+    /// 90 days of allowed idleness start now.
+    Refreshed {
+        /// When the new access token expires.
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// The tokens were used recently enough: nothing was sent.
+    NotIdle {
+        /// When the current access token expires (it was obtained at most
+        /// its lifetime, an hour by default, before).
+        access_expires_at: DateTime<Utc>,
+    },
+    /// No tokens are stored for the tenant.
+    NotConnected,
+    /// Lever refused the refresh token (revoked, or already idle too long),
+    /// or none is stored: the customer must authorize the app again.
+    ReconnectRequired {
+        /// What Lever said, or why no refresh was possible.
+        reason: String,
+    },
+    /// The refresh failed for another reason (transport, rate limit, a
+    /// Lever 5xx, the token store): try again later.
+    Failed(Error),
+}
+
 /// The OAuth settings the adapter was built with.
 #[derive(Clone, Debug)]
 pub(crate) struct OAuthSettings {
@@ -544,6 +574,50 @@ impl TokenManager {
             });
         }
         self.refresh(tenant, &tokens.access_token).await
+    }
+
+    /// Refreshes `tenant`'s tokens when they have not been refreshed for
+    /// `older_than`. The last refresh is read from the stored access
+    /// token's expiry (a refresh happens at most one token lifetime before
+    /// it); a set without expiry counts as idle.
+    pub(crate) async fn refresh_if_idle(
+        self: &Arc<Self>,
+        tenant: &TenantId,
+        older_than: Duration,
+    ) -> IdleRefresh {
+        let tokens = match self.store.load(tenant).await {
+            Ok(Some(tokens)) => tokens,
+            Ok(None) => return IdleRefresh::NotConnected,
+            Err(e) => return IdleRefresh::Failed(e),
+        };
+        let idle_for = chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::MAX);
+        if let Some(at) = tokens.expires_at
+            && self.clock.now().signed_duration_since(at) < idle_for
+        {
+            return IdleRefresh::NotIdle {
+                access_expires_at: at,
+            };
+        }
+        match self.refresh(tenant, &tokens.access_token).await {
+            Ok(_) => {
+                let expires_at = match self.store.load(tenant).await {
+                    Ok(Some(t)) => t.expires_at,
+                    _ => None,
+                };
+                tracing::info!(provider = PROVIDER, %tenant, "idle connection refreshed");
+                IdleRefresh::Refreshed { expires_at }
+            }
+            Err(e @ (OAuthError::ReconnectRequired { .. } | OAuthError::NotConnected { .. })) => {
+                tracing::warn!(provider = PROVIDER, %tenant, error = %e, "idle connection can no longer be refreshed");
+                match e {
+                    OAuthError::NotConnected { .. } => IdleRefresh::NotConnected,
+                    other => IdleRefresh::ReconnectRequired {
+                        reason: other.to_string(),
+                    },
+                }
+            }
+            Err(e) => IdleRefresh::Failed(e.into()),
+        }
     }
 
     /// A new access token after Lever refused `rejected` with a 401 (or

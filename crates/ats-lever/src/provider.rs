@@ -22,7 +22,7 @@ use url::Url;
 use crate::auth;
 use crate::builder::{ConnectionStore, LeverConnection, WebhookPath};
 use crate::client::{self, Sent};
-use crate::oauth::{self, AuthorizationRequest, OAuthError, TokenManager, TokenSet};
+use crate::oauth::{self, AuthorizationRequest, IdleRefresh, OAuthError, TokenManager, TokenSet};
 use crate::translate::{
     self, CANDIDATE_ARCHIVE_CHANGE, CANDIDATE_STAGE_CHANGE, CTX_STAGE_ID, PROVIDER,
 };
@@ -256,6 +256,45 @@ impl Lever {
     /// within the refresh margin.
     pub async fn access_token(&self, tenant: &TenantId) -> Result<Secret, OAuthError> {
         Ok(self.tokens.access_token(tenant).await?.token)
+    }
+
+    /// Refreshes the tokens of every connection (as listed by the
+    /// [`ConnectionStore`]) that has not been refreshed for `older_than`,
+    /// one tenant after the other, and says what happened to each.
+    ///
+    /// Lever refresh tokens expire after 90 days unused: a connection that
+    /// sees no traffic must be refreshed before then. Call this from a
+    /// scheduler, e.g. daily with `older_than` of 30 days. The last
+    /// refresh is read from the stored access token's expiry, so a tenant
+    /// is refreshed at most one token lifetime (an hour) later than
+    /// `older_than` says. Refreshes are single-flight with every other
+    /// caller of the tenant's tokens, and rotate the refresh token like any
+    /// other. Fails only when the store cannot list its tenants (use
+    /// [`refresh_idle_tenants`](Self::refresh_idle_tenants) then).
+    pub async fn refresh_idle(
+        &self,
+        older_than: Duration,
+    ) -> Result<Vec<(TenantId, IdleRefresh)>, Error> {
+        let tenants = self.connections.tenants().ok_or_else(|| {
+            Error::config(
+                "the Lever connection store cannot list its tenants; pass them to refresh_idle_tenants",
+            )
+        })?;
+        Ok(self.refresh_idle_tenants(tenants, older_than).await)
+    }
+
+    /// [`refresh_idle`](Self::refresh_idle) for the given tenants.
+    pub async fn refresh_idle_tenants(
+        &self,
+        tenants: impl IntoIterator<Item = TenantId>,
+        older_than: Duration,
+    ) -> Vec<(TenantId, IdleRefresh)> {
+        let mut outcomes = Vec::new();
+        for tenant in tenants {
+            let outcome = self.tokens.refresh_if_idle(&tenant, older_than).await;
+            outcomes.push((tenant, outcome));
+        }
+        outcomes
     }
 
     /// Forgets `tenant`'s tokens. Lever has no revocation endpoint: delete

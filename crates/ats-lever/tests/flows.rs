@@ -846,3 +846,111 @@ async fn disconnect_forgets_the_tokens() {
         "/lever/acme/webhook"
     );
 }
+
+#[tokio::test]
+async fn idle_connections_are_refreshed_before_lever_forgets_them() {
+    let server = MockServer::start().await;
+    // Umbrella's tokens were last refreshed in early October: the only
+    // refresh that must reach Lever, answered with a rotated pair.
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string(
+            "grant_type=refresh_token&refresh_token=lvr_rt_umbrella_dormant&client_id=Zx81QeVb2mT7cLr4NwP0aKs9yHdGu3Fj&client_secret=lvr_client_secret_example_8R2w",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_answer("lvr_at_umbrella_new", "lvr_rt_umbrella_new")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Initech's grant is gone
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string(
+            "grant_type=refresh_token&refresh_token=lvr_rt_initech_revoked&client_id=Zx81QeVb2mT7cLr4NwP0aKs9yHdGu3Fj&client_secret=lvr_client_secret_example_8R2w",
+        ))
+        .respond_with(ResponseTemplate::new(403).set_body_json(
+            json!({"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let store = Arc::new(
+        InMemoryTokenStore::new()
+            // used an hour ago
+            .with(
+                "acme",
+                TokenSet::new(AT_ACME, RT_ACME, at("2026-01-01T11:00:00Z")),
+            )
+            // idle for 29 days and 23 hours: not yet
+            .with(
+                "globex",
+                TokenSet::new(AT_GLOBEX, RT_GLOBEX, at("2025-12-02T11:00:00Z")),
+            )
+            .with(
+                "umbrella",
+                TokenSet::new(
+                    "lvr_at_umbrella_old",
+                    "lvr_rt_umbrella_dormant",
+                    at("2025-10-03T08:00:00Z"),
+                ),
+            )
+            .with(
+                "initech",
+                TokenSet::new(
+                    "lvr_at_initech_old",
+                    "lvr_rt_initech_revoked",
+                    at("2025-11-01T08:00:00Z"),
+                ),
+            ),
+    );
+    let connections = connections().with("hooli", ats_lever::LeverConnection::new());
+    let lever = builder(&server.uri())
+        .connections(connections)
+        .token_store(store.clone())
+        .build()
+        .unwrap();
+
+    let outcomes = lever
+        .refresh_idle(Duration::from_secs(30 * 24 * 60 * 60))
+        .await
+        .unwrap();
+    let summary: Vec<String> = outcomes
+        .iter()
+        .map(|(t, o)| match o {
+            ats_lever::IdleRefresh::Refreshed { expires_at } => {
+                format!("{t}: refreshed until {expires_at:?}")
+            }
+            ats_lever::IdleRefresh::NotIdle { access_expires_at } => {
+                format!("{t}: not idle ({access_expires_at})")
+            }
+            ats_lever::IdleRefresh::NotConnected => format!("{t}: not connected"),
+            ats_lever::IdleRefresh::ReconnectRequired { reason } => format!("{t}: {reason}"),
+            other => format!("{t}: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "acme: not idle (2026-01-01 11:00:00 UTC)",
+            "globex: not idle (2025-12-02 11:00:00 UTC)",
+            "hooli: not connected",
+            "initech: Lever no longer accepts the refresh token of tenant `initech` (invalid_grant: Unknown or invalid refresh token.): the customer must reconnect Lever",
+            "umbrella: refreshed until Some(2026-01-01T11:00:00Z)",
+        ]
+    );
+    let umbrella = store.get(&tenant("umbrella")).unwrap();
+    assert_eq!(umbrella.access_token.expose(), "lvr_at_umbrella_new");
+    assert_eq!(
+        umbrella.refresh_token.unwrap().expose(),
+        "lvr_rt_umbrella_new"
+    );
+    // a failed refresh leaves the stored grant as it was
+    let initech = store.get(&tenant("initech")).unwrap();
+    assert_eq!(
+        initech.refresh_token.unwrap().expose(),
+        "lvr_rt_initech_revoked"
+    );
+    server.verify().await;
+}
