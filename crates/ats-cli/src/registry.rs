@@ -1,27 +1,41 @@
-//! The adapters the `ats` command knows, built with default configuration
-//! (no credentials: translation and rendering need none).
+//! The adapters the `ats` command knows: one line per adapter, each crate's
+//! own [`Registration`].
 
+use ats_core::registry::Registration;
 use ats_core::{AtsProvider, Error};
 
-/// Every adapter, in the order `ats providers` lists them.
-pub fn adapters() -> Result<Vec<Box<dyn AtsProvider>>, Error> {
-    let adapters: Vec<Box<dyn AtsProvider>> = vec![
-        Box::new(ats_greenhouse::Greenhouse::builder().build()?),
-        Box::new(ats_ashby::Ashby::builder().build()?),
-        Box::new(ats_lever::Lever::builder().build()?),
-        Box::new(ats_workable::Workable::builder().build()?),
-        Box::new(ats_kombo::Kombo::builder().build()?),
-        Box::new(ats_stackone::StackOne::builder().build()?),
-        Box::new(ats_knit::Knit::builder().build()?),
-    ];
-    Ok(adapters)
+/// Every registered adapter, in the order `ats providers` lists them.
+pub fn registrations() -> Vec<Registration> {
+    vec![
+        ats_greenhouse::registration(),
+        ats_ashby::registration(),
+        ats_lever::registration(),
+        ats_workable::registration(),
+        ats_kombo::registration(),
+        ats_stackone::registration(),
+        ats_knit::registration(),
+    ]
 }
 
-/// The adapter called `name`.
-pub fn adapter(name: &str) -> Result<Box<dyn AtsProvider>, String> {
-    let all = adapters().map_err(|e| e.to_string())?;
-    let names: Vec<&'static str> = all.iter().map(|a| a.name()).collect();
+/// Every adapter, built for translation only (no credentials: translating
+/// and rendering need none).
+pub fn adapters() -> Result<Vec<Box<dyn AtsProvider>>, Error> {
+    registrations()
+        .iter()
+        .map(|r| (r.translation_only)())
+        .collect()
+}
+
+/// The registration called `name`.
+pub fn registration(name: &str) -> Result<Registration, String> {
+    let all = registrations();
+    let names: Vec<&'static str> = all.iter().map(|r| r.name).collect();
     all.into_iter()
-        .find(|a| a.name() == name)
+        .find(|r| r.name == name)
         .ok_or_else(|| format!("unknown provider `{name}`; known: {}", names.join(", ")))
+}
+
+/// The adapter called `name`, built for translation only.
+pub fn adapter(name: &str) -> Result<Box<dyn AtsProvider>, String> {
+    (registration(name)?.translation_only)().map_err(|e| e.to_string())
 }

@@ -121,8 +121,20 @@ fn compare(
     }
     let expected = want.body_bytes()?;
     if body != expected.as_ref() {
+        // JSON on both sides: name the first field that differs, then the
+        // bytes (the field may agree while the bytes do not: key order,
+        // spacing, number format)
+        let field = match (
+            serde_json::from_slice::<serde_json::Value>(body),
+            serde_json::from_slice::<serde_json::Value>(&expected),
+        ) {
+            (Ok(g), Ok(w)) => crate::conformance::first_difference(&g, &w, String::new())
+                .map(|d| format!(" (first difference at {d})")),
+            _ => None,
+        };
         problems.push(format!(
-            "body\n     got: {}\nexpected: {}",
+            "body{}\n     got: {}\nexpected: {}",
+            field.unwrap_or_default(),
             String::from_utf8_lossy(body),
             String::from_utf8_lossy(&expected)
         ));

@@ -1,0 +1,139 @@
+//! `ats demo` and `ats replay`, run as a user runs them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn ats(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ats"))
+        .args(args)
+        .output()
+        .expect("the ats binary runs")
+}
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_demo_plays_every_provider_through_the_runtime() {
+    let dir = std::env::temp_dir().join(format!("ats-demo-test-{}", std::process::id()));
+    let out = ats(&["demo", "--dir", dir.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("7 of 7 providers"), "{text}");
+    // each provider's order reached the vendor, and its result went out
+    for (provider, write) in [
+        (
+            "greenhouse",
+            "PATCH /integrations/testing_partners/take_home_tests/8812345",
+        ),
+        ("ashby", "POST /assessment.update"),
+        (
+            "lever",
+            "POST /v1/opportunities/6513270e-269e-4d37-b2a7-4de452e6b438/notes",
+        ),
+        ("workable", "PUT /assessments/callbacks/5512093"),
+        (
+            "kombo",
+            "PUT /assessment/orders/Hx4pLq9TzW2mRv7cYb3nKs6D/result",
+        ),
+        (
+            "stackone",
+            "PATCH /unified/ats/assessments/orders/asr_5Hc8Wd3Ne1/result",
+        ),
+        ("knit", "POST /passthrough"),
+    ] {
+        let section = text
+            .split("\n\n")
+            .find(|s| s.starts_with(provider))
+            .unwrap_or_else(|| panic!("no {provider} section in {text}"));
+        assert!(section.contains("vendor: "), "{section}");
+        assert!(section.contains(write), "{section}");
+        assert!(
+            section.contains("✓ answered and delivered as recorded"),
+            "{section}"
+        );
+        // and the store holds what happened: the inbound call and the delivery
+        let log = ats(&[
+            "log",
+            "--database",
+            &format!("sqlite://{}/{provider}.db", dir.display()),
+            "--json",
+        ]);
+        let rows: serde_json::Value = serde_json::from_slice(&log.stdout).unwrap();
+        let kinds: Vec<(&str, bool)> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["direction"].as_str().unwrap(), r["ok"].as_bool().unwrap()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [("outbound", true), ("inbound", true)],
+            "{provider}: {rows}"
+        );
+    }
+}
+
+#[test]
+fn replay_reports_each_fixture_and_fails_on_a_difference() {
+    let dir = fixtures().join("kombo");
+    let count = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    let out = ats(&["replay", dir.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("{count} fixtures: {count} passed, 0 failed")),
+        "{text}"
+    );
+    assert!(text.contains("order_received_accepted.json"), "{text}");
+
+    // a recording whose expected answer differs: that fixture fails, naming
+    // the first field that differs, and the command exits 1
+    let mut fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("update_order_result_completed.json")).unwrap(),
+    )
+    .unwrap();
+    fixture["exchanges"][0]["request"]["body"]["status"] = "CANCELLED".into();
+    let tmp = std::env::temp_dir().join(format!("ats-replay-test-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let file = tmp.join("update_order_result_changed.json");
+    std::fs::write(&file, fixture.to_string()).unwrap();
+    let out = ats(&["replay", "--provider", "kombo", file.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("update_order_result_changed.json"), "{text}");
+    assert!(text.contains("FAILED"), "{text}");
+    assert!(
+        text.contains(r#"first difference at /status: "COMPLETED", expected "CANCELLED""#),
+        "{text}"
+    );
+    assert!(
+        text.contains("CANCELLED") && text.contains("COMPLETED"),
+        "{text}"
+    );
+    assert!(text.contains("1 fixtures: 0 passed, 1 failed"), "{text}");
+
+    // an unknown provider is bad input (exit 2)
+    let out = ats(&["replay", "--provider", "nope", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
