@@ -3,11 +3,11 @@
 //!
 //! | operation | request | retried after 5xx / timeout |
 //! |---|---|---|
-//! | `getOpportunity` | `GET /opportunities/:id?expand=applications&expand=stage` | yes |
+//! | `getOpportunity` | `GET /opportunities/:id?expand=applications&expand=stage` (receiving); `GET /opportunities/:id` (its tags, before a graded result's old grade tags are removed) | yes |
 //! | `getPosting` | `GET /postings/:id` | yes |
 //! | `listStages` | `GET /stages?limit=100[&offset=…]` | yes |
 //! | `addTags` | `POST /opportunities/:id/addTags[?perform_as=…]` `{"tags": [...]}` | yes: adding a tag twice leaves one tag |
-//! | `removeTags` | `POST /opportunities/:id/removeTags[?perform_as=…]` `{"tags": [...]}` | yes: removing twice removes once |
+//! | `removeTags` | `POST /opportunities/:id/removeTags[?perform_as=…]` `{"tags": [...]}`: the other status tags; for a graded result, a second call with the opportunity's other grade tags of the prefix, when it has any | yes: removing twice removes once |
 //! | `listNotes` | `GET /opportunities/:id/notes?limit=100[&offset=…]` | yes |
 //! | `createNote` | `POST /opportunities/:id/notes[?perform_as=…]` `{"value": …}` | **no**: Lever has no idempotency key. A result is delivered at least once, so before posting, the adapter reads the opportunity's notes (`listNotes`) and posts only when no note holds the same text |
 //!
@@ -68,6 +68,13 @@ pub fn get_opportunity(base: &Url, opportunity: &str) -> Result<PreparedRequest,
     url.query_pairs_mut()
         .append_pair("expand", "applications")
         .append_pair("expand", "stage");
+    Ok(PreparedRequest::new(GET_OPPORTUNITY, Method::GET, url))
+}
+
+/// `GET /opportunities/:id` (no expansion): the opportunity as it is, for
+/// its `tags`.
+pub fn get_opportunity_tags(base: &Url, opportunity: &str) -> Result<PreparedRequest, Error> {
+    let url = url_with_segments(base, &["opportunities", opportunity])?;
     Ok(PreparedRequest::new(GET_OPPORTUNITY, Method::GET, url))
 }
 

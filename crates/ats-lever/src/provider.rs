@@ -77,7 +77,7 @@ const OPERATIONS: &[Operation] = &[
     ),
     Operation::outbound(
         client::REMOVE_TAGS,
-        "POST /opportunities/:id/removeTags: the vendor's other status tags",
+        "POST /opportunities/:id/removeTags: the vendor's other status tags; for a graded result, its earlier grade tags (after GET /opportunities/:id)",
     ),
     Operation::outbound(
         client::CREATE_NOTE,
@@ -98,8 +98,9 @@ const OPERATIONS: &[Operation] = &[
 ///   delivery, `forget_delivery` (called by `ats_core::serve::handle`)
 ///   forgets its token, so Lever's redelivery is accepted.
 /// * **Outbound**: `submit_result` adds the status tag (and grade tag),
-///   removes the vendor's other status tags, and for final statuses posts
-///   a note with the result.
+///   removes the vendor's other status tags (and, for a graded result, the
+///   grade tags of earlier results, read from the opportunity), and for
+///   final statuses posts a note with the result.
 /// * **OAuth**: [`Lever::authorization_url`],
 ///   [`Lever::complete_authorization`], and access tokens per tenant in a
 ///   [`TokenStore`](crate::oauth::TokenStore), refreshed single-flight.
@@ -375,6 +376,33 @@ impl Lever {
             |page: Vec<Note>| page.iter().any(|n| n.holds(value)),
         )
         .await
+    }
+
+    /// For a graded result: reads the opportunity's tags and removes the
+    /// prefix's grade tags other than the new one (an earlier result's),
+    /// with the HTTP requests it took. Nothing is sent for a result without
+    /// a grade.
+    async fn remove_stale_grades(
+        &self,
+        tenant: &TenantId,
+        order: &OrderHandle,
+        result: &AssessmentResult,
+        perform_as: Option<&str>,
+    ) -> Result<u32, Error> {
+        if result.grade.as_deref().is_none_or(|g| g.trim().is_empty()) {
+            return Ok(0);
+        }
+        let opportunity = translate::target_opportunity(order)?;
+        let read = client::get_opportunity_tags(&self.api_base, &opportunity)?;
+        let sent = self.send(tenant, &read).await?;
+        let mut attempts = sent.attempts;
+        let current = decode_fetched::<Opportunity>("opportunity", &sent)?.tags;
+        let stale = translate::stale_grade_tags(&self.tag_prefix, result, &current);
+        if !stale.is_empty() {
+            let remove = client::remove_tags(&self.api_base, &opportunity, perform_as, stale)?;
+            attempts += self.send(tenant, &remove).await?.attempts;
+        }
+        Ok(attempts)
     }
 
     /// The tenant and `token` of a delivery whose signature and freshness
@@ -782,6 +810,11 @@ impl AtsProvider for Lever {
             }
             let sent = self.send(tenant, request).await?;
             attempts += sent.attempts;
+            if request.operation == client::REMOVE_TAGS {
+                attempts += self
+                    .remove_stale_grades(tenant, order, result, perform_as)
+                    .await?;
+            }
         }
         Ok(Delivery { attempts, warnings })
     }

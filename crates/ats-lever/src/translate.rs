@@ -614,9 +614,37 @@ pub fn tags_to_add(prefix: &str, result: &AssessmentResult) -> Vec<String> {
         .map(str::trim)
         .filter(|g| !g.is_empty())
     {
-        tags.push(format!("{prefix}: grade {}", one_line(grade)));
+        tags.push(format!("{}{}", grade_tag_start(prefix), one_line(grade)));
     }
     tags
+}
+
+/// The start of every grade tag of the prefix: `<prefix>: grade `.
+pub fn grade_tag_start(prefix: &str) -> String {
+    format!("{prefix}: grade ")
+}
+
+/// The grade tags of the prefix among an opportunity's `current` tags that
+/// a result must remove: every `<prefix>: grade …` tag but the ones it
+/// adds ([`tags_to_add`]), in the opportunity's order, each once. Empty
+/// for a result without a grade (its tags are left as they are).
+pub fn stale_grade_tags(
+    prefix: &str,
+    result: &AssessmentResult,
+    current: &[String],
+) -> Vec<String> {
+    let adding = tags_to_add(prefix, result);
+    if adding.len() < 2 {
+        return Vec::new();
+    }
+    let start = grade_tag_start(prefix);
+    let mut stale: Vec<String> = Vec::new();
+    for tag in current {
+        if tag.starts_with(&start) && !adding.contains(tag) && !stale.contains(tag) {
+            stale.push(tag.clone());
+        }
+    }
+    stale
 }
 
 /// The tags to remove for a result: the prefix's other status tags, so
@@ -786,6 +814,38 @@ mod tests {
             "signature": "00", "token": "7ccf25ec84d8dbc74254770f58904dba41ecccc3fc1626e5"
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn stale_grade_tags_are_the_prefixs_other_grades() {
+        let mut result = AssessmentResult::with_status(AssessmentStatus::Completed);
+        let current: Vec<String> = [
+            "Engineering",
+            "Acme: grade C",
+            "Acme: completed",
+            "Acme: grade B",
+            "Other: grade A",
+            "Acme: grade C",
+            "acme: grade D",
+            "Acme: graded",
+        ]
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+        assert_eq!(
+            stale_grade_tags("Acme", &result, &current),
+            Vec::<String>::new()
+        );
+        result.grade = Some(" B ".into());
+        assert_eq!(
+            stale_grade_tags("Acme", &result, &current),
+            ["Acme: grade C"]
+        );
+        result.grade = Some("A".into());
+        assert_eq!(
+            stale_grade_tags("Acme", &result, &current),
+            ["Acme: grade C", "Acme: grade B"]
+        );
     }
 
     #[test]
