@@ -167,6 +167,62 @@ mod tests {
     }
 
     #[test]
+    fn any_user_credentials_are_refused() {
+        let p = UrlPolicy::https_hosts(["app.ats.example"]);
+        for bad in [
+            "https://attacker@app.ats.example/x",
+            "https://attacker:pw@app.ats.example/x",
+            "https://:pw@app.ats.example/x",
+        ] {
+            let e = p.check(&u(bad)).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "refusing to call https://app.ats.example/x: it carries user credentials",
+                "{bad}"
+            );
+        }
+        // on an insecure test host too
+        let p = UrlPolicy::deny_all().allow_insecure("127.0.0.1");
+        let e = p.check(&u("http://attacker@127.0.0.1:8080/x")).unwrap_err();
+        assert!(
+            e.to_string().ends_with("it carries user credentials"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_wildcard_needs_a_whole_label_before_its_suffix() {
+        assert!(host_matches("*.partner.example", "a.partner.example"));
+        assert!(!host_matches("*.partner.example", ".partner.example"));
+        assert!(!host_matches("*.partner.example", "partner.example"));
+        assert!(!host_matches("*.partner.example", "apartner.example"));
+        // the URL parser lets an empty first label through
+        let url = u("https://.partner.example/x");
+        assert_eq!(url.host_str(), Some(".partner.example"));
+        let e = UrlPolicy::https_hosts(["*.partner.example"])
+            .check(&url)
+            .unwrap_err();
+        assert!(
+            e.to_string().ends_with("its host is not on the allow-list"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn allow_adds_a_host_pattern() {
+        let p = UrlPolicy::deny_all();
+        assert!(p.check(&u("https://app.ats.example/x")).is_err());
+        let p = p.allow("APP.ats.example").allow("*.partner.example");
+        p.check(&u("https://app.ats.example/x")).unwrap();
+        p.check(&u("https://acme.partner.example/x")).unwrap();
+        assert!(p.check(&u("https://other.ats.example/x")).is_err());
+        assert_eq!(
+            p,
+            UrlPolicy::https_hosts(["app.ats.example", "*.partner.example"])
+        );
+    }
+
+    #[test]
     fn error_hides_query_and_userinfo() {
         let p = UrlPolicy::deny_all();
         let e = p

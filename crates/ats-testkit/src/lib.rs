@@ -20,6 +20,7 @@
 
 pub mod conformance;
 pub mod fixture;
+pub mod fuzz;
 pub mod replay;
 pub mod vendor;
 
