@@ -16,7 +16,7 @@ use crate::oauth::{
     TokenStore,
 };
 use crate::provider::{Lever, Regions};
-use crate::translate::PROVIDER;
+use crate::translate::{NoteScore, PROVIDER};
 use url::Url;
 
 /// The default webhook path; `{tenant}` stands for the connection's tenant id.
@@ -312,6 +312,8 @@ pub struct LeverBuilder {
     webhook_path: String,
     tag_prefix: String,
     notify_followers: bool,
+    note_secret: bool,
+    note_score: NoteScore,
     max_age: Duration,
     max_future_skew: Duration,
     replay: Option<Arc<ReplayGuard>>,
@@ -345,6 +347,8 @@ impl LeverBuilder {
             webhook_path: DEFAULT_WEBHOOK_PATH.to_owned(),
             tag_prefix: DEFAULT_TAG_PREFIX.to_owned(),
             notify_followers: false,
+            note_secret: false,
+            note_score: NoteScore::off(),
             max_age: DEFAULT_MAX_AGE,
             max_future_skew: DEFAULT_MAX_FUTURE_SKEW,
             replay: None,
@@ -450,6 +454,23 @@ impl LeverBuilder {
         self
     }
 
+    /// Whether result notes are secret (default no): only users with
+    /// sensitive-information rights on the candidate's postings (and users
+    /// mentioned) see them.
+    pub fn note_secret(mut self, secret: bool) -> Self {
+        self.note_secret = secret;
+        self
+    }
+
+    /// How completed results become the note's thumbs `score` (default
+    /// [`NoteScore::off`]: no score), e.g.
+    /// `NoteScore::pass_fail(3, 2).grade("A", 4)`. Scores outside 1–4 fail
+    /// [`build`](Self::build).
+    pub fn note_score(mut self, rule: NoteScore) -> Self {
+        self.note_score = rule;
+        self
+    }
+
     /// How old (`max_age`) and how far in the future (`max_future_skew`) a
     /// delivery's `triggeredAt` may be against its arrival time. Defaults:
     /// a day and five minutes.
@@ -508,6 +529,7 @@ impl LeverBuilder {
     /// Builds the adapter. Needs no credentials: without an OAuth app the
     /// adapter still routes, verifies and translates, but cannot call Lever.
     pub fn build(self) -> Result<Lever, Error> {
+        self.note_score.validate()?;
         let env = self.environment;
         let parse = |what: &str, given: Option<String>, default: &str| {
             let text = given.unwrap_or_else(|| default.to_owned());
@@ -523,7 +545,7 @@ impl LeverBuilder {
             refresh_margin: self.refresh_margin,
             request_timeout: self.retry.request_timeout,
         };
-        let tokens = TokenManager::new(settings, self.tokens, self.clock)?;
+        let tokens = TokenManager::new(settings, self.tokens, self.clock.clone())?;
         // Redirects are followed by the adapter (see `client::send`), only
         // to Lever's hosts and with the bearer token, never by reqwest.
         let reqwest_client = match self.http {
@@ -545,6 +567,9 @@ impl LeverBuilder {
             webhook_path: WebhookPath::parse(&self.webhook_path)?,
             tag_prefix: self.tag_prefix,
             notify_followers: self.notify_followers,
+            note_secret: self.note_secret,
+            note_score: self.note_score,
+            clock: self.clock,
             max_age: self.max_age,
             max_future_skew: self.max_future_skew,
             replay: self.replay.unwrap_or_else(|| {

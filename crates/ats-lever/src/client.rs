@@ -326,7 +326,10 @@ mod tests {
             None,
             &CreateNote {
                 value: "v".into(),
+                secret: None,
+                score: None,
                 notify_followers: Some(true),
+                created_at: None,
             },
         )
         .unwrap();

@@ -62,6 +62,7 @@ pub use crate::oauth::{
     IdleRefresh, InMemoryTokenStore, LeverEnvironment, OAuthApp, OAuthError, TokenSet, TokenStore,
 };
 pub use crate::provider::Lever;
+pub use crate::translate::NoteScore;
 
 /// This adapter's entry for the tools around it (`ats`, `ats replay`,
 /// `ats demo`, the conformance suite).

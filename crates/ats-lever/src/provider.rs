@@ -5,6 +5,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use ats_core::Clock;
 use ats_core::client::HttpClient;
 use ats_core::codec::decode_json;
 use ats_core::http::parse_base_url;
@@ -24,7 +25,7 @@ use crate::builder::{ConnectionStore, LeverConnection, WebhookPath};
 use crate::client::{self, Sent};
 use crate::oauth::{self, AuthorizationRequest, IdleRefresh, OAuthError, TokenManager, TokenSet};
 use crate::translate::{
-    self, CANDIDATE_ARCHIVE_CHANGE, CANDIDATE_STAGE_CHANGE, CTX_STAGE_ID, PROVIDER,
+    self, CANDIDATE_ARCHIVE_CHANGE, CANDIDATE_STAGE_CHANGE, CTX_STAGE_ID, NoteScore, PROVIDER,
 };
 use crate::wire::{
     CreateNote, DataEnvelope, ErrorBody, ListPage, Note, Opportunity, Posting, Stage, WebhookAnswer,
@@ -114,6 +115,9 @@ pub struct Lever {
     pub(crate) webhook_path: WebhookPath,
     pub(crate) tag_prefix: String,
     pub(crate) notify_followers: bool,
+    pub(crate) note_secret: bool,
+    pub(crate) note_score: NoteScore,
+    pub(crate) clock: Clock,
     pub(crate) max_age: Duration,
     pub(crate) max_future_skew: Duration,
     pub(crate) replay: Arc<ReplayGuard>,
@@ -546,7 +550,10 @@ impl Lever {
         if let Some(value) = translate::note_text(&self.tag_prefix, order, result) {
             let note = CreateNote {
                 value,
+                secret: self.note_secret.then_some(true),
+                score: self.note_score.score_for(result),
                 notify_followers: self.notify_followers.then_some(true),
+                created_at: translate::note_created_at(result, self.clock.now()),
             };
             requests.push(client::create_note(
                 &self.api_base,
@@ -1080,6 +1087,77 @@ mod tests {
                 "https://api.eu.lever.co/v1"
             );
         }
+    }
+
+    #[test]
+    fn notes_carry_the_configured_score_secrecy_and_completion_date() {
+        let now: chrono::DateTime<chrono::Utc> = "2026-01-01T10:00:00Z".parse().unwrap();
+        let lever = LeverBuilder::new()
+            .connections(InMemoryConnections::new().with("globex", LeverConnection::new()))
+            .tag_prefix("Acme assessment")
+            .note_score(NoteScore::pass_fail(3, 2).grade("A", 4))
+            .note_secret(true)
+            .clock(ats_core::Clock::fixed(now))
+            .build()
+            .unwrap();
+        let note = |result: AssessmentResult| {
+            let requests = lever.prepare(&submit("globex", result)).unwrap();
+            let last = requests.last().unwrap();
+            assert_eq!(last.operation, "createNote");
+            String::from_utf8_lossy(&last.body).into_owned()
+        };
+        let mut passed = AssessmentResult::with_status(AssessmentStatus::Completed);
+        passed.passed = Some(true);
+        passed.completed_at = Some("2025-12-31T16:00:00Z".parse().unwrap());
+        assert_eq!(
+            note(passed.clone()),
+            r#"{"value":"Acme assessment: completed\nResult: passed\nFinished: 2025-12-31T16:00:00Z\nRef: asm_7Q2K9","secret":true,"score":3,"createdAt":1767196800000}"#
+        );
+        // the grade rule wins over pass/fail; a completion four minutes ago
+        // is too recent to date the note with
+        let mut graded = passed.clone();
+        graded.passed = Some(false);
+        graded.grade = Some("A".into());
+        graded.completed_at = Some("2026-01-01T09:56:00Z".parse().unwrap());
+        assert_eq!(
+            note(graded),
+            r#"{"value":"Acme assessment: completed\nGrade: A\nResult: not passed\nFinished: 2026-01-01T09:56:00Z\nRef: asm_7Q2K9","secret":true,"score":4}"#
+        );
+        let mut failed = passed.clone();
+        failed.passed = Some(false);
+        failed.grade = Some("C".into());
+        failed.completed_at = Some("2026-01-01T09:55:00Z".parse().unwrap());
+        assert_eq!(
+            note(failed),
+            r#"{"value":"Acme assessment: completed\nGrade: C\nResult: not passed\nFinished: 2026-01-01T09:55:00Z\nRef: asm_7Q2K9","secret":true,"score":2,"createdAt":1767261300000}"#
+        );
+        // only completed results are scored; a future time is never sent
+        let mut expired = AssessmentResult::with_status(AssessmentStatus::Expired);
+        expired.passed = Some(false);
+        expired.completed_at = Some("2026-01-02T00:00:00Z".parse().unwrap());
+        assert_eq!(
+            note(expired),
+            r#"{"value":"Acme assessment: expired\nResult: not passed\nFinished: 2026-01-02T00:00:00Z\nRef: asm_7Q2K9","secret":true}"#
+        );
+        // the default: no score, not secret
+        let plain = LeverBuilder::new()
+            .clock(ats_core::Clock::fixed(now))
+            .tag_prefix("Acme assessment")
+            .build()
+            .unwrap();
+        let requests = plain.prepare(&submit("globex", passed)).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&requests[2].body),
+            r#"{"value":"Acme assessment: completed\nResult: passed\nFinished: 2025-12-31T16:00:00Z\nRef: asm_7Q2K9","createdAt":1767196800000}"#
+        );
+        let e = LeverBuilder::new()
+            .note_score(NoteScore::pass_fail(5, 1))
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "configuration error: Lever note scores are 1 to 4, not 5"
+        );
     }
 
     #[test]

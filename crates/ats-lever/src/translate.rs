@@ -760,6 +760,94 @@ pub fn note_text(prefix: &str, order: &OrderHandle, result: &AssessmentResult) -
     Some(text)
 }
 
+/// How a completed result becomes the thumbs `score` of its Lever note
+/// (1 = strong no, 2 = no, 3 = yes, 4 = strong yes).
+///
+/// Off by default ([`NoteScore::off`]): Lever shows a note's score as a
+/// hiring opinion, under the name of the connection's `perform_as` user,
+/// so an automated result casts one only when the customer asks. A
+/// result's grade is looked up first (exact text, surrounding whitespace
+/// aside), then its pass/fail outcome; a result matching neither gets no
+/// score. Only `completed` results are scored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NoteScore {
+    grades: BTreeMap<String, u8>,
+    passed: Option<u8>,
+    failed: Option<u8>,
+}
+
+impl NoteScore {
+    /// No score on any note (the default).
+    pub fn off() -> Self {
+        Self::default()
+    }
+
+    /// A passed result scores `passed`, a failed one `failed` (each 1–4).
+    pub fn pass_fail(passed: u8, failed: u8) -> Self {
+        Self {
+            passed: Some(passed),
+            failed: Some(failed),
+            ..Self::default()
+        }
+    }
+
+    /// A result graded `grade` scores `score` (1–4), whatever its pass/fail
+    /// outcome.
+    pub fn grade(mut self, grade: impl Into<String>, score: u8) -> Self {
+        self.grades.insert(grade.into().trim().to_owned(), score);
+        self
+    }
+
+    /// Whether no result is ever scored.
+    pub fn is_off(&self) -> bool {
+        self.grades.is_empty() && self.passed.is_none() && self.failed.is_none()
+    }
+
+    /// The score of `result`'s note, if the rule gives it one.
+    pub fn score_for(&self, result: &AssessmentResult) -> Option<u8> {
+        if result.status != AssessmentStatus::Completed {
+            return None;
+        }
+        let by_grade = result
+            .grade
+            .as_deref()
+            .and_then(|g| self.grades.get(g.trim()).copied());
+        by_grade.or(match result.passed {
+            Some(true) => self.passed,
+            Some(false) => self.failed,
+            None => None,
+        })
+    }
+
+    /// Checks every score is one Lever accepts (1–4).
+    pub fn validate(&self) -> Result<(), Error> {
+        let scores = self
+            .grades
+            .values()
+            .chain(self.passed.iter())
+            .chain(self.failed.iter());
+        match scores.copied().find(|s| !(1..=4).contains(s)) {
+            Some(bad) => Err(Error::config(format!(
+                "Lever note scores are 1 to 4, not {bad}"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// How far in the past a completion time must be to date a note with it:
+/// Lever refuses future `createdAt` values, and the vendor's clock may run
+/// ahead of Lever's. A completion more recent than this leaves the note
+/// dated when Lever receives it (a moment later).
+pub const BACKDATE_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// The `createdAt` of a result's note: its completion time in
+/// milliseconds, when that is at least [`BACKDATE_MARGIN`] before `now`.
+pub fn note_created_at(result: &AssessmentResult, now: DateTime<Utc>) -> Option<i64> {
+    let at = result.completed_at?;
+    (now.signed_duration_since(at) >= BACKDATE_MARGIN).then(|| at.timestamp_millis())
+}
+
 /// Vendor text made safe for a note: one line per value, and `@` at the
 /// start of a word (a Lever mention, which notifies that user) replaced by
 /// the full-width `＠`.

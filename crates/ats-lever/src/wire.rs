@@ -416,6 +416,15 @@ pub struct PostingUrls {
 pub struct CreateNote {
     /// The note's text.
     pub value: String,
+    /// Whether only users with sensitive-information rights on the
+    /// candidate's postings (and users mentioned) see the note (Lever's
+    /// default `false` is sent by leaving the field out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<bool>,
+    /// Lever's thumbs score, 1 (strong no) to 4 (strong yes); none by
+    /// default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<u8>,
     /// Whether everyone following the candidate is notified (Lever's
     /// default `false` is sent by leaving the field out).
     #[serde(
@@ -424,6 +433,10 @@ pub struct CreateNote {
         skip_serializing_if = "Option::is_none"
     )]
     pub notify_followers: Option<bool>,
+    /// When the note is dated (milliseconds); Lever dates it "now" when
+    /// left out and refuses future times.
+    #[serde(default, rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
 }
 
 /// Answer to `POST /opportunities/:opportunity/notes` (`data`).
@@ -609,9 +622,23 @@ mod tests {
     fn note_body_leaves_out_unset_fields() {
         let n = CreateNote {
             value: "v".into(),
+            secret: None,
+            score: None,
             notify_followers: None,
+            created_at: None,
         };
         assert_eq!(serde_json::to_string(&n).unwrap(), r#"{"value":"v"}"#);
+        let n = CreateNote {
+            secret: Some(true),
+            score: Some(3),
+            notify_followers: Some(true),
+            created_at: Some(1_767_196_800_000),
+            ..n
+        };
+        assert_eq!(
+            serde_json::to_string(&n).unwrap(),
+            r#"{"value":"v","secret":true,"score":3,"notifyFollowers":true,"createdAt":1767196800000}"#
+        );
     }
 
     #[test]

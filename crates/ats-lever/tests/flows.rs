@@ -954,3 +954,79 @@ async fn idle_connections_are_refreshed_before_lever_forgets_them() {
     );
     server.verify().await;
 }
+
+/// The note text of the result below (what the look-up compares).
+const SCORED_NOTE: &str =
+    "Acme assessment: completed\nResult: passed\nFinished: 2025-12-31T16:00:00Z\nRef: asm_7Q2K9";
+
+async fn scored_note_write(notes_on_opportunity: Value, posts: u64) -> Result<u32, String> {
+    let server = MockServer::start().await;
+    let opportunity = "/v1/opportunities/6513270e-269e-4d37-b2a7-4de452e6b438";
+    for op in ["addTags", "removeTags"] {
+        Mock::given(method("POST"))
+            .and(path(format!("{opportunity}/{op}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path(format!("{opportunity}/notes").as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": notes_on_opportunity, "hasNext": false})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{opportunity}/notes").as_str()))
+        .and(query_param("perform_as", PERFORM_AS))
+        .and(body_string(
+            r#"{"value":"Acme assessment: completed\nResult: passed\nFinished: 2025-12-31T16:00:00Z\nRef: asm_7Q2K9","secret":true,"score":3,"createdAt":1767196800000}"#,
+        ))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"data": {"noteId": "n1"}})))
+        .expect(posts)
+        .mount(&server)
+        .await;
+    let lever = builder(&server.uri())
+        .connections(connections())
+        .tokens(tokens())
+        .note_score(ats_lever::NoteScore::pass_fail(3, 2))
+        .note_secret(true)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let handle: ats_core::OrderHandle = serde_json::from_value(json!({
+        "provider": "lever", "tenant": "acme",
+        "provider_order_id": "6513270e-269e-4d37-b2a7-4de452e6b438",
+        "vendor_assessment_id": "asm_7Q2K9",
+        "context": {"opportunity_id": "6513270e-269e-4d37-b2a7-4de452e6b438"}
+    }))
+    .map_err(|e| e.to_string())?;
+    let mut result = AssessmentResult::with_status(AssessmentStatus::Completed);
+    result.passed = Some(true);
+    result.completed_at = Some(at("2025-12-31T16:00:00Z"));
+    let delivery = lever
+        .submit_result(&handle, &result)
+        .await
+        .map_err(|e| e.to_string())?;
+    server.verify().await;
+    Ok(delivery.attempts)
+}
+
+#[tokio::test]
+async fn a_scored_secret_backdated_note_is_posted_once() {
+    // not on the opportunity yet: posted with score, secret and createdAt
+    assert_eq!(scored_note_write(json!([]), 1).await, Ok(4));
+    // already there (Lever lists the field's value, whatever the score):
+    // not posted again
+    let written = json!([{
+        "id": "0fd630f1-f29d-4da9-953f-48f1a09f76b5",
+        "text": "Note",
+        "fields": [{"type": "note", "text": "Comment", "value": SCORED_NOTE, "score": 3}],
+        "secret": true,
+        "createdAt": 1767196800000_i64,
+        "deletedAt": null
+    }]);
+    assert_eq!(scored_note_write(written, 0).await, Ok(3));
+}
