@@ -289,7 +289,7 @@ async fn play(
 
 /// `body` with the URL whose path is `callback`'s path replaced by
 /// `callback`; `None` when there is no such URL.
-fn point_at(body: &[u8], callback: &url::Url) -> Option<Vec<u8>> {
+pub(crate) fn point_at(body: &[u8], callback: &url::Url) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(body).ok()?;
     let path = callback.path();
     let at = text.find(&format!("{path}\""))?;

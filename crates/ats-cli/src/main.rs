@@ -12,6 +12,8 @@
 //!   the durable runtime with one vendor.
 //! * `ats replay <fixtures…>` replays recorded exchanges through the
 //!   adapters, fixture by fixture.
+//! * `ats simulate <provider> --target URL` plays a provider against a
+//!   running vendor service.
 //! * `ats log` reads a running service's activity log from its database.
 //! * `ats serve --config ats.toml` runs the gateway (`--check` validates).
 //! * `ats keygen` prints a new key for encrypting secrets at rest.
@@ -36,6 +38,7 @@ mod demo;
 mod log;
 mod registry;
 mod replay;
+mod simulate;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -170,6 +173,41 @@ print what would be served, without starting."
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Play a provider against a running vendor service: send its order, receive its result.
+    #[command(
+        long_about = "Play a provider (an ATS or an aggregator) against a running vendor service: the gateway (`ats serve`), a service built on ats-server, or anything else. The provider's recorded order is sent to --target with the credentials the service expects (--key for providers that present a key the service issued, --secret for providers that sign), its callback URL (where the provider has one) pointed at the simulator. The simulator plays the provider's API on --listen (point the service's base URL for this provider there): it answers reads and writes as recorded and checks each write against the provider's recorded shape. Prints a transcript; exits 1 on a mismatch or when no result arrives within --timeout."
+    )]
+    Simulate {
+        /// The provider to play.
+        provider: String,
+        /// The service's endpoint for this provider (what the customer pastes into the ATS).
+        #[arg(long)]
+        target: String,
+        /// Where to play the provider's API.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
+        /// The key the service issued to the customer (Basic or Bearer providers).
+        #[arg(long, env = "ATS_SIMULATE_KEY", hide_env_values = true)]
+        key: Option<String>,
+        /// The secret the provider signs with (signing providers).
+        #[arg(long, env = "ATS_SIMULATE_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+        /// Present wrong credentials (a wrong key or a bad signature): the service must refuse.
+        #[arg(long, alias = "bad-signature")]
+        wrong_key: bool,
+        /// Send the same order this many times.
+        #[arg(long, default_value_t = 1)]
+        duplicate: u32,
+        /// Answer the service's first write with 429, 500, or not at all (timeout).
+        #[arg(long, value_enum)]
+        write_back: Option<simulate::WriteBack>,
+        /// Order this package instead of the recorded one (a package the service knows).
+        #[arg(long)]
+        package: Option<String>,
+        /// The longest wait for the result, in seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
     /// Replay recorded exchanges (fixture files or folders) through the adapters, fixture by fixture.
     #[command(
         long_about = "Replay recorded exchanges (files in the fixture format of docs/fixtures.md, or folders of them) through the adapters, offline: each adapter is configured as its fixtures were recorded, outbound calls go to an in-process stand-in that answers as recorded and checks each request byte for byte. Prints one line per fixture (ok, or the first check that failed with the first differing field: path, expected, got). Exits 1 if any fixture failed."
@@ -228,6 +266,36 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { config, check } => serve(&config, check),
         Command::Demo { providers, dir } => {
             if demo::run(&providers, dir)? {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
+        Command::Simulate {
+            provider,
+            target,
+            listen,
+            key,
+            secret,
+            wrong_key,
+            duplicate,
+            write_back,
+            package,
+            timeout,
+        } => {
+            let args = simulate::Args {
+                provider,
+                target,
+                listen,
+                key,
+                secret,
+                wrong_credentials: wrong_key,
+                duplicate,
+                write_back,
+                package,
+                timeout: std::time::Duration::from_secs(timeout),
+            };
+            if simulate::run(&args)? {
                 Ok(())
             } else {
                 std::process::exit(1)

@@ -317,3 +317,238 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "the customer's Ashby key"
     );
 }
+
+/// Runs `ats simulate` with `args`; its exit code and transcript.
+fn simulate(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ats"))
+        .arg("simulate")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ats_simulate_plays_kombo_ashby_and_greenhouse_against_the_gateway() {
+    let (kombo_port, ashby_port, greenhouse_port) = (free_port(), free_port(), free_port());
+    let gateway_port = free_port();
+    let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+    let mut python = Command::new("python3")
+        .arg(root().join("examples/vendor-python/vendor.py"))
+        .env("ATS_VENDOR_SIGNING_SECRET", SIGNING_SECRET)
+        .env("ATS_API_URL", &gateway_url)
+        .env("ATS_API_KEY", API_KEY)
+        .env("PORT", "0")
+        .env("VENDOR_GRADING_SECONDS", "0.2")
+        .env("VENDOR_COMPLETED_AT", COMPLETED_AT)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed for this test");
+    let vendor_port = wait_line(&mut python, "vendor listening on ");
+    let _python = Running(python);
+    let dir = std::env::temp_dir().join(format!("ats-simulate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("ats.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+listen = "127.0.0.1:{gateway_port}"
+database_url = "sqlite://{db}"
+encryption_key = "${{TEST_ENCRYPTION_KEY}}"
+
+[vendor]
+url = "http://127.0.0.1:{vendor_port}/events"
+signing_secret = "${{TEST_SIGNING_SECRET}}"
+
+[api]
+key = "${{TEST_API_KEY}}"
+
+[runtime]
+insecure_callback_hosts = ["127.0.0.1"]
+
+[providers.greenhouse]
+
+[providers.ashby]
+base_url = "http://127.0.0.1:{ashby_port}"
+
+[providers.kombo]
+base_url = "http://127.0.0.1:{kombo_port}"
+api_key = "${{TEST_KOMBO_API_KEY}}"
+webhook_secret = "${{TEST_KOMBO_SECRET}}"
+"#,
+            db = dir.join("gateway.db").display(),
+        ),
+    )
+    .unwrap();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env(
+            "TEST_ENCRYPTION_KEY",
+            "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
+        .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
+        .env("TEST_API_KEY", API_KEY)
+        .env("TEST_KOMBO_API_KEY", "kombo-api-key")
+        .env("TEST_KOMBO_SECRET", KOMBO_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert_eq!(wait_line(&mut serve, "listening on "), gateway_url);
+    let _serve = Running(serve);
+    let http = reqwest::Client::new();
+    let issue = |provider: &'static str, extra: Value| {
+        let http = http.clone();
+        let gateway_url = gateway_url.clone();
+        async move {
+            let mut body = json!({"provider": provider, "tenant": "acme"});
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let created: Value = http
+                .post(format!("{gateway_url}/api/v1/connections"))
+                .bearer_auth(API_KEY)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            created["issued_key"].as_str().unwrap().to_owned()
+        }
+    };
+
+    // Kombo signs its webhook; the service's first result write is refused
+    // for rate and must be retried
+    let kombo_target = format!("{gateway_url}/kombo/webhooks");
+    let listen = format!("127.0.0.1:{kombo_port}");
+    let (code, text) = tokio::task::spawn_blocking({
+        let (t, l) = (kombo_target.clone(), listen.clone());
+        move || {
+            simulate(&[
+                "kombo",
+                "--target",
+                &t,
+                "--listen",
+                &l,
+                "--secret",
+                KOMBO_SECRET,
+                "--write-back",
+                "429",
+                "--timeout",
+                "60",
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        text.matches("← PUT /assessment/orders/Hx4pLq9TzW2mRv7cYb3nKs6D/result")
+            .count(),
+        2,
+        "refused once for rate, then taken: {text}"
+    );
+    assert!(
+        text.contains("✓ kombo: order accepted and result received"),
+        "{text}"
+    );
+    // a bad signature is refused, and nothing is written
+    let (code, text) = tokio::task::spawn_blocking(move || {
+        simulate(&[
+            "kombo",
+            "--target",
+            &kombo_target,
+            "--listen",
+            &listen,
+            "--secret",
+            KOMBO_SECRET,
+            "--bad-signature",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("← 401"), "{text}");
+
+    // Ashby presents the key the service issued; three copies, one answer,
+    // one write
+    let key = issue("ashby", json!({"api_key": "ashby-customer-key"})).await;
+    let target = format!("{gateway_url}/ashby");
+    let listen = format!("127.0.0.1:{ashby_port}");
+    let (code, text) = tokio::task::spawn_blocking(move || {
+        simulate(&[
+            "ashby",
+            "--target",
+            &target,
+            "--listen",
+            &listen,
+            "--key",
+            &key,
+            "--duplicate",
+            "3",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("✓ 3 copies, one answer"), "{text}");
+    assert_eq!(
+        text.matches("← POST /assessment.update").count(),
+        1,
+        "{text}"
+    );
+
+    // Greenhouse: the order's callback URL is pointed at the simulator
+    let key = issue("greenhouse", json!({})).await;
+    let target = format!("{gateway_url}/greenhouse");
+    let listen = format!("127.0.0.1:{greenhouse_port}");
+    let (code, text) = tokio::task::spawn_blocking(move || {
+        simulate(&[
+            "greenhouse",
+            "--target",
+            &target,
+            "--listen",
+            &listen,
+            "--key",
+            &key,
+            "--package",
+            "pkg-rust-senior",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("← PATCH /integrations/testing_partners/take_home_tests/8812345"),
+        "{text}"
+    );
+    assert!(
+        text.contains("asks for package pkg-rust-senior (recorded: 12345)"),
+        "{text}"
+    );
+    // and a wrong key is refused
+    let (code, text) = tokio::task::spawn_blocking(move || {
+        simulate(&[
+            "greenhouse",
+            "--target",
+            &format!("{gateway_url}/greenhouse"),
+            "--key",
+            "not-issued",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(1), "an unknown key is not accepted: {text}");
+    assert!(text.contains("← 401"), "{text}");
+}

@@ -1,0 +1,512 @@
+//! `ats simulate`: plays a provider against a running vendor service.
+//!
+//! The order is the provider's recorded one (`fixtures/<provider>/`, the
+//! registration's demo order), sent with the credentials the service
+//! expects (`--key`, or a signature made with `--secret`) and, for
+//! providers whose orders carry a callback URL, that URL pointed at the
+//! simulator. The simulator then plays the provider's API on `--listen`:
+//! it answers the service's reads and writes as recorded, and checks each
+//! write it receives against the provider's recorded shape (method, path,
+//! and no JSON field the provider's recordings do not know). The run ends
+//! with a transcript and exit code 0, or 1 on any mismatch or a timeout.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ats_core::registry::Registration;
+use ats_core::signature::{SignatureEncoding, sign};
+use ats_core::{InboundAuth, OrderDelivery, OutboundCall, Secret};
+use ats_testkit::fixture::{Fixture, FixtureFile, read_dir};
+use ats_testkit::replay;
+use serde_json::Value;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::registry;
+
+/// How the simulated provider answers the service's first write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum WriteBack {
+    /// `429 Too Many Requests` with `Retry-After: 1`.
+    #[value(name = "429")]
+    RateLimited,
+    /// `500 Internal Server Error`.
+    #[value(name = "500")]
+    ServerError,
+    /// No answer for 40 s.
+    Timeout,
+}
+
+/// What to play.
+#[derive(Debug)]
+pub struct Args {
+    /// The provider.
+    pub provider: String,
+    /// Where the customer points the provider: the service's endpoint URL.
+    pub target: String,
+    /// Where to play the provider's API.
+    pub listen: SocketAddr,
+    /// The key the service issued to the customer (Basic / Bearer).
+    pub key: Option<String>,
+    /// The signing secret the service shares with the provider.
+    pub secret: Option<String>,
+    /// Present wrong credentials: the service must refuse the order.
+    pub wrong_credentials: bool,
+    /// Send the order this many times.
+    pub duplicate: u32,
+    /// Answer the first write this way.
+    pub write_back: Option<WriteBack>,
+    /// Order this package instead of the recorded one.
+    pub package: Option<String>,
+    /// The longest wait for the result.
+    pub timeout: Duration,
+}
+
+/// Runs the simulation; `Ok(false)` on a mismatch or a timeout.
+pub fn run(args: &Args) -> Result<bool, String> {
+    let registration = registry::registration(&args.provider)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(play(&registration, args))
+}
+
+fn say(line: impl AsRef<str>) -> Result<(), String> {
+    writeln!(std::io::stdout(), "{}", line.as_ref()).map_err(|e| e.to_string())
+}
+
+async fn play(registration: &Registration, args: &Args) -> Result<bool, String> {
+    let name = registration.name;
+    let demo = registration
+        .demo
+        .ok_or_else(|| format!("{name}: no recorded order to play"))?;
+    let folder = ats_testkit::fixtures_dir().join(name);
+    let listener = std::net::TcpListener::bind(args.listen)
+        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let server = MockServer::builder().listener(listener).start().await;
+    let read = |file: &str| -> Result<Fixture, String> {
+        FixtureFile::read(folder.join(file))
+            .and_then(|f| f.parse(&server.uri()))
+            .map_err(|e| e.to_string())
+    };
+    let order = read(demo.order)?;
+    let result = read(demo.result)?;
+    let adapter = (registration.translation_only)().map_err(|e| e.to_string())?;
+    let capabilities = adapter.capabilities();
+    let recorded = order
+        .request
+        .as_ref()
+        .ok_or_else(|| format!("{}: no request recorded", demo.order))?;
+
+    // the provider's API: what the service reads and writes, as recorded;
+    // a first write answered badly when asked
+    let writes: Vec<_> = result
+        .exchanges
+        .iter()
+        .filter(|e| e.request.method != "GET")
+        .collect();
+    if let (Some(mode), Some(first)) = (args.write_back, writes.first()) {
+        let template = match mode {
+            WriteBack::RateLimited => ResponseTemplate::new(429).insert_header("retry-after", "1"),
+            WriteBack::ServerError => ResponseTemplate::new(500),
+            WriteBack::Timeout => ResponseTemplate::new(200).set_delay(Duration::from_secs(40)),
+        };
+        Mock::given(method(first.request.method.as_str()))
+            .and(path(first.request.path.as_str()))
+            .respond_with(template)
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    replay::mount(&server, &order.exchanges).await?;
+    for _ in 0..(args.duplicate.max(1) + 2) {
+        replay::mount(&server, &result.exchanges).await?;
+    }
+    say(format!(
+        "ats simulate {name}: playing {name}'s API on http://{local} (point the service's {name} base URL here)"
+    ))?;
+
+    // the order, with the service's credentials
+    let mut body = recorded.body_bytes()?.to_vec();
+    if let Some(OutboundCall::SubmitResult { order: handle, .. }) = &result.call
+        && let Some(callback) = &handle.callback_url
+        && let Some(pointed) = crate::demo::point_at(&body, callback)
+    {
+        body = pointed;
+        say(format!(
+            "  the order's callback URL points here: {callback}"
+        ))?;
+    }
+    if let Some(package) = &args.package {
+        let recorded_package = match order.expect.event.as_ref() {
+            Some(ats_core::InboundEvent::OrderReceived(o)) => o.package_id.clone(),
+            _ => String::new(),
+        };
+        let mut json: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        if recorded_package.is_empty() || replace_value(&mut json, &recorded_package, package) == 0
+        {
+            return Err(format!(
+                "--package: {name}'s order does not name its package in the body"
+            ));
+        }
+        body = serde_json::to_vec(&json).map_err(|e| e.to_string())?;
+        say(format!(
+            "  the order asks for package {package} (recorded: {recorded_package})"
+        ))?;
+    }
+    let url = match capabilities.orders {
+        OrderDelivery::Call => format!(
+            "{}/{}",
+            args.target.trim_end_matches('/'),
+            recorded.path.rsplit('/').next().unwrap_or_default()
+        ),
+        OrderDelivery::Webhook => args.target.clone(),
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut answers = Vec::new();
+    for copy in 0..args.duplicate.max(1) {
+        let (body, headers) = credentials(
+            capabilities.inbound_auth,
+            recorded,
+            body.clone(),
+            args,
+            copy == 0,
+        )?;
+        let mut request = client
+            .request(
+                recorded
+                    .method
+                    .parse::<reqwest::Method>()
+                    .map_err(|e| e.to_string())?,
+                &url,
+            )
+            .body(body);
+        for (k, v) in &headers {
+            request = request.header(k.as_str(), v.as_str());
+        }
+        say(format!("→ {} {url}", recorded.method))?;
+        let answer = request.send().await.map_err(|e| format!("{url}: {e}"))?;
+        let status = answer.status().as_u16();
+        let text = answer.text().await.unwrap_or_default();
+        say(format!("← {status} {}", excerpt(&text)))?;
+        answers.push((status, text));
+    }
+
+    // what must happen now
+    let mut ok = true;
+    if args.wrong_credentials {
+        let refused = answers.iter().all(|(s, _)| matches!(s, 401 | 403));
+        say(if refused {
+            "✓ refused, as the provider expects for wrong credentials".to_owned()
+        } else {
+            "✗ the service accepted wrong credentials".to_owned()
+        })?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let written = server.received_requests().await.unwrap_or_default();
+        if !written.is_empty() {
+            say("✗ and it wrote to the provider's API anyway")?;
+            ok = false;
+        }
+        return Ok(ok && refused);
+    }
+    let (first_status, first_body) = answers.first().cloned().unwrap_or_default();
+    if !(200..300).contains(&first_status) {
+        say(format!("✗ the order was not accepted ({first_status})"))?;
+        return Ok(false);
+    }
+    if answers
+        .iter()
+        .any(|a| a != &(first_status, first_body.clone()))
+    {
+        say("✗ copies of the order got different answers")?;
+        ok = false;
+    } else if answers.len() > 1 {
+        say(format!("✓ {} copies, one answer", answers.len()))?;
+    }
+
+    // the result: wait for the service's write, with a progress line
+    let started = Instant::now();
+    let progress = std::io::stderr().is_terminal();
+    let write_paths: BTreeSet<(String, String)> = writes
+        .iter()
+        .map(|e| (e.request.method.clone(), e.request.path.clone()))
+        .collect();
+    let final_write = writes
+        .last()
+        .map(|e| (e.request.method.clone(), e.request.path.clone()));
+    let received = loop {
+        let got = server.received_requests().await.unwrap_or_default();
+        let done = got.iter().any(|r| {
+            Some((r.method.to_string(), r.url.path().to_owned())) == final_write
+                && !(args.write_back.is_some()
+                    && got
+                        .iter()
+                        .filter(|x| x.method == r.method && x.url.path() == r.url.path())
+                        .count()
+                        < 2)
+        });
+        if done {
+            // let a duplicate write show itself
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            break server.received_requests().await.unwrap_or_default();
+        }
+        if started.elapsed() > args.timeout {
+            if progress {
+                eprintln!();
+            }
+            say(format!(
+                "✗ no result within {} s (received: {})",
+                args.timeout.as_secs(),
+                list(&got)
+            ))?;
+            return Ok(false);
+        }
+        if progress {
+            eprint!(
+                "\r  waiting for the service's result … {:>3} s",
+                started.elapsed().as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    if progress {
+        eprintln!();
+    }
+    let known = known_fields(&folder, &write_paths);
+    let mut writes_seen = 0;
+    for r in &received {
+        let key = (r.method.to_string(), r.url.path().to_owned());
+        let is_write = write_paths.contains(&key);
+        say(format!(
+            "← {} {}{}",
+            r.method,
+            r.url.path(),
+            if is_write { "" } else { " (read)" }
+        ))?;
+        if !is_write {
+            continue;
+        }
+        writes_seen += 1;
+        match serde_json::from_slice::<Value>(&r.body) {
+            Ok(body) => {
+                let mut fields = BTreeSet::new();
+                field_paths(&body, String::new(), &mut fields);
+                let unknown: Vec<_> = fields
+                    .iter()
+                    .filter(|f| !known.contains(*f))
+                    .cloned()
+                    .collect();
+                if unknown.is_empty() {
+                    say(format!("  ✓ {} fields, all known to {name}", fields.len()))?;
+                } else {
+                    say(format!(
+                        "  ✗ fields {name}'s recordings do not know: {}",
+                        unknown.join(", ")
+                    ))?;
+                    ok = false;
+                }
+            }
+            Err(_) if r.body.is_empty() => {}
+            Err(e) => {
+                say(format!("  ✗ the body is not JSON: {e}"))?;
+                ok = false;
+            }
+        }
+    }
+    let expected_writes = writes.len() + usize::from(args.write_back.is_some());
+    if writes_seen > expected_writes {
+        say(format!(
+            "✗ {writes_seen} writes for one result (at most {expected_writes} expected): a repeat reached {name}"
+        ))?;
+        ok = false;
+    }
+    say(if ok {
+        format!(
+            "✓ {name}: order accepted and result received in {:.1} s",
+            started.elapsed().as_secs_f64()
+        )
+    } else {
+        format!("✗ {name}: see above")
+    })?;
+    Ok(ok)
+}
+
+/// Header names and values.
+type Headers = Vec<(String, String)>;
+
+/// The body and headers of one copy of the order, with the credentials the
+/// provider would present.
+fn credentials(
+    auth: InboundAuth,
+    recorded: &ats_testkit::fixture::RecordedRequest,
+    mut body: Vec<u8>,
+    args: &Args,
+    first: bool,
+) -> Result<(Vec<u8>, Headers), String> {
+    let mut headers: Vec<(String, String)> = recorded
+        .headers
+        .iter()
+        .filter(|(k, _)| Some(k.as_str()) != auth.header())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let wrong = |s: &str| format!("{s}-wrong");
+    match auth {
+        InboundAuth::BasicApiKey | InboundAuth::BearerToken => {
+            let key = args
+                .key
+                .clone()
+                .ok_or("--key: the key the service issued to the customer")?;
+            let key = if args.wrong_credentials {
+                wrong(&key)
+            } else {
+                key
+            };
+            let value = if auth == InboundAuth::BasicApiKey {
+                use base64::Engine as _;
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+                )
+            } else {
+                format!("Bearer {key}")
+            };
+            headers.push(("authorization".into(), value));
+        }
+        InboundAuth::HeaderSignature { header } => {
+            let secret = args
+                .secret
+                .clone()
+                .ok_or("--secret: the signing secret the service shares with the provider")?;
+            let secret = if args.wrong_credentials {
+                wrong(&secret)
+            } else {
+                secret
+            };
+            let signature = sign(
+                &Secret::new(secret),
+                &body,
+                SignatureEncoding::Base64UrlNoPad,
+            );
+            headers.push((header.to_owned(), signature));
+        }
+        InboundAuth::BodySignature { field } => {
+            // a fresh delivery: a new token and the time now, signed over
+            // `token + triggeredAt`
+            let secret = args
+                .secret
+                .clone()
+                .ok_or("--secret: the webhook's signature token")?;
+            let secret = if args.wrong_credentials {
+                wrong(&secret)
+            } else {
+                secret
+            };
+            let mut json: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+            let token = if first || json.get("token").is_none() {
+                format!("{:032x}", fastrand::u128(..))
+            } else {
+                json["token"].as_str().unwrap_or_default().to_owned()
+            };
+            let now = chrono::Utc::now().timestamp_millis();
+            json["token"] = Value::from(token.clone());
+            json["triggeredAt"] = Value::from(now);
+            json[field] = Value::from(sign(
+                &Secret::new(secret),
+                format!("{token}{now}").as_bytes(),
+                SignatureEncoding::Hex,
+            ));
+            body = serde_json::to_vec(&json).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok((body, headers))
+}
+
+/// Replaces every string (or number) equal to `from` with `to`; how many.
+fn replace_value(value: &mut Value, from: &str, to: &str) -> usize {
+    match value {
+        Value::String(s) if s == from => {
+            *s = to.to_owned();
+            1
+        }
+        Value::Number(n) if n.to_string() == from => {
+            *value = to
+                .parse::<u64>()
+                .map_or_else(|_| Value::from(to), Value::from);
+            1
+        }
+        Value::Object(map) => map.values_mut().map(|v| replace_value(v, from, to)).sum(),
+        Value::Array(items) => items.iter_mut().map(|v| replace_value(v, from, to)).sum(),
+        _ => 0,
+    }
+}
+
+/// Every field path the provider's recorded writes to these targets hold.
+fn known_fields(
+    folder: &std::path::Path,
+    targets: &BTreeSet<(String, String)>,
+) -> BTreeSet<String> {
+    let mut known = BTreeSet::new();
+    for file in read_dir(folder).unwrap_or_default() {
+        let Ok(fixture) = file.parse("http://127.0.0.1") else {
+            continue;
+        };
+        for ex in &fixture.exchanges {
+            let target = (ex.request.method.clone(), ex.request.path.clone());
+            if let (true, Some(body)) = (targets.contains(&target), &ex.request.body) {
+                field_paths(body, String::new(), &mut known);
+            }
+        }
+    }
+    known
+}
+
+/// `a`, `a.b`, `a[].c`: the paths of every field in `value`.
+fn field_paths(value: &Value, at: String, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let here = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                out.insert(here.clone());
+                field_paths(v, here, out);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                field_paths(v, format!("{at}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn list(requests: &[wiremock::Request]) -> String {
+    if requests.is_empty() {
+        return "nothing".into();
+    }
+    requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn excerpt(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > 100 {
+        format!("{}…", text.chars().take(100).collect::<String>())
+    } else {
+        text
+    }
+}
