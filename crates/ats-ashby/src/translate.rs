@@ -56,7 +56,7 @@
 //! the same identifier (e.g. two sections with one id) are refused with
 //! [`Error::Config`], since Ashby requires identifiers to be unique.
 
-use ats_core::codec::{json_number, non_blank, non_blank_str};
+use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank, non_blank_str};
 use std::collections::BTreeSet;
 
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
@@ -177,6 +177,9 @@ fn start_request_to_order(
             url: None,
         })
         .filter(|a| a != &Application::default());
+    if let Some(j) = &request.job {
+        at_most_opt(j.hiring_team.as_ref(), "job.hiringTeam")?;
+    }
     let job = request
         .job
         .map(|j| Job {
@@ -478,6 +481,7 @@ impl Identifiers {
 }
 
 fn build(result: &AssessmentResult, require_profile_url: bool) -> Result<Built, Error> {
+    check_result_items(result)?;
     use AssessmentDataType as T;
     let mut ids = Identifiers::default();
     let status = ids.claim(data(
@@ -1244,5 +1248,29 @@ mod tests {
         assert!(number(f64::INFINITY, "x").is_err());
         assert_eq!(show(100.0), "100");
         assert_eq!(show(7.5), "7.5");
+    }
+
+    #[test]
+    fn repeated_items_are_capped() {
+        let mut body = full_start();
+        let member = body["job"]["hiringTeam"][0].clone();
+        body["job"]["hiringTeam"] = Value::Array(vec![member; ats_core::codec::MAX_ITEMS + 1]);
+        let e = start_to_order(body.to_string().as_bytes(), at()).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "job.hiringTeam"),
+            "{e}"
+        );
+        let mut r = completed();
+        let attribute = Attribute {
+            id: "a".into(),
+            label: "A".into(),
+            value: ats_core::AttributeValue::Bool(true),
+        };
+        r.attributes = vec![attribute; ats_core::codec::MAX_ITEMS + 1];
+        let e = update_body("asm_1", &r, at()).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "attributes"),
+            "{e}"
+        );
     }
 }

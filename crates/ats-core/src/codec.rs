@@ -174,6 +174,62 @@ pub fn no_control_chars(value: &str, path: &str) -> Result<(), Error> {
     }
 }
 
+/// The most items one repeated field may hold: a candidate's e-mail
+/// addresses and phone numbers, a job's hiring team, a result's sections,
+/// attachments and attributes. Providers' real payloads hold a handful;
+/// the limit keeps a payload that repeats an item many thousand times
+/// (well within the body limit) from multiplying the work and the size
+/// of everything built from it.
+pub const MAX_ITEMS: usize = 100;
+
+/// The one rule for repeated items: a list holds at most [`MAX_ITEMS`]. A
+/// longer one is refused as [`Error::Malformed`] at `path` (the field as
+/// the payload or the core model names it, e.g. `job.hiringTeam` or
+/// `sections`), never cut short silently: the items dropped could be the
+/// ones that matter.
+pub fn at_most<T>(items: &[T], path: &str) -> Result<(), Error> {
+    if items.len() > MAX_ITEMS {
+        return Err(Error::malformed(
+            path,
+            format!(
+                "holds {} items, more than the {MAX_ITEMS} accepted",
+                items.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// [`at_most`] for a list the payload may omit.
+pub fn at_most_opt<T>(items: Option<&Vec<T>>, path: &str) -> Result<(), Error> {
+    items.map_or(Ok(()), |v| at_most(v, path))
+}
+
+/// Applies [`at_most`] to every repeated field of an inbound event, by
+/// its core path (`candidate.emails`, `candidate.phones`,
+/// `job.hiring_team`). Adapters apply the rule as they read the payload;
+/// this is the same rule where an event is admitted
+/// ([`crate::serve::admit`]).
+pub fn check_event_items(event: &crate::event::InboundEvent) -> Result<(), Error> {
+    let crate::event::InboundEvent::OrderReceived(o) = event else {
+        return Ok(());
+    };
+    at_most(&o.candidate.emails, "candidate.emails")?;
+    at_most(&o.candidate.phones, "candidate.phones")?;
+    if let Some(j) = &o.job {
+        at_most(&j.hiring_team, "job.hiring_team")?;
+    }
+    Ok(())
+}
+
+/// Applies [`at_most`] to a result's repeated fields (`sections`,
+/// `attachments`, `attributes`), before it is written to a provider.
+pub fn check_result_items(result: &crate::model::AssessmentResult) -> Result<(), Error> {
+    at_most(&result.sections, "sections")?;
+    at_most(&result.attachments, "attachments")?;
+    at_most(&result.attributes, "attributes")
+}
+
 fn opt(value: Option<&str>, path: &str) -> Result<(), Error> {
     value.map_or(Ok(()), |v| no_control_chars(v, path))
 }
@@ -247,6 +303,63 @@ pub fn check_event_text(event: &crate::event::InboundEvent) -> Result<(), Error>
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn repeated_items_are_capped_with_their_path() {
+        let ok = vec![0u8; MAX_ITEMS];
+        assert!(at_most(&ok, "sections").is_ok());
+        let too_many = vec![0u8; MAX_ITEMS + 1];
+        let e = at_most(&too_many, "job.hiringTeam").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `job.hiringTeam`: holds 101 items, more than the 100 accepted"
+        );
+        assert!(at_most_opt::<u8>(None, "x").is_ok());
+        assert!(at_most_opt(Some(&too_many), "x").is_err());
+    }
+
+    #[test]
+    fn events_and_results_are_capped_by_core_path() {
+        use crate::model::{
+            AssessmentResult, AssessmentStatus, Attribute, AttributeValue, Email, Job, Person,
+        };
+        let mut order: crate::model::AssessmentOrder = serde_json::from_value(serde_json::json!({
+            "provider": "p", "package_id": "pk", "candidate": {},
+            "received_at": "2026-01-01T00:00:00Z", "raw": null
+        }))
+        .unwrap();
+        let email = Email {
+            address: "a@example.com".into(),
+            kind: None,
+        };
+        order.candidate.emails = vec![email; MAX_ITEMS];
+        let event = crate::event::InboundEvent::OrderReceived(Box::new(order.clone()));
+        assert!(check_event_items(&event).is_ok());
+        order.job = Some(Job {
+            hiring_team: vec![Person::default(); MAX_ITEMS + 1],
+            ..Job::default()
+        });
+        let event = crate::event::InboundEvent::OrderReceived(Box::new(order));
+        let e = check_event_items(&event).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "job.hiring_team"),
+            "{e}"
+        );
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        let attribute = Attribute {
+            id: "a".into(),
+            label: "A".into(),
+            value: AttributeValue::Bool(true),
+        };
+        r.attributes = vec![attribute; MAX_ITEMS + 1];
+        let e = check_result_items(&r).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "attributes"),
+            "{e}"
+        );
+        r.attributes.truncate(MAX_ITEMS);
+        assert!(check_result_items(&r).is_ok());
+    }
 
     #[test]
     fn control_characters_are_refused_with_their_path() {

@@ -6,6 +6,28 @@ use crate::http::{InboundRequest, InboundResponse};
 use crate::provider::AtsProvider;
 use crate::vendor::{Vendor, VendorError};
 
+/// The largest inbound body [`handle`] accepts: 1 MiB, the limit the
+/// server's HTTP layer applies too. A provider's real calls are a few
+/// kilobytes; a larger body is refused before its signature is computed
+/// or its JSON parsed.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Refuses a body larger than [`MAX_BODY_BYTES`] as [`Error::Malformed`]
+/// at `.`. [`handle`] calls it first; a runtime that calls
+/// [`AtsProvider::receive`] itself calls it before.
+pub fn check_body_size(request: &InboundRequest) -> Result<(), Error> {
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(Error::malformed(
+            ".",
+            format!(
+                "the body is {} bytes, more than the {MAX_BODY_BYTES} accepted",
+                request.body.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// What happened while handling one inbound call: the response, and what led
 /// to it (for the vendor's activity log).
 #[derive(Debug)]
@@ -23,9 +45,10 @@ pub struct Handled {
 /// Receives a provider's call through `provider`, asks `vendor`, and renders
 /// the answer in the provider's format.
 ///
-/// Never panics and always produces a response: authentication failures,
-/// malformed payloads and vendor errors are rendered the way the provider
-/// expects errors ([`AtsProvider::respond_error`]).
+/// Never panics and always produces a response: oversized bodies
+/// ([`MAX_BODY_BYTES`]), authentication failures, malformed payloads and
+/// vendor errors are rendered the way the provider expects errors
+/// ([`AtsProvider::respond_error`]).
 ///
 /// ```
 /// # use ats_core::{serve, AtsProvider, Vendor, InboundRequest};
@@ -39,6 +62,15 @@ pub async fn handle(
     vendor: &dyn Vendor,
     request: &InboundRequest,
 ) -> Handled {
+    if let Err(error) = check_body_size(request) {
+        tracing::info!(provider = provider.name(), %error, "inbound call refused");
+        return Handled {
+            response: provider.respond_error(provider.route(request).ok(), &error),
+            inbound: None,
+            reply: None,
+            error: Some(error),
+        };
+    }
     let inbound = match provider.receive(request).await {
         Ok(inbound) => inbound,
         Err(error) => {
@@ -99,6 +131,8 @@ pub async fn handle(
 ///
 /// * identifiers, e-mail addresses, names and URLs hold no control
 ///   character ([`crate::codec::check_event_text`]);
+/// * repeated items stay within [`crate::codec::MAX_ITEMS`]
+///   ([`crate::codec::check_event_items`]);
 /// * for an order, the write-back it will need later can be built: a dry
 ///   run of [`AtsProvider::prepare`] with a completed result must not fail
 ///   on the order's own values (an id unfit for a URL path, a callback URL
@@ -108,6 +142,7 @@ pub async fn handle(
 /// [`handle`] calls it; so does the durable runtime.
 pub fn admit(provider: &dyn AtsProvider, event: &InboundEvent) -> Result<(), Error> {
     crate::codec::check_event_text(event)?;
+    crate::codec::check_event_items(event)?;
     let InboundEvent::OrderReceived(order) = event else {
         return Ok(());
     };
@@ -364,6 +399,22 @@ mod tests {
         );
         let e = ask(&shop, &cancel("down")).await.unwrap_err();
         assert!(e.is_retryable(), "{e}");
+    }
+
+    #[tokio::test]
+    async fn bodies_past_the_limit_are_refused_before_receiving() {
+        let stub = Stub::default();
+        let at_limit = req("/packages").with_body(vec![b' '; MAX_BODY_BYTES]);
+        let h = handle(&stub, &ok_shop(), &at_limit).await;
+        assert_eq!(h.response.status, StatusCode::OK);
+        let over = req("/packages").with_body(vec![b' '; MAX_BODY_BYTES + 1]);
+        let h = handle(&stub, &ok_shop(), &over).await;
+        assert_eq!(h.response.status, StatusCode::BAD_REQUEST);
+        assert!(h.inbound.is_none());
+        assert_eq!(
+            h.error.unwrap().to_string(),
+            "malformed payload at `.`: the body is 1048577 bytes, more than the 1048576 accepted"
+        );
     }
 
     #[tokio::test]

@@ -20,8 +20,8 @@
 //! the flat `metadata` object, keyed by its label. A section scored out of a
 //! maximum is shown as the text `40 / 50`, a section without one as a number.
 
+use ats_core::codec::{check_result_items, json_number, non_blank};
 use ats_core::codec::{decode_json_with_raw, required};
-use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Candidate, Email, Error,
     ErrorReport, OrderRef, Package, PackagesRequest, Person, Phone, StatusQuery,
@@ -171,6 +171,7 @@ pub fn partner_status(status: AssessmentStatus) -> &'static str {
 /// `partner_profile_url`, and the vendor should learn that here rather than
 /// from a `response_error` call later.
 pub fn status_response(result: &AssessmentResult) -> Result<TestStatusResponse, Error> {
+    check_result_items(result)?;
     let complete = result.status == AssessmentStatus::Completed;
     if complete && result.report_url.is_none() {
         return Err(Error::config(
@@ -486,5 +487,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.order, Some(OrderRef::vendor("299506")));
+    }
+
+    #[test]
+    fn results_with_too_many_sections_are_refused() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::InProgress);
+        let section = Section {
+            id: "s".into(),
+            label: "S".into(),
+            score: None,
+            passed: Some(true),
+            summary: None,
+        };
+        r.sections = vec![section; ats_core::codec::MAX_ITEMS + 1];
+        let e = status_response(&r).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `sections`: holds 101 items, more than the 100 accepted"
+        );
+        r.sections.pop();
+        assert!(status_response(&r).is_ok());
     }
 }

@@ -42,7 +42,7 @@
 //! Knit → core: `record.new` → order received, `record.deleted` → cancelled;
 //! Knit sends no assessment status of its own.
 
-use ats_core::codec::non_blank_str;
+use ats_core::codec::{at_most_opt, non_blank_str};
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, Cancellation, Candidate, Email, Error, Ignored,
@@ -107,6 +107,17 @@ pub fn event_type(body: &[u8]) -> Result<Option<String>, Error> {
         .map(str::to_owned))
 }
 
+/// The unified candidate's e-mail addresses and phone numbers stay within
+/// [`ats_core::codec::MAX_ITEMS`], whichever body the order is read from.
+fn candidate_items(assessment: &CandidateAssessment) -> Result<(), Error> {
+    let Some(c) = &assessment.candidate else {
+        return Ok(());
+    };
+    let at = "eventData.candidateAssessment.candidate";
+    at_most_opt(c.emails.as_ref(), &format!("{at}.emails"))?;
+    at_most_opt(c.phones.as_ref(), &format!("{at}.phones"))
+}
+
 /// Translates a `record.new` webhook body into an order (or [`Ignored`]
 /// for another `syncDataType`). See the module docs.
 pub fn record_new(
@@ -123,6 +134,7 @@ pub fn record_new(
         .as_ref()
         .and_then(|d| d.candidate_assessment.as_ref())
         .ok_or_else(|| Error::missing("eventData.candidateAssessment"))?;
+    candidate_items(assessment)?;
     let knit_id = required(
         assessment.id.as_deref().or(webhook.record_id.as_deref()),
         "eventData.candidateAssessment.id",
@@ -194,6 +206,7 @@ pub fn unified_order(
         location: None,
     };
     let c = assessment.candidate.as_ref().unwrap_or(&empty);
+    candidate_items(assessment)?;
     let candidate = Candidate {
         id: non_blank_owned(c.id.as_deref()),
         remote_id: None,
@@ -801,5 +814,18 @@ mod tests {
         );
         assert_eq!(event_type(br#"{"eventType":3}"#).unwrap(), None);
         assert!(event_type(b"").is_err());
+    }
+
+    #[test]
+    fn repeated_items_are_capped() {
+        let mut body = ashby_webhook();
+        let email = json!({"email": "alex@example.com", "type": "PRIMARY"});
+        body["eventData"]["candidateAssessment"]["candidate"]["emails"] =
+            Value::Array(vec![email; ats_core::codec::MAX_ITEMS + 1]);
+        let e = record_new(body.to_string().as_bytes(), tenant(), at()).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "eventData.candidateAssessment.candidate.emails"),
+            "{e}"
+        );
     }
 }

@@ -60,8 +60,8 @@
 //! A package's `extras.kombo_type` (a string) overrides the table for any
 //! kind.
 
+use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank};
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
-use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Attachment, AttachmentSource,
     AttributeValue, Candidate, Email, Error, Ignored, InboundEvent, Job, Location, Package,
@@ -266,6 +266,9 @@ pub fn order_from_wire(
     let package_id = required(Some(&order.package_id), &format!("{at}.package_id"))?.to_owned();
     let c = order.candidate.clone().unwrap_or_default();
     let email = required(c.email.as_deref(), &format!("{at}.candidate.email"))?.to_owned();
+    if let Some(j) = &order.job {
+        at_most_opt(j.hiring_team.as_ref(), &format!("{at}.job.hiring_team"))?;
+    }
     if let Some(status) = non_blank(order.status.clone()) {
         extras.insert(EXTRA_ORDER_STATUS.to_owned(), Value::String(status));
     }
@@ -493,6 +496,7 @@ pub fn result_body(
     result: &AssessmentResult,
     now: DateTime<Utc>,
 ) -> Result<UpdateOrderResultRequest, Error> {
+    check_result_items(result)?;
     let status = kombo_status(result.status).ok_or_else(|| {
         Error::unsupported(
             PROVIDER,
@@ -1316,6 +1320,34 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&rejection_body("No such test")).unwrap(),
             r#"{"status":"error","error":{"message":"No such test"}}"#
+        );
+    }
+
+    #[test]
+    fn repeated_items_are_capped() {
+        let mut body = full_order();
+        let member = body["data"]["job"]["hiring_team"][0].clone();
+        body["data"]["job"]["hiring_team"] =
+            Value::Array(vec![member; ats_core::codec::MAX_ITEMS + 1]);
+        let e = order_received(body.to_string().as_bytes(), false, at()).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "data.job.hiring_team"),
+            "{e}"
+        );
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.report_url = Some(Url::parse("https://vendor.example/r/1").unwrap());
+        let section = Section {
+            id: "s".into(),
+            label: "S".into(),
+            score: None,
+            passed: Some(true),
+            summary: None,
+        };
+        r.sections = vec![section; ats_core::codec::MAX_ITEMS + 1];
+        let e = result_body(&r, at()).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "sections"),
+            "{e}"
         );
     }
 }

@@ -56,8 +56,8 @@
 //! [`apply_application`], [`apply_candidate`] and [`apply_job`] merge in the
 //! records fetched afterwards (fetched values win, nothing known is lost).
 
+use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank};
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
-use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource,
     AttributeValue, Candidate, Email, Error, Ignored, Job, Location, OrderedPackage, Package,
@@ -201,6 +201,13 @@ pub fn webhook_to_order(
     .into_iter()
     .filter_map(|(name, r)| r.map(|r| (name, r)))
     .collect();
+    for (at, r) in &records {
+        let team = r.job.as_ref().and_then(|j| j.hiring_team.as_ref());
+        at_most_opt(team, &format!("{at}.job.hiring_team"))?;
+        if let Some(c) = &r.candidate {
+            at_most_opt(c.emails.as_ref(), &format!("{at}.candidate.emails"))?;
+        }
+    }
     let first = |f: &dyn Fn(&OrderRecord) -> Option<String>| {
         records.iter().find_map(|(_, r)| non_blank(f(r)))
     };
@@ -527,6 +534,7 @@ pub fn result_update(
     result: &AssessmentResult,
     candidate_id: Option<&str>,
 ) -> Result<ResultUpdate, Error> {
+    check_result_items(result)?;
     let source_value = match (&result.status, &result.grade) {
         (AssessmentStatus::Completed, Some(grade)) if !grade.trim().is_empty() => grade.clone(),
         (status, _) => status.as_str().to_owned(),
@@ -1460,5 +1468,36 @@ mod tests {
         assert!(ignored_event(b"[]").is_err());
         assert_eq!(event_name(br#"{"event":"x"}"#).unwrap(), "x");
         assert!(event_name(br#"{"event":1}"#).is_err());
+    }
+
+    #[test]
+    fn repeated_items_are_capped() {
+        let email = json!({"value": "ana@example.com"});
+        let v = json!({
+            "event": "ats_assessments.created",
+            "account_id": "acc_7Qm2xT9kLp",
+            "data": {
+                "id": "asr_1",
+                "package": {"id": "pkg_1"},
+                "candidate": {"emails": vec![email; ats_core::codec::MAX_ITEMS + 1]}
+            }
+        });
+        let e = webhook_to_order(&body(v), OrderType::Assessment, at()).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "data.candidate.emails"),
+            "{e}"
+        );
+        let mut r = AssessmentResult::with_status(AssessmentStatus::InProgress);
+        let attribute = Attribute {
+            id: "a".into(),
+            label: "A".into(),
+            value: ats_core::AttributeValue::Bool(true),
+        };
+        r.attributes = vec![attribute; ats_core::codec::MAX_ITEMS + 1];
+        let e = result_update(&r, None).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "attributes"),
+            "{e}"
+        );
     }
 }

@@ -403,6 +403,7 @@ impl Target {
             let mut sources = answers.clone();
             sources.extend(applied.sources.iter().cloned());
             request_strings(&req, &mut sources);
+            url_parts(&mut sources);
             // pure translation
             let note = |what: String| *outcomes.borrow_mut().entry(what).or_insert(0) += 1;
             match pure.translate(&fixture.operation, &req) {
@@ -1207,6 +1208,17 @@ fn request_strings(request: &InboundRequest, out: &mut BTreeSet<String>) {
             out.insert(s.to_owned());
         }
     }
+}
+
+/// Adds the decoded path segments and query values of every URL among
+/// `strings` (adapters read ids out of profile URLs).
+fn url_parts(strings: &mut BTreeSet<String>) {
+    let mut parts = BTreeSet::new();
+    for u in strings.iter().filter_map(|s| Url::parse(s).ok()) {
+        segments(&u, &mut parts);
+        parts.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
+    }
+    strings.extend(parts);
 }
 
 /// The decoded path segments of a URL.

@@ -42,8 +42,8 @@
 //! Attachments given by URL become `{description, url}`; inline (base64)
 //! attachments have no Workable form and are left out.
 
+use ats_core::codec::{check_result_items, json_number, non_blank};
 use ats_core::codec::{decode_json_with_raw, required};
-use ats_core::codec::{json_number, non_blank};
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource, AttributeValue,
     Candidate, Email, Error, Job, OrderRef, Package, PackagesRequest, Phone, Score, StatusQuery,
@@ -220,6 +220,7 @@ pub fn core_status(status: &str) -> Option<AssessmentStatus> {
 /// `results_url` is required with `completed`, and the vendor should learn
 /// that before anything is sent.
 pub fn callback_body(result: &AssessmentResult) -> Result<AssessmentCallback, Error> {
+    check_result_items(result)?;
     let status = workable_status(result.status).to_owned();
     if result.status != AssessmentStatus::Completed {
         return Ok(AssessmentCallback {
@@ -886,5 +887,25 @@ mod tests {
             body,
             json!({"status": "completed", "results_url": "https://assess.example.com/r/3"})
         );
+    }
+
+    #[test]
+    fn results_with_too_many_attachments_are_refused() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::InProgress);
+        let attachment = Attachment {
+            name: "report.pdf".into(),
+            content_type: None,
+            source: ats_core::AttachmentSource::Url {
+                url: url::Url::parse("https://vendor.example/r.pdf").unwrap(),
+            },
+        };
+        r.attachments = vec![attachment; ats_core::codec::MAX_ITEMS + 1];
+        let e = callback_body(&r).unwrap_err();
+        assert!(
+            matches!(e, Error::Malformed { ref path, .. } if path == "attachments"),
+            "{e}"
+        );
+        r.attachments.truncate(ats_core::codec::MAX_ITEMS);
+        assert!(callback_body(&r).is_ok());
     }
 }
