@@ -471,13 +471,18 @@ impl Lever {
             .unwrap_or_default()
             .to_owned();
         let Some(opportunity) = self.fetch_opportunity(tenant, &opportunity_id).await? else {
-            return Ok(translate::ignored(
+            return Ok(translate::ignored_delivery(
                 CANDIDATE_STAGE_CHANGE,
                 "the opportunity no longer exists",
+                &order.raw,
             ));
         };
         if let Some(reason) = translate::order_blocker(&opportunity, &stage) {
-            return Ok(translate::ignored(CANDIDATE_STAGE_CHANGE, &reason));
+            return Ok(translate::ignored_delivery(
+                CANDIDATE_STAGE_CHANGE,
+                &reason,
+                &order.raw,
+            ));
         }
         let posting = match translate::posting_id(&opportunity) {
             Some(id) => self.fetch_posting(tenant, id).await?,
@@ -511,17 +516,18 @@ impl Lever {
             CANDIDATE_ARCHIVE_CHANGE => translate::is_archived(&opportunity),
             _ => opportunity.deleted_at.is_some(),
         };
+        let reason = if operation == CANDIDATE_ARCHIVE_CHANGE {
+            "the opportunity is not archived"
+        } else {
+            "the opportunity still exists"
+        };
         if confirmed {
             Ok(event)
-        } else if operation == CANDIDATE_ARCHIVE_CHANGE {
-            Ok(translate::ignored(
-                operation,
-                "the opportunity is not archived",
-            ))
         } else {
-            Ok(translate::ignored(
+            Ok(translate::ignored_delivery(
                 operation,
-                "the opportunity still exists",
+                reason,
+                &cancellation.raw,
             ))
         }
     }

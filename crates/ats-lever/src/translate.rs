@@ -176,9 +176,10 @@ pub fn webhook_to_event(
         CANDIDATE_STAGE_CHANGE => stage_change(&delivery, stages),
         CANDIDATE_ARCHIVE_CHANGE => archive_change(&delivery),
         CANDIDATE_DELETED => deleted(&delivery),
-        other => Ok(ignored(
+        other => Ok(ignored_delivery(
             other,
             &format!("`{other}` does not start or stop an assessment"),
+            &delivery.raw,
         )),
     }
 }
@@ -216,9 +217,10 @@ fn stage_change(
     let opportunity = opportunity_id(&data).ok_or_else(|| Error::missing("data.opportunityId"))?;
     let stage = required(data.to_stage_id.as_deref(), "data.toStageId")?;
     let Some(package_id) = stages.and_then(|s| s.get(stage)) else {
-        return Ok(ignored(
+        return Ok(ignored_delivery(
             CANDIDATE_STAGE_CHANGE,
             &format!("stage `{stage}` is not a trigger stage of this connection"),
+            &delivery.raw,
         ));
     };
     let contact = non_blank(data.contact_id.clone());
@@ -255,9 +257,10 @@ fn stage_change(
 fn archive_change(delivery: &Delivery) -> Result<InboundEvent, Error> {
     let data = event_data(delivery)?;
     let Some(opportunity) = opportunity_id(&data) else {
-        return Ok(ignored(
+        return Ok(ignored_delivery(
             CANDIDATE_ARCHIVE_CHANGE,
             "the delivery names no opportunity",
+            &delivery.raw,
         ));
     };
     // `toArchived: null` is an unarchive. When the field is absent (its
@@ -268,9 +271,10 @@ fn archive_change(delivery: &Delivery) -> Result<InboundEvent, Error> {
         .pointer("/data/toArchived")
         .is_some_and(Value::is_null);
     if unarchived {
-        return Ok(ignored(
+        return Ok(ignored_delivery(
             CANDIDATE_ARCHIVE_CHANGE,
             "the opportunity was unarchived",
+            &delivery.raw,
         ));
     }
     let reason = match data.to_archived.and_then(|a| non_blank(a.reason)) {
@@ -283,9 +287,10 @@ fn archive_change(delivery: &Delivery) -> Result<InboundEvent, Error> {
 fn deleted(delivery: &Delivery) -> Result<InboundEvent, Error> {
     let data = event_data(delivery)?;
     let Some(opportunity) = opportunity_id(&data) else {
-        return Ok(ignored(
+        return Ok(ignored_delivery(
             CANDIDATE_DELETED,
             "the delivery names no opportunity",
+            &delivery.raw,
         ));
     };
     Ok(cancellation(
@@ -304,6 +309,68 @@ fn cancellation(delivery: &Delivery, opportunity: String, reason: String) -> Inb
         received_at: delivery.sent_at,
         raw: delivery.raw.clone(),
     })
+}
+
+/// What a delivery says, for the reason of an ignored event: every `data`
+/// field under Lever's own name (text in backticks, anything else as
+/// compact JSON, `null` included), then the envelope's `triggeredAt`
+/// (RFC 3339, milliseconds) and `id`. Empty when the delivery says
+/// nothing.
+///
+/// ```
+/// let raw = serde_json::json!({
+///     "id": "2f4b8c1e", "triggeredAt": 1767261600123_i64, "event": "candidateStageChange",
+///     "data": {"opportunityId": "6513270e", "toStageId": "18f135d2", "fromArchived": null},
+///     "signature": "fbcee824", "token": "7ccf25ec"
+/// });
+/// assert_eq!(
+///     ats_lever::translate::delivery_details(&raw),
+///     "opportunityId `6513270e`, toStageId `18f135d2`, fromArchived null, \
+///      triggeredAt 2026-01-01T10:00:00.123Z, id `2f4b8c1e`"
+/// );
+/// ```
+pub fn delivery_details(raw: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(Value::Object(data)) = raw.get("data") {
+        for (key, value) in data {
+            parts.push(match value {
+                Value::String(text) => format!("{key} `{}`", sanitize(text)),
+                other => format!("{key} {other}"),
+            });
+        }
+    }
+    let at = raw.get("triggeredAt").and_then(|v| match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    if let Some(at) = at.and_then(DateTime::from_timestamp_millis) {
+        parts.push(format!(
+            "triggeredAt {}",
+            at.to_rfc3339_opts(SecondsFormat::Millis, true)
+        ));
+    }
+    if let Some(id) = raw
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|i| !i.is_empty())
+    {
+        parts.push(format!("id `{}`", sanitize(id)));
+    }
+    parts.join(", ")
+}
+
+/// An [`InboundEvent::Ignored`] for `event` whose reason also says what
+/// the delivery `raw` says ([`delivery_details`]), so a reader of the event
+/// (`ats inspect`, the activity log) sees which opportunity, contact and
+/// stages it was about.
+pub fn ignored_delivery(event: &str, reason: &str, raw: &Value) -> InboundEvent {
+    let details = delivery_details(raw);
+    if details.is_empty() {
+        ignored(event, reason)
+    } else {
+        ignored(event, &format!("{reason} ({details})"))
+    }
 }
 
 /// An [`InboundEvent::Ignored`] for `event`.
@@ -902,6 +969,34 @@ mod tests {
             "signature": "00", "token": "7ccf25ec84d8dbc74254770f58904dba41ecccc3fc1626e5"
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn an_ignored_stage_change_says_what_the_delivery_says() {
+        let body = br#"{"id":"2f4b8c1e-6a3d-4e7f-9b20-5c8d1a7e3f64","triggeredAt":1767261600123,"event":"candidateStageChange","data":{"opportunityId":"6513270e-269e-4d37-b2a7-4de452e6b438","contactId":"d23f0824-128b-4f33-8c5c-7fd0a6a3a450","toStageId":"18f135d2-5f55-4203-b018-50c5a38fd547","fromStageId":"9531985d-5d9d-49f8-9818-e811892f902b"},"signature":"00","token":"7ccf25ec84d8dbc74254770f58904dba41ecccc3fc1626e5"}"#;
+        let stages = BTreeMap::from([("36f675cc".to_owned(), "rust-senior".to_owned())]);
+        let event = webhook_to_event(CANDIDATE_STAGE_CHANGE, body, Some(&stages)).unwrap();
+        assert_eq!(
+            serde_json::to_value(&event).unwrap(),
+            serde_json::json!({
+                "type": "ignored",
+                "provider": "lever",
+                "event_type": "candidateStageChange",
+                "reason": "stage `18f135d2-5f55-4203-b018-50c5a38fd547` is not a trigger stage of this connection \
+                           (opportunityId `6513270e-269e-4d37-b2a7-4de452e6b438`, \
+                           contactId `d23f0824-128b-4f33-8c5c-7fd0a6a3a450`, \
+                           toStageId `18f135d2-5f55-4203-b018-50c5a38fd547`, \
+                           fromStageId `9531985d-5d9d-49f8-9818-e811892f902b`, \
+                           triggeredAt 2026-01-01T10:00:00.123Z, id `2f4b8c1e-6a3d-4e7f-9b20-5c8d1a7e3f64`)"
+            })
+        );
+        // the test delivery's reason is unchanged
+        let ping = br#"{"triggeredAt":1767261000456,"event":"candidateHired","data":{}}"#;
+        let InboundEvent::Ignored(i) = webhook_to_event(CANDIDATE_HIRED, ping, None).unwrap()
+        else {
+            panic!("not ignored")
+        };
+        assert_eq!(i.reason, TEST_DELIVERY);
     }
 
     #[test]

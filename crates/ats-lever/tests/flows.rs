@@ -554,7 +554,11 @@ async fn a_delivery_that_failed_can_be_delivered_again() {
     let InboundEvent::Ignored(i) = inbound.event else {
         panic!("{:?}", inbound.event)
     };
-    assert_eq!(i.reason, "the opportunity no longer exists");
+    assert_eq!(
+        i.reason,
+        "the opportunity no longer exists (opportunityId `6513270e-269e-4d37-b2a7-4de452e6b438`, \
+         toStageId `36f675cc-81e7-4ef5-a8e2-5d940ed90475`, triggeredAt 2026-01-01T10:00:00.123Z)"
+    );
     assert_eq!(i.tenant, Some(tenant("acme")));
     // and now it is a replay, refused before any API look-up
     let calls = server.received_requests().await.unwrap().len();
