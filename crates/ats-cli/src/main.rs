@@ -14,6 +14,8 @@
 //!   adapters, fixture by fixture.
 //! * `ats simulate <provider> --target URL` plays a provider against a
 //!   running vendor service.
+//! * `ats record` is a recording proxy that writes real exchanges as
+//!   fixtures, credentials and personal data redacted.
 //! * `ats log` reads a running service's activity log from its database.
 //! * `ats serve --config ats.toml` runs the gateway (`--check` validates).
 //! * `ats keygen` prints a new key for encrypting secrets at rest.
@@ -36,6 +38,7 @@ use http::Method;
 
 mod demo;
 mod log;
+mod record;
 mod registry;
 mod replay;
 mod simulate;
@@ -208,6 +211,27 @@ print what would be served, without starting."
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
+    /// Record real exchanges as fixtures: a proxy between a provider and your service.
+    #[command(
+        long_about = "Run a recording proxy: point the provider (or its sandbox) at --listen; every request is forwarded unchanged to --forward and the service's answer returned unchanged, and each exchange is written to --out as an inbound fixture (docs/fixtures.md) with the core event the adapter makes of it. Credentials (Authorization, cookies, signature/token/key headers and query parameters) and personal data in bodies (names, e-mails, phones, addresses, tokens; more with --redact) are redacted in what is written, never in what is forwarded. Re-sign a recording before replaying it (docs/fixtures.md says with which secret)."
+    )]
+    Record {
+        /// Where the provider sends to.
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// Your service's base URL (the request's path and query are appended).
+        #[arg(long)]
+        forward: String,
+        /// The provider whose traffic this is.
+        #[arg(long)]
+        provider: String,
+        /// Where to write the fixtures.
+        #[arg(long)]
+        out: PathBuf,
+        /// More body fields to redact (at any depth), besides the default list.
+        #[arg(long, value_delimiter = ',')]
+        redact: Vec<String>,
+    },
     /// Replay recorded exchanges (fixture files or folders) through the adapters, fixture by fixture.
     #[command(
         long_about = "Replay recorded exchanges (files in the fixture format of docs/fixtures.md, or folders of them) through the adapters, offline: each adapter is configured as its fixtures were recorded, outbound calls go to an in-process stand-in that answers as recorded and checks each request byte for byte. Prints one line per fixture (ok, or the first check that failed with the first differing field: path, expected, got). Exits 1 if any fixture failed."
@@ -301,6 +325,19 @@ fn run(cli: Cli) -> Result<(), String> {
                 std::process::exit(1)
             }
         }
+        Command::Record {
+            listen,
+            forward,
+            provider,
+            out,
+            redact,
+        } => record::run(record::Args {
+            listen,
+            forward,
+            provider,
+            out,
+            redact,
+        }),
         Command::Replay { paths, provider } => {
             if replay::run(&paths, provider.as_deref())? {
                 Ok(())

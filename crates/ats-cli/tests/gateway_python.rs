@@ -7,9 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{Running, free_port, root, wait_line};
 use std::time::Duration;
 
 use ats_core::signature::{SignatureEncoding, sign};
@@ -22,45 +24,6 @@ const SIGNING_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const API_KEY: &str = "vendor-api-key-for-tests";
 const KOMBO_SECRET: &str = "kombo-webhook-secret";
 const COMPLETED_AT: &str = "2026-12-01T10:00:00Z";
-
-/// Kills the child when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Reads the child's stdout until a line starts with `prefix`; returns the rest.
-fn wait_line(child: &mut Child, prefix: &str) -> String {
-    let out = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(out).lines();
-    loop {
-        let line = lines
-            .next()
-            .unwrap_or_else(|| panic!("the process ended before printing `{prefix}`"))
-            .unwrap();
-        if let Some(rest) = line.strip_prefix(prefix) {
-            // keep draining so the child never blocks on a full pipe
-            std::thread::spawn(move || for _ in lines {});
-            return rest.trim().to_owned();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn fixture_body(path: &str) -> Value {
     let f: Value =
