@@ -53,10 +53,15 @@ pub fn registration() -> ats_core::registry::Registration {
         translation_only,
         recorded: recorded::adapter,
         recorded_secrets: recorded::SECRETS,
-        demo: Some(ats_core::registry::DemoFixtures {
-            order: "assessment_start_accepted.json",
-            result: "assessment_update_completed.json",
-        }),
+        demo: Some(
+            ats_core::registry::DemoFixtures::new(
+                "assessment_start_accepted.json",
+                "assessment_update_completed.json",
+            )
+            .with_packages("assessment_list_ok.json")
+            .with_rejection("assessment_start_unknown_package.json")
+            .with_cancellation("assessment_cancel_ok.json"),
+        ),
     }
 }
 

@@ -2,15 +2,21 @@
 //! durable runtime on SQLite, from recorded traffic.
 //!
 //! For each provider, an in-process stand-in answers the provider's API as
-//! recorded (`fixtures/<provider>/`), and the runtime (intake, vendor,
-//! stored answer, activity log; then the outbox) handles:
+//! recorded (`fixtures/<provider>/`, the fixtures its registration names),
+//! and the runtime (authentication, durable intake, the vendor, the stored
+//! answer, the activity log; then the outbox) plays:
 //!
-//! 1. the provider's order (the recorded request: signed, or with the
-//!    customer's key), which the vendor accepts; the answer must be the
-//!    recorded one, byte for byte, and any API reads the adapter makes must
-//!    be the recorded ones;
-//! 2. a completed result the vendor reports, delivered by an outbox worker;
-//!    every request that reaches the stand-in must be the recorded one.
+//! * the package list, where the provider asks for it (or the vendor
+//!   pushes it);
+//! * an order the vendor accepts, with any reads of the provider's API the
+//!   adapter makes;
+//! * an order the vendor rejects, and how the provider is told;
+//! * a cancellation, where the provider sends one;
+//! * the completed result the vendor reports, delivered by an outbox worker.
+//!
+//! Every answer and every request to the stand-in must equal the recording
+//! byte for byte. One table, then one line: all passed (exit 0) or which
+//! failed (exit 1).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,11 +25,12 @@ use std::time::{Duration, Instant};
 
 use ats_core::registry::{DemoFixtures, Registration};
 use ats_core::{
-    AssessmentOrder, AssessmentResult, AtsProvider, Cancellation, OrderDecision, OutboundCall,
-    Package, PackagesRequest, StatusQuery, Vendor, VendorError, async_trait,
+    AssessmentOrder, AssessmentResult, AtsProvider, Cancellation, Direction, OrderDecision,
+    OutboundCall, Package, PackagesRequest, StatusQuery, Vendor, VendorError, VendorReply,
+    async_trait,
 };
 use ats_server::{Attempt, Runtime};
-use ats_store::{ActivityQuery, KeyRing, Store};
+use ats_store::{KeyRing, Store};
 use ats_testkit::fixture::{Fixture, FixtureFile};
 use ats_testkit::replay;
 use ats_testkit::vendor::ScriptedVendor;
@@ -32,9 +39,10 @@ use wiremock::MockServer;
 use crate::registry;
 
 /// Runs the demo for every registered provider (or only `only`); the stores
-/// go in `dir` (a new temporary folder when `None`). `Ok(false)` when a
-/// provider's exchanges differed from the recording.
-pub fn run(only: &[String], dir: Option<PathBuf>) -> Result<bool, String> {
+/// go in `dir` (a new temporary folder when `None`); `verbose` prints every
+/// exchange. `Ok(false)` when a provider's exchanges differed from the
+/// recording.
+pub fn run(only: &[String], dir: Option<PathBuf>, verbose: bool) -> Result<bool, String> {
     let chosen: Vec<Registration> = if only.is_empty() {
         registry::registrations()
     } else {
@@ -52,239 +60,381 @@ pub fn run(only: &[String], dir: Option<PathBuf>) -> Result<bool, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
-    let line = |out: &mut std::io::StdoutLock<'_>, text: String| {
-        writeln!(out, "{text}").map_err(|e| e.to_string())
-    };
-    line(
-        &mut out,
-        format!(
-            "ats demo: {} providers, one vendor, the durable runtime on SQLite (stores in {})\n",
-            chosen.len(),
-            dir.display()
-        ),
-    )?;
+    let mut say = |text: String| writeln!(out, "{text}").map_err(|e| e.to_string());
+    say(format!(
+        "ats demo: {} providers, one vendor, the durable runtime on SQLite (stores in {})\n",
+        chosen.len(),
+        dir.display()
+    ))?;
+    say(format!(
+        "{:<11} {:<17} {:<15} {:<22} {:<13} {:<15} {:>7}",
+        "provider", "packages", "order", "rejection", "cancellation", "result", "time"
+    ))?;
     let started = Instant::now();
-    let mut good = 0;
+    let mut failed = Vec::new();
+    let mut transcripts = Vec::new();
     for registration in &chosen {
         let Some(demo) = registration.demo else {
-            line(
-                &mut out,
-                format!("{:<11} (no demo fixtures registered)\n", registration.name),
-            )?;
+            say(format!(
+                "{:<11} (no demo fixtures registered)",
+                registration.name
+            ))?;
             continue;
         };
-        match runtime.block_on(play(registration, demo, &dir)) {
-            Ok(lines) => {
-                good += 1;
-                for l in lines {
-                    line(&mut out, l)?;
-                }
-            }
-            Err(lines) => {
-                for l in lines {
-                    line(&mut out, l)?;
-                }
-            }
+        let mut play = Play::new(registration.name, &dir, verbose);
+        let row = runtime.block_on(play.run(registration, demo));
+        say(format!(
+            "{:<11} {:<17} {:<15} {:<22} {:<13} {:<15} {:>5} ms",
+            registration.name,
+            row.packages,
+            row.order,
+            row.rejection,
+            row.cancellation,
+            row.result,
+            row.millis
+        ))?;
+        if !play.problems.is_empty() {
+            failed.push(registration.name);
         }
-        line(&mut out, String::new())?;
+        transcripts.push((registration.name, play.lines, play.problems));
     }
-    line(
-        &mut out,
-        format!(
-            "{good} of {} providers: each order answered as recorded and each result delivered byte for byte ({:.1} s).\n\
-             The activity log of each: ats log --database sqlite://{}/<provider>.db",
+    for (name, lines, problems) in &transcripts {
+        if lines.is_empty() && problems.is_empty() {
+            continue;
+        }
+        say(format!("\n{name}"))?;
+        for l in lines {
+            say(format!("  {l}"))?;
+        }
+        for p in problems {
+            say(format!("  ✗ {p}"))?;
+        }
+    }
+    let took = started.elapsed().as_secs_f64();
+    if failed.is_empty() {
+        say(format!(
+            "\nall {} providers passed: every answer, API read and result write as recorded, byte for byte ({took:.1} s).\n\
+             Activity logs: ats log --database sqlite://{}/<provider>.db",
             chosen.len(),
-            started.elapsed().as_secs_f64(),
             dir.display()
-        ),
-    )?;
-    Ok(good == chosen.len())
+        ))?;
+    } else {
+        say(format!(
+            "\n{} of {} providers failed: {} ({took:.1} s)",
+            failed.len(),
+            chosen.len(),
+            failed.join(", ")
+        ))?;
+    }
+    Ok(failed.is_empty())
 }
 
-/// Plays one provider; the transcript lines, as `Err` when something
-/// differed from the recording.
-async fn play(
-    registration: &Registration,
-    demo: DemoFixtures,
-    dir: &Path,
-) -> Result<Vec<String>, Vec<String>> {
-    let name = registration.name;
-    let mut lines = vec![name.to_owned()];
-    let fail = |mut lines: Vec<String>, why: String| {
-        lines.push(format!("  ✗ {why}"));
-        lines
-    };
-    let folder = ats_testkit::fixtures_dir().join(name);
-    let server = MockServer::start().await;
-    let read = |file: &str| -> Result<Fixture, String> {
-        FixtureFile::read(folder.join(file))
-            .and_then(|f| f.parse(&server.uri()))
-            .map_err(|e| e.to_string())
-    };
-    let (order, result) = match (read(demo.order), read(demo.result)) {
-        (Ok(o), Ok(r)) => (o, r),
-        (Err(e), _) | (_, Err(e)) => return Err(fail(lines, e)),
-    };
-    let adapter: Arc<dyn AtsProvider> = match (registration.recorded)(&server.uri()) {
-        Ok(a) => Arc::from(a),
-        Err(e) => return Err(fail(lines, format!("building the adapter: {e}"))),
-    };
-    let Some(reply) = order.reply.clone() else {
-        return Err(fail(
-            lines,
-            format!("{}: no vendor reply recorded", demo.order),
-        ));
-    };
-    let vendor = Arc::new(Seen {
-        inner: ScriptedVendor::new(reply),
-        order: Mutex::new(None),
-    });
-    let db = dir.join(format!("{name}.db"));
-    let _ = std::fs::remove_file(&db);
-    let store =
-        match Store::connect(&format!("sqlite://{}", db.display()), KeyRing::ephemeral()).await {
-            Ok(s) => s,
-            Err(e) => return Err(fail(lines, format!("the store: {e}"))),
+/// One row of the table.
+#[derive(Debug)]
+struct Row {
+    packages: String,
+    order: String,
+    rejection: String,
+    cancellation: String,
+    result: String,
+    millis: u128,
+}
+
+/// One provider's run: its transcript and what differed.
+struct Play {
+    name: &'static str,
+    dir: PathBuf,
+    verbose: bool,
+    lines: Vec<String>,
+    problems: Vec<String>,
+}
+
+const NONE: &str = "–";
+
+impl Play {
+    fn new(name: &'static str, dir: &Path, verbose: bool) -> Self {
+        Self {
+            name,
+            dir: dir.to_owned(),
+            verbose,
+            lines: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, line: String) {
+        if self.verbose {
+            self.lines.push(line);
+        }
+    }
+
+    /// `ok` when the step passed, else `✗` (its problem recorded).
+    fn cell(&mut self, step: &str, outcome: Result<String, String>) -> String {
+        match outcome {
+            Ok(cell) => cell,
+            Err(problem) => {
+                self.problems.push(format!("{step}: {problem}"));
+                "✗".into()
+            }
+        }
+    }
+
+    async fn run(&mut self, registration: &Registration, demo: DemoFixtures) -> Row {
+        let started = Instant::now();
+        let mut row = Row {
+            packages: NONE.into(),
+            order: "✗".into(),
+            rejection: NONE.into(),
+            cancellation: NONE.into(),
+            result: "✗".into(),
+            millis: 0,
         };
-    // served where the recording was made (its first path segment)
-    let Some(recorded) = order.request.as_ref() else {
-        return Err(fail(lines, format!("{}: no request recorded", demo.order)));
-    };
-    let prefix = format!(
+        let setup = Stage::start(self.name, registration, &self.dir, "").await;
+        let stage = match setup {
+            Ok(s) => s,
+            Err(e) => {
+                self.problems.push(e);
+                return row;
+            }
+        };
+        if let Some(file) = demo.packages {
+            let outcome = self.packages(&stage, file).await;
+            row.packages = self.cell("packages", outcome);
+        }
+        let outcome = self.inbound(&stage, demo.order, "accepted").await;
+        row.order = self.cell("order", outcome);
+        if let Some(file) = demo.rejection {
+            // a store of its own: the recorded rejection is for the same
+            // order id, which the main store has answered already
+            let outcome = match Stage::start(self.name, registration, &self.dir, "-rejection").await
+            {
+                Ok(other) => self.inbound(&other, file, "rejection").await,
+                Err(e) => Err(e),
+            };
+            row.rejection = self.cell("rejection", outcome);
+        }
+        if let Some(file) = demo.cancellation {
+            let outcome = self.inbound(&stage, file, "cancelled").await;
+            row.cancellation = self.cell("cancellation", outcome);
+        }
+        let outcome = self.result(&stage, demo.result).await;
+        row.result = self.cell("result", outcome);
+        stage.store.close().await;
+        row.millis = started.elapsed().as_millis();
+        row
+    }
+
+    /// Plays an inbound fixture through the runtime; the cell to show.
+    async fn inbound(&mut self, stage: &Stage, file: &str, what: &str) -> Result<String, String> {
+        stage.server.reset().await;
+        let fixture = stage.read(file)?;
+        replay::mount(&stage.server, &fixture.exchanges).await?;
+        let mut request = fixture.inbound_request()?;
+        if let Some(body) = stage
+            .callback
+            .as_ref()
+            .and_then(|cb| point_at(&request.body, cb))
+        {
+            request.body = body.into();
+        }
+        let reply = fixture
+            .reply
+            .clone()
+            .ok_or_else(|| format!("{file}: no vendor reply recorded"))?;
+        stage.vendor.answer(reply);
+        self.note(format!("← {} {}   ({file})", request.method, request.path));
+        let response = stage
+            .runtime
+            .handle(request)
+            .await
+            .ok_or("no adapter took the request")?;
+        for r in stage.server.received_requests().await.unwrap_or_default() {
+            self.note(format!(
+                "  → {} {} (a read of the provider's API)",
+                r.method,
+                r.url.path()
+            ));
+        }
+        if let Some(seen) = stage.vendor.seen() {
+            self.note(format!("  vendor: {seen}"));
+        }
+        let status = response.status.as_u16();
+        self.note(format!("→ {status} {}", excerpt(&response.body)));
+        if let Some(want) = &fixture.response {
+            want.check(&response)
+                .map_err(|e| format!("the answer differs from the recording: {e}"))?;
+        }
+        replay::verify(&stage.server, &fixture.exchanges)
+            .await
+            .map_err(|e| format!("the API reads differ from the recording: {e}"))?;
+        Ok(match what {
+            "rejection" if (400..500).contains(&status) => format!("shown ({status}) ✓"),
+            "rejection" => format!("acknowledged ({status}) ✓"),
+            _ => format!("{what} ✓"),
+        })
+    }
+
+    /// The package list: asked for (inbound) or pushed (outbound).
+    async fn packages(&mut self, stage: &Stage, file: &str) -> Result<String, String> {
+        let fixture = stage.read(file)?;
+        match fixture.direction {
+            Direction::Inbound => {
+                let count = match &fixture.reply {
+                    Some(VendorReply::Packages { packages }) => packages.len(),
+                    _ => 0,
+                };
+                self.inbound(stage, file, "served").await?;
+                Ok(format!("{count} served ✓"))
+            }
+            Direction::Outbound => {
+                stage.server.reset().await;
+                replay::mount(&stage.server, &fixture.exchanges).await?;
+                let Some(OutboundCall::PublishPackages { tenant, packages }) = &fixture.call else {
+                    return Err(format!("{file}: not a publish_packages call"));
+                };
+                self.note(format!(
+                    "⇢ the vendor publishes {} packages   ({file})",
+                    packages.len()
+                ));
+                stage
+                    .adapter
+                    .publish_packages(tenant, packages)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                for r in stage.server.received_requests().await.unwrap_or_default() {
+                    self.note(format!("  → {} {}", r.method, r.url.path()));
+                }
+                replay::verify(&stage.server, &fixture.exchanges)
+                    .await
+                    .map_err(|e| format!("the write differs from the recording: {e}"))?;
+                Ok(format!("{} pushed ✓", packages.len()))
+            }
+        }
+    }
+
+    /// The vendor's completed result, delivered by an outbox worker.
+    async fn result(&mut self, stage: &Stage, file: &str) -> Result<String, String> {
+        stage.server.reset().await;
+        let fixture = stage.read(file)?;
+        replay::mount(&stage.server, &fixture.exchanges).await?;
+        let Some(OutboundCall::SubmitResult { order, result }) = &fixture.call else {
+            return Err(format!("{file}: not a submit_result call"));
+        };
+        stage
+            .runtime
+            .report(order, result)
+            .await
+            .map_err(|e| format!("report: {e}"))?;
+        self.note(format!(
+            "⇢ the vendor reports `{}`; an outbox worker delivers it   ({file})",
+            result.status.as_str()
+        ));
+        let attempt =
+            tokio::time::timeout(Duration::from_secs(30), stage.runtime.deliver_next("demo")).await;
+        for r in stage.server.received_requests().await.unwrap_or_default() {
+            self.note(format!("  → {} {}", r.method, r.url.path()));
+        }
+        if !matches!(attempt, Ok(Ok(Some(Attempt::Delivered)))) {
+            return Err(format!("not delivered: {attempt:?}"));
+        }
+        replay::verify(&stage.server, &fixture.exchanges)
+            .await
+            .map_err(|e| format!("the write differs from the recording: {e}"))?;
+        Ok("delivered ✓".into())
+    }
+}
+
+/// A provider's stand-in, adapter, vendor, store and runtime.
+struct Stage {
+    server: MockServer,
+    folder: PathBuf,
+    adapter: Arc<dyn AtsProvider>,
+    vendor: Arc<Scripted>,
+    store: Store,
+    runtime: Runtime,
+    /// Where the demo result goes when the provider names a callback URL in
+    /// its orders: the stand-in, which plays the provider's host.
+    callback: Option<url::Url>,
+}
+
+impl Stage {
+    async fn start(
+        name: &str,
+        registration: &Registration,
+        dir: &Path,
+        suffix: &str,
+    ) -> Result<Self, String> {
+        let server = MockServer::start().await;
+        let folder = ats_testkit::fixtures_dir().join(name);
+        let demo = registration.demo.ok_or("no demo fixtures")?;
+        let adapter: Arc<dyn AtsProvider> = Arc::from(
+            (registration.recorded)(&server.uri())
+                .map_err(|e| format!("building the adapter: {e}"))?,
+        );
+        let vendor = Arc::new(Scripted::default());
+        let db = dir.join(format!("{name}{suffix}.db"));
+        let _ = std::fs::remove_file(&db);
+        let store = Store::connect(&format!("sqlite://{}", db.display()), KeyRing::ephemeral())
+            .await
+            .map_err(|e| format!("the store: {e}"))?;
+        let order = read_fixture(&folder, &server.uri(), demo.order)?;
+        let result = read_fixture(&folder, &server.uri(), demo.result)?;
+        let recorded = order
+            .request
+            .as_ref()
+            .ok_or_else(|| format!("{}: no request recorded", demo.order))?;
+        // served where the recordings were made (their first path segments)
+        let mut prefixes = std::collections::BTreeSet::from([first_segment(&recorded.path)]);
+        for file in [demo.packages, demo.rejection, demo.cancellation]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(r) = read_fixture(&folder, &server.uri(), file)?.request {
+                prefixes.insert(first_segment(&r.path));
+            }
+        }
+        let mut builder = Runtime::builder()
+            .with_store(store.clone())
+            .with_shared_vendor(vendor.clone());
+        for prefix in prefixes {
+            builder = builder.with_adapter_at(prefix, adapter.clone());
+        }
+        let runtime = builder.build().map_err(|e| format!("the runtime: {e}"))?;
+        let callback = match &result.call {
+            Some(OutboundCall::SubmitResult { order, .. }) => order.callback_url.clone(),
+            _ => None,
+        };
+        Ok(Self {
+            server,
+            folder,
+            adapter,
+            vendor,
+            store,
+            runtime,
+            callback,
+        })
+    }
+
+    fn read(&self, file: &str) -> Result<Fixture, String> {
+        read_fixture(&self.folder, &self.server.uri(), file)
+    }
+}
+
+/// `/a` of `/a/b/c`.
+fn first_segment(path: &str) -> String {
+    format!(
         "/{}",
-        recorded
-            .path
-            .trim_start_matches('/')
+        path.trim_start_matches('/')
             .split('/')
             .next()
             .unwrap_or_default()
-    );
-    let runtime = match Runtime::builder()
-        .with_store(store.clone())
-        .with_shared_vendor(vendor.clone())
-        .with_adapter_at(&prefix, adapter)
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return Err(fail(lines, format!("the runtime: {e}"))),
-    };
+    )
+}
 
-    // 1. the order
-    if let Err(e) = replay::mount(&server, &order.exchanges).await {
-        return Err(fail(lines, e));
-    }
-    let mut request = match order.inbound_request() {
-        Ok(r) => r,
-        Err(e) => return Err(fail(lines, e)),
-    };
-    // an order that names where its result goes (a callback URL on the
-    // provider's host) is pointed at the stand-in, which plays that host
-    let callback = match &result.call {
-        Some(OutboundCall::SubmitResult { order, .. }) => order.callback_url.clone(),
-        _ => None,
-    };
-    if let Some(callback) = &callback
-        && let Some(body) = point_at(&request.body, callback)
-    {
-        request.body = body.into();
-        lines.push(format!(
-            "    (its callback URL now points at the stand-in playing {name}: {callback})"
-        ));
-    }
-    lines.push(format!("  ← {} {}", request.method, request.path));
-    let Some(response) = runtime.handle(request).await else {
-        return Err(fail(lines, "no adapter took the request".into()));
-    };
-    for r in server.received_requests().await.unwrap_or_default() {
-        lines.push(format!(
-            "    → {} {} (the adapter reads the provider's API)",
-            r.method,
-            r.url.path()
-        ));
-    }
-    let seen = vendor
-        .order
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take();
-    match seen {
-        Some(o) => lines.push(format!("    vendor: {}", describe_order(&o))),
-        None => return Err(fail(lines, "the vendor was not asked for the order".into())),
-    }
-    lines.push(format!(
-        "  → {} {}",
-        response.status.as_u16(),
-        excerpt(&response.body)
-    ));
-    if let Some(want) = &order.response
-        && let Err(e) = want.check(&response)
-    {
-        return Err(fail(
-            lines,
-            format!("the answer differs from the recording: {e}"),
-        ));
-    }
-    if let Err(e) = replay::verify(&server, &order.exchanges).await {
-        return Err(fail(
-            lines,
-            format!("the API reads differ from the recording: {e}"),
-        ));
-    }
-
-    // 2. the result, through the outbox
-    server.reset().await;
-    if let Err(e) = replay::mount(&server, &result.exchanges).await {
-        return Err(fail(lines, e));
-    }
-    let Some(OutboundCall::SubmitResult {
-        order: handle,
-        result: outcome,
-    }) = &result.call
-    else {
-        return Err(fail(
-            lines,
-            format!("{}: not a submit_result call", demo.result),
-        ));
-    };
-    if let Err(e) = runtime.report(handle, outcome).await {
-        return Err(fail(lines, format!("report: {e}")));
-    }
-    let attempt = tokio::time::timeout(Duration::from_secs(30), runtime.deliver_next("demo")).await;
-    let delivered = matches!(attempt, Ok(Ok(Some(Attempt::Delivered))));
-    let received = server.received_requests().await.unwrap_or_default();
-    lines.push(format!(
-        "  ⇢ the vendor reports `{}` for {}; an outbox worker delivers it",
-        outcome.status.as_str(),
-        handle
-            .vendor_assessment_id
-            .as_deref()
-            .unwrap_or("the order")
-    ));
-    for r in &received {
-        lines.push(format!("    → {} {}", r.method, r.url.path()));
-    }
-    if !delivered {
-        return Err(fail(
-            lines,
-            format!("the result was not delivered: {attempt:?}"),
-        ));
-    }
-    if let Err(e) = replay::verify(&server, &result.exchanges).await {
-        return Err(fail(
-            lines,
-            format!("the write differs from the recording: {e}"),
-        ));
-    }
-    let logged = store
-        .activity(&ActivityQuery::default())
-        .await
-        .map(|l| l.len())
-        .unwrap_or_default();
-    lines.push(format!(
-        "  ✓ answered and delivered as recorded; {logged} rows in the activity log"
-    ));
-    store.close().await;
-    Ok(lines)
+fn read_fixture(folder: &Path, server: &str, file: &str) -> Result<Fixture, String> {
+    FixtureFile::read(folder.join(file))
+        .and_then(|f| f.parse(server))
+        .map_err(|e| e.to_string())
 }
 
 /// `body` with the URL whose path is `callback`'s path replaced by
@@ -299,6 +449,73 @@ pub(crate) fn point_at(body: &[u8], callback: &url::Url) -> Option<Vec<u8>> {
         return None;
     }
     Some(text.replacen(original, callback.as_str(), 1).into_bytes())
+}
+
+/// The vendor: answers what the current step's recording says, and
+/// remembers what it was asked.
+#[derive(Default)]
+struct Scripted {
+    reply: Mutex<Option<VendorReply>>,
+    seen: Mutex<Option<String>>,
+}
+
+impl Scripted {
+    fn answer(&self, reply: VendorReply) {
+        *self.reply.lock().unwrap_or_else(PoisonError::into_inner) = Some(reply);
+        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    fn seen(&self) -> Option<String> {
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    fn script(&self, what: String) -> Result<ScriptedVendor, VendorError> {
+        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(what);
+        self.reply
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .map(ScriptedVendor::new)
+            .ok_or_else(|| VendorError::Internal {
+                message: "no answer scripted".into(),
+            })
+    }
+}
+
+#[async_trait]
+impl Vendor for Scripted {
+    async fn packages(&self, request: &PackagesRequest) -> Result<Vec<Package>, VendorError> {
+        self.script("asked for its packages".into())?
+            .packages(request)
+            .await
+    }
+
+    async fn order(&self, order: &AssessmentOrder) -> Result<OrderDecision, VendorError> {
+        self.script(describe_order(order))?.order(order).await
+    }
+
+    async fn cancel(&self, cancellation: &Cancellation) -> Result<(), VendorError> {
+        self.script(format!(
+            "told that order {} is cancelled",
+            cancellation
+                .order
+                .provider_order_id
+                .as_deref()
+                .or(cancellation.order.vendor_assessment_id.as_deref())
+                .unwrap_or("?")
+        ))?
+        .cancel(cancellation)
+        .await
+    }
+
+    async fn status(&self, query: &StatusQuery) -> Result<AssessmentResult, VendorError> {
+        self.script("asked for a status".into())?
+            .status(query)
+            .await
+    }
 }
 
 fn describe_order(o: &AssessmentOrder) -> String {
@@ -323,36 +540,12 @@ fn describe_order(o: &AssessmentOrder) -> String {
     )
 }
 
-/// The scripted vendor, remembering the order it was asked about.
-struct Seen {
-    inner: ScriptedVendor,
-    order: Mutex<Option<AssessmentOrder>>,
-}
-
-#[async_trait]
-impl Vendor for Seen {
-    async fn packages(&self, request: &PackagesRequest) -> Result<Vec<Package>, VendorError> {
-        self.inner.packages(request).await
-    }
-
-    async fn order(&self, order: &AssessmentOrder) -> Result<OrderDecision, VendorError> {
-        *self.order.lock().unwrap_or_else(PoisonError::into_inner) = Some(order.clone());
-        self.inner.order(order).await
-    }
-
-    async fn cancel(&self, cancellation: &Cancellation) -> Result<(), VendorError> {
-        self.inner.cancel(cancellation).await
-    }
-
-    async fn status(&self, query: &StatusQuery) -> Result<AssessmentResult, VendorError> {
-        self.inner.status(query).await
-    }
-}
-
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() > 72 {
+    if text.is_empty() {
+        "(no body)".into()
+    } else if text.chars().count() > 72 {
         format!("{}…", text.chars().take(72).collect::<String>())
     } else {
         text

@@ -175,6 +175,9 @@ print what would be served, without starting."
         /// Where to keep the SQLite stores (default: a new temporary folder).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Print every exchange after the table.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Play a provider against a running vendor service: send its order, receive its result.
     #[command(
@@ -288,8 +291,12 @@ fn run(cli: Cli) -> Result<(), String> {
             json,
         }),
         Command::Serve { config, check } => serve(&config, check),
-        Command::Demo { providers, dir } => {
-            if demo::run(&providers, dir)? {
+        Command::Demo {
+            providers,
+            dir,
+            verbose,
+        } => {
+            if demo::run(&providers, dir, verbose)? {
                 Ok(())
             } else {
                 std::process::exit(1)

@@ -23,15 +23,52 @@ fn stdout(o: &Output) -> String {
 #[test]
 fn the_demo_plays_every_provider_through_the_runtime() {
     let dir = std::env::temp_dir().join(format!("ats-demo-test-{}", std::process::id()));
-    let out = ats(&["demo", "--dir", dir.to_str().unwrap()]);
+    let out = ats(&["demo", "--verbose", "--dir", dir.to_str().unwrap()]);
     let text = stdout(&out);
     assert!(
         out.status.success(),
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("7 of 7 providers"), "{text}");
-    // each provider's order reached the vendor, and its result went out
+    assert!(text.contains("all 7 providers passed"), "{text}");
+    // one row per provider: what each provider has, played and passed
+    for (provider, cells) in [
+        (
+            "greenhouse",
+            ["2 served ✓", "accepted ✓", "shown (404) ✓", "–"],
+        ),
+        (
+            "ashby",
+            ["2 served ✓", "accepted ✓", "shown (422) ✓", "cancelled ✓"],
+        ),
+        (
+            "lever",
+            ["–", "accepted ✓", "acknowledged (200) ✓", "cancelled ✓"],
+        ),
+        ("workable", ["4 served ✓", "accepted ✓", "–", "–"]),
+        ("kombo", ["4 pushed ✓", "accepted ✓", "shown (422) ✓", "–"]),
+        (
+            "stackone",
+            ["2 served ✓", "accepted ✓", "acknowledged (200) ✓", "–"],
+        ),
+        (
+            "knit",
+            ["–", "accepted ✓", "acknowledged (200) ✓", "cancelled ✓"],
+        ),
+    ] {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{provider} ")))
+            .unwrap_or_else(|| panic!("no {provider} row in {text}"));
+        let columns: Vec<&str> = row
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(columns[1..5], cells, "{row}");
+        assert_eq!(columns[5], "delivered ✓", "{row}");
+    }
+    // the transcript: each provider's result write reached the stand-in
     for (provider, write) in [
         (
             "greenhouse",
@@ -56,14 +93,13 @@ fn the_demo_plays_every_provider_through_the_runtime() {
         let section = text
             .split("\n\n")
             .find(|s| s.starts_with(provider))
-            .unwrap_or_else(|| panic!("no {provider} section in {text}"));
-        assert!(section.contains("vendor: "), "{section}");
-        assert!(section.contains(write), "{section}");
+            .unwrap_or_else(|| panic!("no {provider} transcript in {text}"));
         assert!(
-            section.contains("✓ answered and delivered as recorded"),
+            section.contains("vendor: order") || section.contains("vendor: "),
             "{section}"
         );
-        // and the store holds what happened: the inbound call and the delivery
+        assert!(section.contains(write), "{section}");
+        // and the store holds what happened: the calls in, then the delivery
         let log = ats(&[
             "log",
             "--database",
@@ -71,18 +107,52 @@ fn the_demo_plays_every_provider_through_the_runtime() {
             "--json",
         ]);
         let rows: serde_json::Value = serde_json::from_slice(&log.stdout).unwrap();
-        let kinds: Vec<(&str, bool)> = rows
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (r["direction"].as_str().unwrap(), r["ok"].as_bool().unwrap()))
-            .collect();
-        assert_eq!(
-            kinds,
-            [("outbound", true), ("inbound", true)],
-            "{provider}: {rows}"
+        let rows = rows.as_array().unwrap();
+        assert!(rows.len() >= 2, "{provider}: {rows:?}");
+        assert_eq!(rows[0]["direction"], "outbound", "{provider}: {rows:?}");
+        assert!(rows.iter().all(|r| r["ok"] == true), "{provider}: {rows:?}");
+        assert!(
+            rows[1..].iter().all(|r| r["direction"] == "inbound"),
+            "{provider}: {rows:?}"
         );
     }
+}
+
+#[test]
+fn the_demo_fails_when_a_provider_differs_from_its_recording() {
+    // a copy of the recordings in which Kombo's result write was recorded
+    // with another status: the service's write no longer matches
+    let copy = std::env::temp_dir().join(format!("ats-demo-fixtures-{}", std::process::id()));
+    let kombo = copy.join("kombo");
+    std::fs::create_dir_all(&kombo).unwrap();
+    for entry in std::fs::read_dir(fixtures().join("kombo")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, kombo.join(path.file_name().unwrap())).unwrap();
+    }
+    let file = kombo.join("update_order_result_completed.json");
+    let mut fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    fixture["exchanges"][0]["request"]["body"]["status"] = "CANCELLED".into();
+    std::fs::write(&file, fixture.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ats"))
+        .args(["demo", "kombo"])
+        .env("ATS_FIXTURES_DIR", &copy)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let row = text.lines().find(|l| l.starts_with("kombo ")).unwrap();
+    assert!(row.contains("accepted ✓") && row.contains('✗'), "{row}");
+    assert!(
+        text.contains("result: the write differs from the recording"),
+        "{text}"
+    );
+    assert!(text.contains("1 of 1 providers failed: kombo"), "{text}");
+
+    // a provider the workspace does not have is bad input
+    let out = ats(&["demo", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown provider `nope`"));
 }
 
 #[test]

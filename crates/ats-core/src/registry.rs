@@ -46,12 +46,52 @@ pub struct Registration {
     pub demo: Option<DemoFixtures>,
 }
 
-/// An order the provider sends and the result that goes back, as fixture
-/// file names in the adapter's fixture folder.
+/// What `ats demo` plays for an adapter, as fixture file names in the
+/// adapter's fixture folder: an order the vendor accepts and the completed
+/// result that goes back, and where the provider has them, its package
+/// list, a rejected order and a cancellation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DemoFixtures {
     /// An inbound fixture whose event is an order the vendor accepts.
     pub order: &'static str,
     /// An outbound fixture whose call reports a completed result.
     pub result: &'static str,
+    /// The package list: an inbound fixture where the provider asks for
+    /// it, an outbound one (`publish_packages`) where the vendor pushes it.
+    pub packages: Option<&'static str>,
+    /// An inbound fixture whose order the vendor rejects.
+    pub rejection: Option<&'static str>,
+    /// An inbound fixture that cancels an order.
+    pub cancellation: Option<&'static str>,
+}
+
+impl DemoFixtures {
+    /// An order and its result; nothing else.
+    pub const fn new(order: &'static str, result: &'static str) -> Self {
+        Self {
+            order,
+            result,
+            packages: None,
+            rejection: None,
+            cancellation: None,
+        }
+    }
+
+    /// With the package list.
+    pub const fn with_packages(mut self, fixture: &'static str) -> Self {
+        self.packages = Some(fixture);
+        self
+    }
+
+    /// With a rejected order.
+    pub const fn with_rejection(mut self, fixture: &'static str) -> Self {
+        self.rejection = Some(fixture);
+        self
+    }
+
+    /// With a cancellation.
+    pub const fn with_cancellation(mut self, fixture: &'static str) -> Self {
+        self.cancellation = Some(fixture);
+        self
+    }
 }

@@ -47,10 +47,14 @@ pub fn registration() -> ats_core::registry::Registration {
         translation_only,
         recorded: recorded::adapter,
         recorded_secrets: recorded::SECRETS,
-        demo: Some(ats_core::registry::DemoFixtures {
-            order: "send_test_accepted.json",
-            result: "patch_completed_test_ok.json",
-        }),
+        demo: Some(
+            ats_core::registry::DemoFixtures::new(
+                "send_test_accepted.json",
+                "patch_completed_test_ok.json",
+            )
+            .with_packages("list_tests_ok.json")
+            .with_rejection("send_test_unknown_package.json"),
+        ),
     }
 }
 

@@ -60,10 +60,14 @@ pub fn registration() -> ats_core::registry::Registration {
         translation_only,
         recorded: recorded::adapter,
         recorded_secrets: recorded::SECRETS,
-        demo: Some(ats_core::registry::DemoFixtures {
-            order: "record_new_ashby.json",
-            result: "passthrough_ashby_completed.json",
-        }),
+        demo: Some(
+            ats_core::registry::DemoFixtures::new(
+                "record_new_ashby.json",
+                "passthrough_ashby_completed.json",
+            )
+            .with_rejection("record_new_unknown_package.json")
+            .with_cancellation("record_deleted_minimal.json"),
+        ),
     }
 }
 

@@ -58,10 +58,14 @@ pub fn registration() -> ats_core::registry::Registration {
         translation_only,
         recorded: recorded::adapter,
         recorded_secrets: recorded::SECRETS,
-        demo: Some(ats_core::registry::DemoFixtures {
-            order: "order_received_accepted.json",
-            result: "update_order_result_completed.json",
-        }),
+        demo: Some(
+            ats_core::registry::DemoFixtures::new(
+                "order_received_accepted.json",
+                "update_order_result_completed.json",
+            )
+            .with_packages("set_packages_ok.json")
+            .with_rejection("order_received_unknown_package.json"),
+        ),
     }
 }
 

@@ -72,10 +72,14 @@ pub fn registration() -> ats_core::registry::Registration {
         translation_only,
         recorded: |server| Ok(Box::new(recorded::lever(server)?)),
         recorded_secrets: recorded::SECRETS,
-        demo: Some(ats_core::registry::DemoFixtures {
-            order: "candidateStageChange_accepted.json",
-            result: "createNote_completed.json",
-        }),
+        demo: Some(
+            ats_core::registry::DemoFixtures::new(
+                "candidateStageChange_accepted.json",
+                "createNote_completed.json",
+            )
+            .with_rejection("candidateStageChange_unknown_package.json")
+            .with_cancellation("candidateArchiveChange_archived.json"),
+        ),
     }
 }
 

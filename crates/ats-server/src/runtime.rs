@@ -174,7 +174,8 @@ impl RuntimeBuilder {
             .fold(self, |b, a| b.with_shared_adapter(a))
     }
 
-    /// Serves `adapter` under another path prefix.
+    /// Serves `adapter` under another path prefix (the same adapter may be
+    /// served under several).
     pub fn with_adapter_at(
         mut self,
         prefix: impl Into<String>,
@@ -267,9 +268,11 @@ impl RuntimeBuilder {
                     m.prefix
                 )));
             }
+            // one adapter may be served at several paths; two adapters may
+            // not share a name (results are routed by it)
             if adapters
                 .insert(m.adapter.name().to_owned(), m.adapter.clone())
-                .is_some()
+                .is_some_and(|earlier| !Arc::ptr_eq(&earlier, &m.adapter))
             {
                 return Err(RuntimeError::Config(format!(
                     "adapter `{}` is configured twice",

@@ -565,3 +565,39 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Traced {
         self.clone()
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_adapter_may_be_served_at_several_paths_but_two_may_not_share_a_name() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let shared: std::sync::Arc<dyn ats_core::AtsProvider> = std::sync::Arc::new(kombo(&mock));
+    let runtime = Runtime::builder()
+        .with_store(store.clone())
+        .with_vendor(CountingVendor::new(Duration::ZERO))
+        .with_adapter_at("/kombo", shared.clone())
+        .with_adapter_at("/webhooks", shared)
+        .build()
+        .unwrap();
+    let mut mounts = runtime.mounts();
+    mounts.sort();
+    assert_eq!(
+        mounts,
+        [
+            ("/kombo".to_owned(), "kombo"),
+            ("/webhooks".to_owned(), "kombo")
+        ]
+    );
+    let twice = Runtime::builder()
+        .with_store(store)
+        .with_vendor(CountingVendor::new(Duration::ZERO))
+        .with_adapter_at("/kombo", std::sync::Arc::new(kombo(&mock)))
+        .with_adapter_at("/other", std::sync::Arc::new(kombo(&mock)))
+        .build()
+        .unwrap_err();
+    assert!(
+        twice
+            .to_string()
+            .contains("adapter `kombo` is configured twice"),
+        "{twice}"
+    );
+}

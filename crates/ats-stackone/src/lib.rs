@@ -74,10 +74,14 @@ pub fn registration() -> ats_core::registry::Registration {
         translation_only,
         recorded: recorded::adapter,
         recorded_secrets: recorded::SECRETS,
-        demo: Some(ats_core::registry::DemoFixtures {
-            order: "ats_assessments_created_accepted.json",
-            result: "ats_update_assessments_result_completed.json",
-        }),
+        demo: Some(
+            ats_core::registry::DemoFixtures::new(
+                "ats_assessments_created_accepted.json",
+                "ats_update_assessments_result_completed.json",
+            )
+            .with_packages("list_packages_basic.json")
+            .with_rejection("ats_assessments_created_unknown_package.json"),
+        ),
     }
 }
 

@@ -27,7 +27,12 @@ pub mod vendor;
 pub use crate::fixture::{Fixture, FixtureError, FixtureFile};
 pub use crate::vendor::{MemoryVendor, ScriptedVendor};
 
-/// The workspace's `fixtures/` directory (for tests inside this workspace).
+/// The fixtures directory: `ATS_FIXTURES_DIR` when set (another copy of
+/// the recordings, e.g. next to an installed `ats`), else the workspace's
+/// `fixtures/`.
 pub fn fixtures_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+    match std::env::var_os("ATS_FIXTURES_DIR") {
+        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures"),
+    }
 }

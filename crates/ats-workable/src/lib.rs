@@ -53,10 +53,13 @@ pub fn registration() -> ats_core::registry::Registration {
         translation_only,
         recorded: recorded::adapter,
         recorded_secrets: recorded::SECRETS,
-        demo: Some(ats_core::registry::DemoFixtures {
-            order: "create_assessment_accepted.json",
-            result: "assessment_callback_completed.json",
-        }),
+        demo: Some(
+            ats_core::registry::DemoFixtures::new(
+                "create_assessment_accepted.json",
+                "assessment_callback_completed.json",
+            )
+            .with_packages("list_tests_ok.json"),
+        ),
     }
 }
 
