@@ -192,3 +192,31 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// An in-memory key directory counts one entry per tenant (a key given
+    /// again replaces the tenant's), and its `Debug` output names the
+    /// tenants and shows no key.
+    #[test]
+    fn key_directories_count_tenants_and_hide_keys(
+        entries in prop::collection::vec(("t[a-c]", "key-[a-z]{8}"), 0..6),
+    ) {
+        let mut keys = ats_core::auth::InMemoryKeys::new();
+        for (tenant, key) in &entries {
+            keys = keys.with(tenant.clone(), key.clone());
+        }
+        let tenants: std::collections::BTreeSet<&String> = entries.iter().map(|(t, _)| t).collect();
+        prop_assert_eq!(keys.len(), tenants.len());
+        prop_assert_eq!(keys.is_empty(), entries.is_empty());
+        let shown = format!("{keys:?}");
+        prop_assert!(shown.starts_with("InMemoryKeys { tenants: ["), "{shown}");
+        for t in &tenants {
+            prop_assert!(shown.contains(&format!("\"{t}\"")), "{shown}");
+        }
+        for (_, key) in &entries {
+            prop_assert!(!shown.contains(key.as_str()), "{shown}");
+        }
+    }
+}
