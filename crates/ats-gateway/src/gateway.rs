@@ -22,6 +22,9 @@ use crate::vendor::{Sent, WebhookVendor, rejection_of};
 pub(crate) const API_KEYS: &str = "gateway-api";
 /// The settings under which rejection pages are kept (provider and kind).
 pub(crate) const REJECTIONS: &str = "rejection";
+/// How long a Lever connection may go without a refresh before the
+/// gateway refreshes it (Lever forgets refresh tokens unused for 90 days).
+const LEVER_IDLE: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Attempts before a vendor event is dead.
 const MAX_EVENT_ATTEMPTS: u32 = 12;
 
@@ -141,6 +144,13 @@ impl Gateway {
             let worker = name.clone();
             workers.push((name, tokio::spawn(async move { this.work(&worker).await })));
         }
+        if let Some(lever) = self.lever.clone() {
+            let this = self.clone();
+            workers.push((
+                format!("{}-lever-idle", self.instance),
+                tokio::spawn(async move { this.keep_lever_alive(&lever).await }),
+            ));
+        }
     }
 
     /// Stops the workers (each finishes what it is sending; claims still
@@ -198,6 +208,38 @@ impl Gateway {
             tokio::select! {
                 _ = self.vendor.queued(Duration::from_millis(250)) => {}
                 _ = stop.wait_for(|s| *s) => {}
+            }
+        }
+    }
+
+    /// Once a day (the first time a minute after start), refreshes the
+    /// Lever connections whose tokens were not refreshed for 30 days: an
+    /// unused refresh token dies after 90, and the customer would have to
+    /// connect again.
+    async fn keep_lever_alive(&self, lever: &ats_lever::Lever) {
+        let mut stop = self.stop.subscribe();
+        let mut wait = Duration::from_secs(60);
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            wait = Duration::from_secs(24 * 3600);
+            match lever.refresh_idle(LEVER_IDLE).await {
+                Ok(outcomes) => {
+                    for (tenant, outcome) in outcomes {
+                        match outcome {
+                            ats_lever::IdleRefresh::NotIdle { .. } => {}
+                            ats_lever::IdleRefresh::Refreshed { .. } => {
+                                tracing::info!(%tenant, "Lever connection refreshed (it was idle)");
+                            }
+                            other => {
+                                tracing::warn!(%tenant, outcome = ?other, "an idle Lever connection could not be refreshed")
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "idle Lever connections were not checked"),
             }
         }
     }

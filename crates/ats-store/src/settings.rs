@@ -405,6 +405,9 @@ impl LeverConnections {
             if let Some(user) = v.get("perform_as").and_then(Value::as_str) {
                 connection = connection.perform_as(user);
             }
+            if let Some(base) = v.get("api_base").and_then(Value::as_str) {
+                connection = connection.api_base(base);
+            }
             if let Some(tokens) = self
                 .store
                 .secret(LEVER, &tenant, LEVER_SIGNATURE_TOKENS)
@@ -427,10 +430,7 @@ impl LeverConnections {
         tenant: &TenantId,
         connection: LeverConnection,
     ) -> Result<(), StoreError> {
-        let config = json!({
-            "stages": connection.stages,
-            "perform_as": connection.perform_as,
-        });
+        let config = connection_config(&connection);
         let tokens: Vec<&str> = connection
             .signature_tokens
             .iter()
@@ -452,6 +452,28 @@ impl LeverConnections {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(tenant.clone(), connection);
         Ok(())
+    }
+
+    /// Records the API base Lever serves `tenant` from (learned from a
+    /// redirect to another region) in the stored connection.
+    pub async fn put_api_base(&self, tenant: &TenantId, api_base: &str) -> Result<(), StoreError> {
+        let connection = {
+            let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+            let Some(connection) = cache.get_mut(tenant) else {
+                return Ok(());
+            };
+            connection.api_base = Some(api_base.to_owned());
+            connection.clone()
+        };
+        self.store
+            .put_setting(
+                LEVER,
+                tenant,
+                "connection",
+                "config",
+                &connection_config(&connection).to_string(),
+            )
+            .await
     }
 
     /// Removes a connection (and its tokens).
@@ -480,6 +502,29 @@ impl ConnectionStore for LeverConnections {
             .unwrap_or_else(PoisonError::into_inner)
             .get(tenant)
             .cloned()
+    }
+
+    fn tenants(&self) -> Option<Vec<TenantId>> {
+        let cache = self.cache.read().unwrap_or_else(PoisonError::into_inner);
+        let mut tenants: Vec<TenantId> = cache.keys().cloned().collect();
+        tenants.sort();
+        Some(tenants)
+    }
+
+    fn remember_api_base(&self, tenant: &TenantId, api_base: &url::Url) {
+        // the cache at once; the database in the background (the adapter
+        // calls this from a synchronous context)
+        let (this, tenant, base) = (self.clone(), tenant.clone(), api_base.to_string());
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(async move {
+                    if let Err(e) = this.put_api_base(&tenant, &base).await {
+                        tracing::error!(%tenant, error = %e, "could not store Lever's API base for the tenant");
+                    }
+                });
+            }
+            Err(_) => tracing::warn!(%tenant, "no runtime: Lever's API base is not stored"),
+        }
     }
 }
 
@@ -606,4 +651,16 @@ fn tenant_and_value(row: &sqlx::any::AnyRow) -> Result<(TenantId, String), Store
         TenantId::new(row.try_get::<String, _>("tenant")?),
         row.try_get("value")?,
     ))
+}
+
+/// The stored (not secret) part of a Lever connection.
+fn connection_config(connection: &LeverConnection) -> Value {
+    let mut config = json!({
+        "stages": connection.stages,
+        "perform_as": connection.perform_as,
+    });
+    if let Some(base) = &connection.api_base {
+        config["api_base"] = Value::from(base.clone());
+    }
+    config
 }

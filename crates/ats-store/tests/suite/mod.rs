@@ -696,7 +696,39 @@ pub async fn adapter_stores_survive_a_restart(db: &Db) {
     connections.put(&acme, c.clone()).await.unwrap();
     assert_no_plaintext(&store, "sig-token-1").await;
     let reloaded = LeverConnections::load(&restarted).await.unwrap();
-    assert_eq!(reloaded.connection(&acme), Some(c));
+    assert_eq!(reloaded.connection(&acme), Some(c.clone()));
+    assert_eq!(reloaded.tenants(), Some(vec![acme.clone()]));
+    // the region Lever redirected the tenant to survives a restart
+    connections
+        .put_api_base(&acme, "https://api.eu.lever.co/v1")
+        .await
+        .unwrap();
+    reloaded.reload().await.unwrap();
+    assert_eq!(
+        reloaded.connection(&acme),
+        Some(c.clone().api_base("https://api.eu.lever.co/v1"))
+    );
+    // through the adapter's hook as well (written in the background)
+    connections.remember_api_base(&acme, &url::Url::parse("https://api.lever.co/v1").unwrap());
+    for _ in 0..100 {
+        reloaded.reload().await.unwrap();
+        if reloaded
+            .connection(&acme)
+            .and_then(|c| c.api_base)
+            .as_deref()
+            == Some("https://api.lever.co/v1")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        reloaded
+            .connection(&acme)
+            .and_then(|c| c.api_base)
+            .as_deref(),
+        Some("https://api.lever.co/v1")
+    );
     connections.remove(&acme).await.unwrap();
     reloaded.reload().await.unwrap();
     assert_eq!(reloaded.connection(&acme), None);
