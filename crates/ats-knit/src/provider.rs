@@ -316,7 +316,9 @@ mod tests {
             k.translate(RECORD_NEW, &req(Method::POST, body)),
             Err(Error::Malformed { ref path, .. }) if path == "headers.x-knit-integration-id"
         ));
-        let bare = k.translate_bare(RECORD_NEW, &req(Method::POST, body)).unwrap();
+        let bare = k
+            .translate_bare(RECORD_NEW, &req(Method::POST, body))
+            .unwrap();
         assert_eq!(bare.event.tenant(), None);
         assert_eq!(bare.event.kind(), "order_received");
         assert_eq!(
@@ -334,7 +336,10 @@ mod tests {
         assert_eq!(bare.event.tenant().map(TenantId::as_str), Some("int_1"));
         assert!(bare.unresolved.is_empty());
         // other problems still fail
-        assert!(k.translate_bare(RECORD_NEW, &req(Method::POST, "{")).is_err());
+        assert!(
+            k.translate_bare(RECORD_NEW, &req(Method::POST, "{"))
+                .is_err()
+        );
     }
 
     #[test]
