@@ -165,6 +165,8 @@ where
 }
 
 const NOWHERE: &str = "http://127.0.0.1:1";
+/// The longest an outbound write may take against the stand-in.
+const WRITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Suite {
     /// A suite over the fixtures in `dir`, building adapters with `factory`.
@@ -647,15 +649,28 @@ impl Suite {
             },
         };
         report.record("prepare", Some(file), outcome);
-        // I/O: the write itself
-        let result = match call {
-            OutboundCall::SubmitResult { order, result } => {
-                adapter.submit_result(order, result).await
+        // I/O: the write itself, with a deadline: a write that never
+        // happens (or waits forever) fails the check instead of the run
+        let write = async {
+            match call {
+                OutboundCall::SubmitResult { order, result } => {
+                    adapter.submit_result(order, result).await
+                }
+                OutboundCall::PublishPackages { tenant, packages } => {
+                    adapter.publish_packages(tenant, packages).await
+                }
+                other => Err(Error::config(format!("the suite cannot run {other:?}"))),
             }
-            OutboundCall::PublishPackages { tenant, packages } => {
-                adapter.publish_packages(tenant, packages).await
+        };
+        let result = match tokio::time::timeout(WRITE_DEADLINE, write).await {
+            Ok(r) => r,
+            Err(_) => {
+                return report.record(
+                    "outbound call",
+                    Some(file),
+                    Err(format!("no answer within {} s", WRITE_DEADLINE.as_secs())),
+                );
             }
-            other => Err(Error::config(format!("the suite cannot run {other:?}"))),
         };
         let outcome = match (&result, &fixture.expect.delivery, &fixture.expect.error) {
             (Ok(d), Some(want), _) => {
