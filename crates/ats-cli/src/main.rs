@@ -99,6 +99,18 @@ standard error says which header or option would supply it."
         /// Arrival time to use where the payload has none (RFC 3339); default now.
         #[arg(long)]
         received_at: Option<DateTime<Utc>>,
+        /// Lever: treat this stage as a trigger stage (`STAGE` or
+        /// `STAGE=PACKAGE`), to see the order a stage change would become.
+        #[arg(long)]
+        trigger_stage: Option<String>,
+        /// Lever: a file holding the opportunity as Lever's API returns it
+        /// (`GET /opportunities/:id?expand=applications&expand=stage`), to
+        /// complete that order offline.
+        #[arg(long, requires = "trigger_stage")]
+        opportunity: Option<PathBuf>,
+        /// Lever: a file holding the opportunity's posting (`GET /postings/:id`).
+        #[arg(long, requires = "opportunity")]
+        posting: Option<PathBuf>,
     },
     /// Render a vendor answer, or an outbound write, as the exact bytes the provider expects.
     #[command(
@@ -368,10 +380,26 @@ fn run(cli: Cli) -> Result<(), String> {
             headers,
             path,
             received_at,
+            trigger_stage,
+            opportunity,
+            posting,
         } => {
             let adapter = registry::adapter(&provider)?;
             operation_in(adapter.as_ref(), &operation, Direction::Inbound)?;
             let body = read_input(file.as_ref())?;
+            if let Some(stage) = trigger_stage {
+                if provider != "lever" {
+                    return Err("--trigger-stage is for lever".into());
+                }
+                let event = lever_offline(
+                    &operation,
+                    &body,
+                    &stage,
+                    opportunity.as_deref(),
+                    posting.as_deref(),
+                )?;
+                return print_json(&with_raw(&with_null_tenant(&event)?, &event, &body));
+            }
             let path = path.unwrap_or_else(|| format!("/{operation}"));
             let mut request = InboundRequest::new(Method::POST, &path)
                 .with_body(body)
@@ -389,7 +417,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 .translate_bare(&operation, &request)
                 .map_err(|e| e.to_string())?;
             let notes = tenant_notes(adapter.as_ref(), &operation, &bare);
-            print_json(&with_null_tenant(&bare.event)?)?;
+            print_json(&with_raw(
+                &with_null_tenant(&bare.event)?,
+                &bare.event,
+                &request.body,
+            ))?;
             let mut err = std::io::stderr().lock();
             for note in notes {
                 writeln!(err, "note: {note}").map_err(|e| e.to_string())?;
@@ -528,6 +560,68 @@ fn read_input(file: Option<&PathBuf>) -> Result<Vec<u8>, String> {
 /// The event as JSON, with `"tenant": null` right after `provider` when it
 /// has no tenant (the model leaves the key out), so a reader sees that
 /// something is missing.
+/// An ignored event as printed: with the delivery's body as `raw` (the
+/// core `Ignored` keeps only the reason), so what the delivery said shows.
+fn with_raw(printed: &serde_json::Value, event: &InboundEvent, body: &[u8]) -> serde_json::Value {
+    let mut printed = printed.clone();
+    if let (InboundEvent::Ignored(_), serde_json::Value::Object(map)) = (event, &mut printed)
+        && let Ok(raw) = serde_json::from_slice::<serde_json::Value>(body)
+    {
+        map.entry("raw").or_insert(raw);
+    }
+    printed
+}
+
+/// What a Lever delivery becomes when `stage` is a trigger stage, offline:
+/// the order with ids only, or completed from the opportunity (and posting)
+/// as Lever's API returns them.
+fn lever_offline(
+    operation: &str,
+    body: &[u8],
+    stage: &str,
+    opportunity: Option<&std::path::Path>,
+    posting: Option<&std::path::Path>,
+) -> Result<InboundEvent, String> {
+    use ats_lever::translate;
+    let (stage, package) = stage
+        .split_once('=')
+        .unwrap_or((stage, "(package of the stage)"));
+    let stages = std::collections::BTreeMap::from([(stage.to_owned(), package.to_owned())]);
+    let mut event =
+        translate::webhook_to_event(operation, body, Some(&stages)).map_err(|e| e.to_string())?;
+    let Some(file) = opportunity else {
+        return Ok(event);
+    };
+    let read = |path: &std::path::Path, what: &str| -> Result<Vec<u8>, String> {
+        std::fs::read(path).map_err(|e| format!("--{what} {}: {e}", path.display()))
+    };
+    let opportunity: ats_lever::wire::Opportunity =
+        data_or_bare(&read(file, "opportunity")?).map_err(|e| format!("--opportunity: {e}"))?;
+    let posting: Option<ats_lever::wire::Posting> = match posting {
+        Some(p) => Some(data_or_bare(&read(p, "posting")?).map_err(|e| format!("--posting: {e}"))?),
+        None => None,
+    };
+    if let InboundEvent::OrderReceived(order) = &mut event {
+        if let Some(blocker) = translate::order_blocker(&opportunity, stage) {
+            return Ok(translate::ignored(operation, &blocker));
+        }
+        translate::enrich_order(order, &opportunity, posting.as_ref());
+    }
+    Ok(event)
+}
+
+/// `{"data": T}` as Lever's API answers, or `T` itself.
+fn data_or_bare<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    #[derive(serde::Deserialize)]
+    struct Data<T> {
+        data: T,
+    }
+    decode_json::<Data<T>>(bytes)
+        .map(|d| d.data)
+        .or_else(|_| decode_json::<T>(bytes))
+        .map_err(|e| e.to_string())
+}
+
 fn with_null_tenant(event: &InboundEvent) -> Result<serde_json::Value, String> {
     let value = serde_json::to_value(event).map_err(|e| e.to_string())?;
     let serde_json::Value::Object(map) = value else {

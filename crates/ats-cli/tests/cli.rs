@@ -401,3 +401,126 @@ fn inspect_takes_the_path_for_calls_whose_input_is_in_it() {
         "at `path`",
     );
 }
+
+/// Lever's recorded stage change, and the opportunity and posting the
+/// adapter read for it, as files.
+fn lever_files() -> (Value, PathBuf, PathBuf, PathBuf) {
+    let recorded: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fixtures/lever/candidateStageChange_accepted.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("ats-cli-lever-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, v: &Value| {
+        let p = dir.join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p
+    };
+    (
+        recorded.clone(),
+        write("delivery.json", &recorded["request"]["body"]),
+        write(
+            "opportunity.json",
+            &recorded["exchanges"][0]["response"]["body"],
+        ),
+        write(
+            "posting.json",
+            &recorded["exchanges"][1]["response"]["body"],
+        ),
+    )
+}
+
+#[test]
+fn inspect_shows_what_a_lever_delivery_says_and_the_order_it_would_become() {
+    let (recorded, delivery, opportunity, posting) = lever_files();
+    let delivery = delivery.to_str().unwrap();
+    // without a connection: ignored, with the delivery's facts and its body
+    let o = ats(&["inspect", "lever", "candidateStageChange", delivery], b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(event["type"], "ignored");
+    let reason = event["reason"].as_str().unwrap();
+    for fact in [
+        "opportunityId `6513270e-269e-4d37-b2a7-4de452e6b438`",
+        "contactId `d23f0824-128b-4f33-8c5c-7fd0a6a3a450`",
+        "toStageId `36f675cc-81e7-4ef5-a8e2-5d940ed90475`",
+        "fromStageId `9531985d-5d9d-49f8-9818-e811892f902b`",
+        "triggeredAt 2026-01-01T10:00:00.123Z",
+    ] {
+        assert!(reason.contains(fact), "{fact} not in {reason}");
+    }
+    assert_eq!(event["raw"], recorded["request"]["body"]);
+
+    // with the stage as a trigger stage and the API's answers: the order
+    // the adapter makes of it, as the recording expects (the tenant comes
+    // from the webhook's path, which a file does not have)
+    let stage = "36f675cc-81e7-4ef5-a8e2-5d940ed90475=rust-senior";
+    let o = ats(
+        &[
+            "inspect",
+            "lever",
+            "candidateStageChange",
+            delivery,
+            "--trigger-stage",
+            stage,
+            "--opportunity",
+            opportunity.to_str().unwrap(),
+            "--posting",
+            posting.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(event["tenant"], Value::Null);
+    event["tenant"] = json!("acme");
+    assert_eq!(event, recorded["expect"]["event"]);
+
+    // ids only, without the API's answers
+    let o = ats(
+        &[
+            "inspect",
+            "lever",
+            "candidateStageChange",
+            delivery,
+            "--trigger-stage",
+            stage,
+        ],
+        b"",
+    );
+    let event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(event["type"], "order_received");
+    assert_eq!(event["package_id"], "rust-senior");
+    assert_eq!(event["candidate"]["first_name"], Value::Null);
+
+    // another stage is not a trigger; the flag is Lever's only
+    let o = ats(
+        &[
+            "inspect",
+            "lever",
+            "candidateStageChange",
+            delivery,
+            "--trigger-stage",
+            "other-stage",
+        ],
+        b"",
+    );
+    let event: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(event["type"], "ignored");
+    let o = ats(
+        &[
+            "inspect",
+            "kombo",
+            "assessment:order-received",
+            delivery,
+            "--trigger-stage",
+            "x",
+        ],
+        b"",
+    );
+    assert_refused(&o, "--trigger-stage is for lever");
+}
