@@ -25,6 +25,67 @@ const API_KEY: &str = "vendor-api-key-for-tests";
 const KOMBO_SECRET: &str = "kombo-webhook-secret";
 const COMPLETED_AT: &str = "2026-12-01T10:00:00Z";
 
+/// Starts the Python vendor and `ats serve` on SQLite with `providers` (the
+/// configuration's provider and runtime sections); the gateway's URL, and
+/// the processes (killed when dropped).
+fn start(name: &str, providers: &str) -> (String, (Running, Running)) {
+    let gateway_port = free_port();
+    let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+    let mut python = Command::new("python3")
+        .arg(root().join("examples/vendor-python/vendor.py"))
+        .env("ATS_VENDOR_SIGNING_SECRET", SIGNING_SECRET)
+        .env("ATS_API_URL", &gateway_url)
+        .env("ATS_API_KEY", API_KEY)
+        .env("PORT", "0")
+        .env("VENDOR_GRADING_SECONDS", "0.2")
+        .env("VENDOR_COMPLETED_AT", COMPLETED_AT)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed for this test");
+    let vendor_port = wait_line(&mut python, "vendor listening on ");
+    let python = Running(python);
+    let dir =
+        std::env::temp_dir().join(format!("ats-gateway-python-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("ats.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+listen = "127.0.0.1:{gateway_port}"
+database_url = "sqlite://{db}"
+encryption_key = "${{TEST_ENCRYPTION_KEY}}"
+
+[vendor]
+url = "http://127.0.0.1:{vendor_port}/events"
+signing_secret = "${{TEST_SIGNING_SECRET}}"
+
+[api]
+key = "${{TEST_API_KEY}}"
+{providers}"#,
+            db = dir.join("gateway.db").display(),
+        ),
+    )
+    .unwrap();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env(
+            "TEST_ENCRYPTION_KEY",
+            "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
+        .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
+        .env("TEST_API_KEY", API_KEY)
+        .env("TEST_KOMBO_API_KEY", "kombo-api-key")
+        .env("TEST_KOMBO_SECRET", KOMBO_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert_eq!(wait_line(&mut serve, "listening on "), gateway_url);
+    (gateway_url, (python, Running(serve)))
+}
+
 fn fixture_body(path: &str) -> Value {
     let f: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join("fixtures").join(path)).unwrap())
@@ -72,40 +133,10 @@ async fn a_python_vendor_serves_ashby_and_kombo_through_the_gateway() {
         .mount(&ats)
         .await;
 
-    let gateway_port = free_port();
-    let gateway_url = format!("http://127.0.0.1:{gateway_port}");
-    let mut python = Command::new("python3")
-        .arg(root().join("examples/vendor-python/vendor.py"))
-        .env("ATS_VENDOR_SIGNING_SECRET", SIGNING_SECRET)
-        .env("ATS_API_URL", &gateway_url)
-        .env("ATS_API_KEY", API_KEY)
-        .env("PORT", "0")
-        .env("VENDOR_GRADING_SECONDS", "0.2")
-        .env("VENDOR_COMPLETED_AT", COMPLETED_AT)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 is needed for this test");
-    let vendor_port = wait_line(&mut python, "vendor listening on ");
-    let _python = Running(python);
-
-    let dir = std::env::temp_dir().join(format!("ats-gateway-python-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("ats.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let (gateway_url, _processes) = start(
+        "first",
+        &format!(
             r#"
-listen = "127.0.0.1:{gateway_port}"
-database_url = "sqlite://{db}"
-encryption_key = "${{TEST_ENCRYPTION_KEY}}"
-
-[vendor]
-url = "http://127.0.0.1:{vendor_port}/events"
-signing_secret = "${{TEST_SIGNING_SECRET}}"
-
-[api]
-key = "${{TEST_API_KEY}}"
-
 [providers.ashby]
 base_url = "{ats}"
 
@@ -114,28 +145,9 @@ base_url = "{ats}"
 api_key = "${{TEST_KOMBO_API_KEY}}"
 webhook_secret = "${{TEST_KOMBO_SECRET}}"
 "#,
-            db = dir.join("gateway.db").display(),
             ats = ats.uri()
         ),
-    )
-    .unwrap();
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"))
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env(
-            "TEST_ENCRYPTION_KEY",
-            "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        )
-        .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
-        .env("TEST_API_KEY", API_KEY)
-        .env("TEST_KOMBO_API_KEY", "kombo-api-key")
-        .env("TEST_KOMBO_SECRET", KOMBO_SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    assert_eq!(wait_line(&mut serve, "listening on "), gateway_url);
-    let _serve = Running(serve);
+    );
     let http = reqwest::Client::new();
 
     // connections: the Ashby customer's key, a key issued for Ashby to use
@@ -301,39 +313,10 @@ fn simulate(args: &[&str]) -> (Option<i32>, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ats_simulate_plays_kombo_ashby_and_greenhouse_against_the_gateway() {
     let (kombo_port, ashby_port, greenhouse_port) = (free_port(), free_port(), free_port());
-    let gateway_port = free_port();
-    let gateway_url = format!("http://127.0.0.1:{gateway_port}");
-    let mut python = Command::new("python3")
-        .arg(root().join("examples/vendor-python/vendor.py"))
-        .env("ATS_VENDOR_SIGNING_SECRET", SIGNING_SECRET)
-        .env("ATS_API_URL", &gateway_url)
-        .env("ATS_API_KEY", API_KEY)
-        .env("PORT", "0")
-        .env("VENDOR_GRADING_SECONDS", "0.2")
-        .env("VENDOR_COMPLETED_AT", COMPLETED_AT)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 is needed for this test");
-    let vendor_port = wait_line(&mut python, "vendor listening on ");
-    let _python = Running(python);
-    let dir = std::env::temp_dir().join(format!("ats-simulate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("ats.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let (gateway_url, _processes) = start(
+        "simulate",
+        &format!(
             r#"
-listen = "127.0.0.1:{gateway_port}"
-database_url = "sqlite://{db}"
-encryption_key = "${{TEST_ENCRYPTION_KEY}}"
-
-[vendor]
-url = "http://127.0.0.1:{vendor_port}/events"
-signing_secret = "${{TEST_SIGNING_SECRET}}"
-
-[api]
-key = "${{TEST_API_KEY}}"
-
 [runtime]
 insecure_callback_hosts = ["127.0.0.1"]
 
@@ -346,28 +329,9 @@ base_url = "http://127.0.0.1:{ashby_port}"
 base_url = "http://127.0.0.1:{kombo_port}"
 api_key = "${{TEST_KOMBO_API_KEY}}"
 webhook_secret = "${{TEST_KOMBO_SECRET}}"
-"#,
-            db = dir.join("gateway.db").display(),
+"#
         ),
-    )
-    .unwrap();
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"))
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env(
-            "TEST_ENCRYPTION_KEY",
-            "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        )
-        .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
-        .env("TEST_API_KEY", API_KEY)
-        .env("TEST_KOMBO_API_KEY", "kombo-api-key")
-        .env("TEST_KOMBO_SECRET", KOMBO_SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    assert_eq!(wait_line(&mut serve, "listening on "), gateway_url);
-    let _serve = Running(serve);
+    );
     let http = reqwest::Client::new();
     let issue = |provider: &'static str, extra: Value| {
         let http = http.clone();
