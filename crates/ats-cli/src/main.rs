@@ -16,6 +16,8 @@
 //!   running vendor service.
 //! * `ats record` is a recording proxy that writes real exchanges as
 //!   fixtures, credentials and personal data redacted.
+//! * `ats new-adapter <name>` starts a new adapter crate that compiles and
+//!   passes its conformance suite.
 //! * `ats log` reads a running service's activity log from its database.
 //! * `ats serve --config ats.toml` runs the gateway (`--check` validates).
 //! * `ats keygen` prints a new key for encrypting secrets at rest.
@@ -41,6 +43,7 @@ mod log;
 mod record;
 mod registry;
 mod replay;
+mod scaffold;
 mod simulate;
 
 #[derive(Parser, Debug)]
@@ -259,6 +262,21 @@ print what would be served, without starting."
         #[arg(long)]
         provider: Option<String>,
     },
+    /// Start a new adapter crate: a renamed copy of a registered one, compiling and passing.
+    #[command(
+        name = "new-adapter",
+        long_about = "Write crates/ats-NAME, fixtures/NAME/ and docs/providers/NAME.md: a renamed copy of a registered adapter (--from, default greenhouse) with its recorded fixtures, so the new crate compiles and passes its conformance suite at once, and a provider page with the sections every page has. Then replace the wire format file by file (docs/adding-an-adapter.md) and register the adapter with one line in crates/ats-cli/src/registry.rs."
+    )]
+    NewAdapter {
+        /// The new adapter's name: lower-case letters and digits.
+        name: String,
+        /// The adapter to start from.
+        #[arg(long, default_value = "greenhouse")]
+        from: String,
+        /// The workspace root.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// Print the OpenAPI document of the gateway's REST API (as in docs/openapi.json).
     Openapi,
     /// Print a new random key for encrypting secrets at rest (`ATS_ENCRYPTION_KEY`).
@@ -357,6 +375,29 @@ fn run(cli: Cli) -> Result<(), String> {
             out,
             redact,
         }),
+        Command::NewAdapter { name, from, root } => {
+            let written = scaffold::run(&scaffold::Args {
+                name: name.clone(),
+                from,
+                root,
+            })?;
+            println!("wrote {} files, among them:", written.len());
+            for file in written.iter().filter(|f| {
+                f.extension()
+                    .is_some_and(|x| x == "rs" || x == "md" || x == "toml")
+            }) {
+                println!("  {}", file.display());
+            }
+            println!("next: cargo test -p ats-{name}");
+            println!(
+                "then register it with one line in crates/ats-cli/src/registry.rs: ats_{name}::registration(),"
+            );
+            println!(
+                "with `ats-{name} = {{ path = \"crates/ats-{name}\", version = \"0.1.0\" }}` in the root Cargo.toml"
+            );
+            println!("and `ats-{name}.workspace = true` in crates/ats-cli/Cargo.toml");
+            Ok(())
+        }
         Command::Replay { paths, provider } => {
             if replay::run(&paths, provider.as_deref())? {
                 Ok(())

@@ -207,3 +207,93 @@ fn replay_reports_each_fixture_and_fails_on_a_difference() {
     let out = ats(&["replay", "--provider", "nope", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn new_adapter_writes_a_renamed_copy_and_a_provider_page() {
+    // a workspace root with the adapter to copy
+    let root = std::env::temp_dir().join(format!("ats-scaffold-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("crates")).unwrap();
+    std::fs::create_dir_all(root.join("docs/providers")).unwrap();
+    std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(from)
+            .arg(to)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let source = fixtures().join("..");
+    copy(
+        &source.join("crates/ats-greenhouse"),
+        &root.join("crates/ats-greenhouse"),
+    );
+    copy(&source.join("fixtures"), &root.join("fixtures"));
+    let out = ats(&[
+        "new-adapter",
+        "teamtailor",
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("ats_teamtailor::registration(),"), "{text}");
+    // every file renamed through and through
+    let krate = root.join("crates/ats-teamtailor");
+    for file in [
+        "Cargo.toml",
+        "src/lib.rs",
+        "src/provider.rs",
+        "tests/conformance.rs",
+    ] {
+        let body = std::fs::read_to_string(krate.join(file)).unwrap();
+        assert!(
+            !body.to_lowercase().contains("greenhouse"),
+            "{file}: {body}"
+        );
+    }
+    let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"ats-teamtailor\""), "{manifest}");
+    let lib = std::fs::read_to_string(krate.join("src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("pub use crate::provider::Teamtailor;"),
+        "{lib}"
+    );
+    let fixture =
+        std::fs::read_to_string(root.join("fixtures/teamtailor/send_test_accepted.json")).unwrap();
+    assert!(
+        fixture.contains("\"provider\": \"teamtailor\""),
+        "{fixture}"
+    );
+    let page = std::fs::read_to_string(root.join("docs/providers/teamtailor.md")).unwrap();
+    for heading in [
+        "## 0. Sources and how much to trust them",
+        "## 2. Authentication (both ways)",
+        "## 6. Corrections to earlier assumptions",
+        "## 7. What `ats-teamtailor` does",
+    ] {
+        assert!(page.contains(heading), "{heading} not in {page}");
+    }
+    // nothing is overwritten; names are checked
+    let again = ats(&[
+        "new-adapter",
+        "teamtailor",
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    let bad = ats(&[
+        "new-adapter",
+        "Team-Tailor",
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}
