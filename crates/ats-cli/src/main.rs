@@ -261,6 +261,10 @@ print what would be served, without starting."
         /// The provider (default: the name of the folder the fixtures are in).
         #[arg(long)]
         provider: Option<String>,
+        /// Send each inbound fixture's request to this running service instead
+        /// (configured as the recordings were) and compare its answers.
+        #[arg(long)]
+        target: Option<String>,
     },
     /// Start a new adapter crate: a renamed copy of a registered one, compiling and passing.
     #[command(
@@ -398,8 +402,12 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("and `ats-{name}.workspace = true` in crates/ats-cli/Cargo.toml");
             Ok(())
         }
-        Command::Replay { paths, provider } => {
-            if replay::run(&paths, provider.as_deref())? {
+        Command::Replay {
+            paths,
+            provider,
+            target,
+        } => {
+            if replay::run(&paths, provider.as_deref(), target.as_deref())? {
                 Ok(())
             } else {
                 std::process::exit(1)

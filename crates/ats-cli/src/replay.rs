@@ -16,7 +16,11 @@ use crate::registry;
 /// Replays `paths` (fixture files or folders); the provider is `provider`,
 /// or else the name of the folder the fixtures are in. Prints one line per
 /// fixture; `Ok(false)` when any failed.
-pub fn run(paths: &[PathBuf], provider: Option<&str>) -> Result<bool, String> {
+pub fn run(
+    paths: &[PathBuf],
+    provider: Option<&str>,
+    target: Option<&str>,
+) -> Result<bool, String> {
     let mut groups: BTreeMap<String, Vec<FixtureFile>> = BTreeMap::new();
     for path in paths {
         let (name, files) = if path.is_dir() {
@@ -50,6 +54,16 @@ pub fn run(paths: &[PathBuf], provider: Option<&str>) -> Result<bool, String> {
         .map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     let (mut passed, mut failed) = (0, 0);
+    if let Some(target) = target {
+        let (passed, failed) = runtime.block_on(against(target, &groups, &mut out))?;
+        writeln!(
+            out,
+            "\n{} fixtures: {passed} passed, {failed} failed",
+            passed + failed
+        )
+        .map_err(|e| e.to_string())?;
+        return Ok(failed == 0);
+    }
     for (name, files) in &groups {
         let registration = registry::registration(name)?;
         let suite = Suite::new(
@@ -102,6 +116,79 @@ pub fn run(paths: &[PathBuf], provider: Option<&str>) -> Result<bool, String> {
     )
     .map_err(|e| e.to_string())?;
     Ok(failed == 0)
+}
+
+/// Sends each inbound fixture's request to a running service at `target`
+/// (its path and query appended, its headers and body as recorded) and
+/// compares the answer with the recorded one. The service must be
+/// configured as the recordings were (`<adapter crate>::recorded`: keys,
+/// secrets; signatures and timestamps are not renewed). Outbound fixtures
+/// are skipped: they are the service's writes, not calls to it.
+async fn against(
+    target: &str,
+    groups: &BTreeMap<String, Vec<FixtureFile>>,
+    out: &mut impl Write,
+) -> Result<(usize, usize), String> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let (mut passed, mut failed) = (0, 0);
+    for (name, files) in groups {
+        for file in files {
+            let label = file.to_string();
+            let fixture = file.parse("http://127.0.0.1").map_err(|e| e.to_string())?;
+            let (Some(request), Some(want)) = (&fixture.request, &fixture.response) else {
+                writeln!(
+                    out,
+                    "{name:<11} {label:<52} skipped (not a call to the service)"
+                )
+                .map_err(|e| e.to_string())?;
+                continue;
+            };
+            let mut url = format!("{}{}", target.trim_end_matches('/'), request.path);
+            if let Some(q) = &request.query {
+                url = format!("{url}?{q}");
+            }
+            let method = request
+                .method
+                .parse::<reqwest::Method>()
+                .map_err(|e| e.to_string())?;
+            let mut send = client
+                .request(method, &url)
+                .body(request.body_bytes()?.to_vec());
+            for (k, v) in &request.headers {
+                send = send.header(k.as_str(), v.as_str());
+            }
+            let outcome = match send.send().await {
+                Ok(answer) => {
+                    let status = answer.status();
+                    let headers = answer.headers().clone();
+                    let body = answer.bytes().await.unwrap_or_default();
+                    let got = ats_core::InboundResponse {
+                        status,
+                        headers,
+                        body,
+                    };
+                    want.check(&got)
+                }
+                Err(e) => Err(format!("{url}: {e}")),
+            };
+            let line = match outcome {
+                Ok(()) => {
+                    passed += 1;
+                    "ok      answered as recorded".to_owned()
+                }
+                Err(why) => {
+                    failed += 1;
+                    format!("FAILED  {}", why.replace('\n', "\n        "))
+                }
+            };
+            writeln!(out, "{name:<11} {label:<52} {line}").map_err(|e| e.to_string())?;
+        }
+    }
+    Ok((passed, failed))
 }
 
 fn folder_name(path: &Path) -> Option<String> {

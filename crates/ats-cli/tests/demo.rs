@@ -297,3 +297,54 @@ fn new_adapter_writes_a_renamed_copy_and_a_provider_page() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_against_a_running_service_compares_its_answers() {
+    use std::sync::Arc;
+    // a service configured as Greenhouse's recordings were, whose vendor
+    // lists the recorded packages
+    let recorded: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("greenhouse/list_tests_ok.json")).unwrap(),
+    )
+    .unwrap();
+    let reply: ats_core::VendorReply = serde_json::from_value(recorded["reply"].clone()).unwrap();
+    let adapter: Arc<dyn ats_core::AtsProvider> =
+        Arc::from((ats_greenhouse::registration().recorded)("http://127.0.0.1:1").unwrap());
+    let runtime = ats_server::Runtime::builder()
+        .with_store(ats_store::Store::in_memory().await.unwrap())
+        .with_vendor(ats_testkit::ScriptedVendor::new(reply))
+        .with_shared_adapter(adapter)
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, ats_server::router(runtime)).await });
+
+    let folder = fixtures().join("greenhouse");
+    let (ok, wrong) = (
+        folder.join("list_tests_ok.json"),
+        folder.join("send_test_accepted.json"),
+    );
+    let run = |files: Vec<PathBuf>| {
+        let target = target.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut args = vec!["replay".to_owned(), "--target".to_owned(), target];
+            args.extend(files.iter().map(|f| f.to_str().unwrap().to_owned()));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            ats(&args)
+        })
+    };
+    // the packages call and the refused key are answered as recorded
+    let out = run(vec![ok.clone(), folder.join("list_tests_unknown_key.json")])
+        .await
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("2 fixtures: 2 passed, 0 failed"), "{text}");
+    // this vendor does not accept orders: the answer differs, exit 1
+    let out = run(vec![wrong]).await.unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("send_test_accepted.json"), "{text}");
+    assert!(text.contains("FAILED  status 500, expected 200"), "{text}");
+}
