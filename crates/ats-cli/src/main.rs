@@ -225,6 +225,12 @@ print what would be served, without starting."
         /// Order this package instead of the recorded one (a package the service knows).
         #[arg(long)]
         package: Option<String>,
+        /// Send an order the vendor should refuse (the recorded one for an unknown package).
+        #[arg(long, conflicts_with_all = ["wrong_key", "cancel"])]
+        reject: bool,
+        /// After the order is accepted, send the provider's cancellation.
+        #[arg(long, conflicts_with = "wrong_key")]
+        cancel: bool,
         /// The longest wait for the result, in seconds.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
@@ -346,6 +352,8 @@ fn run(cli: Cli) -> Result<(), String> {
             duplicate,
             write_back,
             package,
+            reject,
+            cancel,
             timeout,
         } => {
             let args = simulate::Args {
@@ -358,6 +366,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 duplicate,
                 write_back,
                 package,
+                reject,
+                cancel,
                 timeout: std::time::Duration::from_secs(timeout),
             };
             if simulate::run(&args)? {

@@ -60,6 +60,11 @@ pub struct Args {
     pub write_back: Option<WriteBack>,
     /// Order this package instead of the recorded one.
     pub package: Option<String>,
+    /// Send an order the vendor should refuse (the recorded rejection)
+    /// instead: the service must answer the way the provider shows it.
+    pub reject: bool,
+    /// After the order is accepted, send the provider's cancellation.
+    pub cancel: bool,
     /// The longest wait for the result.
     pub timeout: Duration,
 }
@@ -93,7 +98,19 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             .and_then(|f| f.parse(&server.uri()))
             .map_err(|e| e.to_string())
     };
-    let order = read(demo.order)?;
+    let order = if args.reject {
+        read(
+            demo.rejection
+                .ok_or_else(|| format!("--reject: no recorded rejection for {name}"))?,
+        )?
+    } else {
+        read(demo.order)?
+    };
+    let cancellation = match (args.cancel, demo.cancellation) {
+        (false, _) => None,
+        (true, Some(file)) => Some(read(file)?),
+        (true, None) => return Err(format!("--cancel: {name} sends no cancellation")),
+    };
     let result = read(demo.result)?;
     let adapter = (registration.translation_only)().map_err(|e| e.to_string())?;
     let capabilities = adapter.capabilities();
@@ -124,6 +141,9 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             .await;
     }
     replay::mount(&server, &order.exchanges).await?;
+    if let Some(c) = &cancellation {
+        replay::mount(&server, &c.exchanges).await?;
+    }
     for _ in 0..(args.duplicate.max(1) + 2) {
         replay::mount(&server, &result.exchanges).await?;
     }
@@ -218,6 +238,33 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         return Ok(ok && refused);
     }
     let (first_status, first_body) = answers.first().cloned().unwrap_or_default();
+    if args.reject {
+        let want = order.response.as_ref().map_or(0, |r| r.status);
+        let shown = first_status == want;
+        say(if shown {
+            format!("✓ refused the way {name} shows a rejection ({want})")
+        } else {
+            format!("✗ answered {first_status}; {name} expects {want} for a rejected order")
+        })?;
+        if !(200..300).contains(&want) {
+            // nothing may be written for an order that was never accepted
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let written: Vec<_> = server
+                .received_requests()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| r.method.as_str() != "GET")
+                .collect();
+            if !written.is_empty() {
+                say(format!("✗ and it wrote to {name}: {}", list(&written)))?;
+                return Ok(false);
+            }
+            return Ok(shown);
+        }
+        // a webhook is acknowledged; the rejection goes back as a result
+        ok = shown;
+    }
     if !(200..300).contains(&first_status) {
         say(format!("✗ the order was not accepted ({first_status})"))?;
         return Ok(false);
@@ -230,6 +277,54 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         ok = false;
     } else if answers.len() > 1 {
         say(format!("✓ {} copies, one answer", answers.len()))?;
+    }
+
+    if let Some(c) = &cancellation {
+        let recorded = c
+            .request
+            .as_ref()
+            .ok_or("the cancellation has no request recorded")?;
+        let (body, headers) = credentials(
+            capabilities.inbound_auth,
+            recorded,
+            recorded.body_bytes()?.to_vec(),
+            args,
+            true,
+        )?;
+        let url = match capabilities.orders {
+            OrderDelivery::Call => format!(
+                "{}/{}",
+                args.target.trim_end_matches('/'),
+                recorded.path.rsplit('/').next().unwrap_or_default()
+            ),
+            OrderDelivery::Webhook => args.target.clone(),
+        };
+        let mut request = client
+            .request(
+                recorded
+                    .method
+                    .parse::<reqwest::Method>()
+                    .map_err(|e| e.to_string())?,
+                &url,
+            )
+            .body(body);
+        for (k, v) in &headers {
+            request = request.header(k.as_str(), v.as_str());
+        }
+        say(format!("→ {} {url} (the cancellation)", recorded.method))?;
+        let answer = request.send().await.map_err(|e| format!("{url}: {e}"))?;
+        let status = answer.status().as_u16();
+        say(format!(
+            "← {status} {}",
+            excerpt(&answer.text().await.unwrap_or_default())
+        ))?;
+        let taken = (200..300).contains(&status);
+        say(if taken {
+            format!("✓ {name}: order accepted, then cancelled")
+        } else {
+            format!("✗ the cancellation was answered {status}")
+        })?;
+        return Ok(ok && taken);
     }
 
     // the result: wait for the service's write, with a progress line

@@ -435,6 +435,41 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         1,
         "{text}"
     );
+    // an order for a package the vendor does not sell is refused the way
+    // Ashby shows it (422), and nothing is written
+    let key = issue("ashby", json!({"api_key": "ashby-customer-key"})).await;
+    let (target, listen) = (
+        format!("{gateway_url}/ashby"),
+        format!("127.0.0.1:{ashby_port}"),
+    );
+    let (code, text) = tokio::task::spawn_blocking({
+        let (t, l, k) = (target.clone(), listen.clone(), key.clone());
+        move || {
+            simulate(&[
+                "ashby", "--target", &t, "--listen", &l, "--key", &k, "--reject",
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("✓ refused the way ashby shows a rejection (422)"),
+        "{text}"
+    );
+    // an accepted order, then Ashby's cancellation
+    let (code, text) = tokio::task::spawn_blocking(move || {
+        simulate(&[
+            "ashby", "--target", &target, "--listen", &listen, "--key", &key, "--cancel",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("✓ ashby: order accepted, then cancelled"),
+        "{text}"
+    );
 
     // Greenhouse: the order's callback URL is pointed at the simulator
     let key = issue("greenhouse", json!({})).await;
