@@ -379,6 +379,12 @@ impl LeverBuilder {
         self
     }
 
+    /// The same as [`api_base_url`](Self::api_base_url), under the name
+    /// every adapter's builder uses for the provider's API.
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        self.api_base_url(url)
+    }
+
     /// Overrides the authorization endpoint.
     pub fn authorize_url(mut self, url: impl Into<String>) -> Self {
         self.authorize_url = Some(url.into());

@@ -203,7 +203,7 @@ pub mod recorded {
     pub fn builder(server: &str) -> LeverBuilder {
         Lever::builder()
             .oauth_app(OAuthApp::new(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI))
-            .api_base_url(format!("{server}/v1"))
+            .base_url(format!("{server}/v1"))
             .token_url(format!("{server}/oauth/token"))
             .authorize_url(format!("{server}/authorize"))
             .tag_prefix("Acme assessment")
