@@ -1,0 +1,89 @@
+//! Inbound authentication: Recruitee sends `Authorization: Bearer <token>`
+//! on every call to the partner's URLs, with a token the vendor issued to
+//! the customer and the customer pasted into Recruitee. The token is how the
+//! vendor tells its customers apart (Recruitee answers 401 and 403 as
+//! "invalid token" to the user).
+
+use ats_core::auth::{KeyDirectory, tenant_for_bearer_token};
+use ats_core::{Error, InboundRequest, TenantId};
+
+/// Checks the request's Bearer token and returns the tenant it was issued
+/// to. A missing header, another scheme, an empty token or an unknown token
+/// is [`Error::Unauthenticated`].
+pub async fn authenticate(
+    keys: &dyn KeyDirectory,
+    request: &InboundRequest,
+) -> Result<TenantId, Error> {
+    tenant_for_bearer_token(keys, &request.headers).await
+}
+
+/// Whether a token can be handed to a customer to paste into Recruitee: 16
+/// to 512 visible ASCII characters without spaces, so it survives the
+/// `Authorization` header unchanged.
+pub fn is_valid_token(token: &str) -> bool {
+    (16..=512).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ats_core::auth::InMemoryKeys;
+    use http::Method;
+
+    fn req(auth: Option<&str>) -> InboundRequest {
+        let r = InboundRequest::new(Method::GET, "/recruitee/tests");
+        match auth {
+            Some(a) => r.with_header("authorization", a).unwrap(),
+            None => r,
+        }
+    }
+
+    #[tokio::test]
+    async fn finds_the_tenant_by_token() {
+        let keys = InMemoryKeys::new()
+            .with("acme", "rc_tok_acme_3b7e9d1f5a2c")
+            .with("globex", "rc_tok_globex_0a9d8c7b");
+        assert_eq!(
+            authenticate(&keys, &req(Some("Bearer rc_tok_acme_3b7e9d1f5a2c")))
+                .await
+                .unwrap(),
+            TenantId::new("acme")
+        );
+        assert_eq!(
+            authenticate(&keys, &req(Some("Bearer rc_tok_globex_0a9d8c7b")))
+                .await
+                .unwrap(),
+            TenantId::new("globex")
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_everything_else() {
+        let keys = InMemoryKeys::new().with("acme", "rc_tok_acme_3b7e9d1f5a2c");
+        let cases = [
+            (None, "authentication failed: no Authorization header"),
+            (
+                Some("Bearer rc_tok_acme_wrong"),
+                "authentication failed: unknown Bearer token",
+            ),
+            (
+                Some("Basic cmNfdG9rX2FjbWVfM2I3ZTlkMWY1YTJjOg=="),
+                "authentication failed: expected the Bearer authorization scheme",
+            ),
+            (Some("Bearer "), "authentication failed: empty Bearer token"),
+        ];
+        for (header, want) in cases {
+            let e = authenticate(&keys, &req(header)).await.unwrap_err();
+            assert_eq!(e.to_string(), want, "{header:?}");
+            assert!(matches!(e, Error::Unauthenticated { .. }));
+        }
+    }
+
+    #[test]
+    fn token_rules() {
+        assert!(is_valid_token("rc_tok_acme_3b7e9d1f5a2c"));
+        assert!(!is_valid_token("short"));
+        assert!(!is_valid_token("has a space in the middle"));
+        assert!(!is_valid_token(&"a".repeat(513)));
+    }
+}
