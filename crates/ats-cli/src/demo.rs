@@ -364,7 +364,7 @@ impl Stage {
         dir: &Path,
         suffix: &str,
     ) -> Result<Self, String> {
-        let server = MockServer::start().await;
+        let server = MockServer::builder().start().await;
         let folder = ats_testkit::fixtures_dir().join(name);
         let demo = registration.demo.ok_or("no demo fixtures")?;
         let adapter: Arc<dyn AtsProvider> = Arc::from(

@@ -14,6 +14,7 @@ pub fn registrations() -> Vec<Registration> {
         ats_kombo::registration(),
         ats_stackone::registration(),
         ats_knit::registration(),
+        ats_recruitee::registration(),
     ]
 }
 

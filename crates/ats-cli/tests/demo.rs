@@ -30,7 +30,7 @@ fn the_demo_plays_every_provider_through_the_runtime() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("all 7 providers passed"), "{text}");
+    assert!(text.contains("all 8 providers passed"), "{text}");
     // one row per provider: what each provider has, played and passed
     for (provider, cells) in [
         (
@@ -54,6 +54,10 @@ fn the_demo_plays_every_provider_through_the_runtime() {
         (
             "knit",
             ["–", "accepted ✓", "acknowledged (200) ✓", "cancelled ✓"],
+        ),
+        (
+            "recruitee",
+            ["3 served ✓", "accepted ✓", "shown (422) ✓", "–"],
         ),
     ] {
         let row = text
@@ -89,6 +93,7 @@ fn the_demo_plays_every_provider_through_the_runtime() {
             "PATCH /unified/ats/assessments/orders/asr_5Hc8Wd3Ne1/result",
         ),
         ("knit", "POST /passthrough"),
+        ("recruitee", "PATCH /api/p/acme-assess/reports/"),
     ] {
         let section = text
             .split("\n\n")

@@ -57,10 +57,14 @@ pub fn registration() -> ats_core::registry::Registration {
         translation_only,
         recorded: recorded::adapter,
         recorded_secrets: recorded::SECRETS,
-        demo: Some(ats_core::registry::DemoFixtures::new(
-            "send_candidate_accepted.json",
-            "update_report_completed.json",
-        )),
+        demo: Some(
+            ats_core::registry::DemoFixtures::new(
+                "send_candidate_accepted.json",
+                "update_report_completed.json",
+            )
+            .with_packages("tests_ok.json")
+            .with_rejection("send_candidate_unknown_test.json"),
+        ),
     }
 }
 

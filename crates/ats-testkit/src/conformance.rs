@@ -298,7 +298,10 @@ impl Suite {
         &self,
         file: &FixtureFile,
     ) -> Result<(MockServer, Fixture, Box<dyn AtsProvider>), String> {
-        let server = MockServer::start().await;
+        // a server of its own, not one from wiremock's shared pool: a run
+        // over many fixtures was seen to spin forever taking pooled servers
+        // once outbound fixtures came before inbound ones
+        let server = MockServer::builder().start().await;
         let fixture = file.parse(&server.uri()).map_err(|e| e.to_string())?;
         replay::mount(&server, &fixture.exchanges).await?;
         let adapter =
