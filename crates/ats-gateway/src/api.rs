@@ -450,7 +450,7 @@ async fn create_connection(State(gw): State<Gateway>, body: Bytes) -> ApiResult<
             .ok_or_else(|| invalid(format!("{what}: required for {}", r.provider)))
     };
     let (endpoint_url, issued_key, instructions) = match r.provider.as_str() {
-        "greenhouse" | "workable" | "ashby" => {
+        "greenhouse" | "workable" | "ashby" | "recruitee" => {
             if r.provider == "ashby" {
                 let key = need(&r.api_key, "api_key")?;
                 store

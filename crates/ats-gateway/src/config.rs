@@ -22,7 +22,8 @@
 //! ```
 //!
 //! Secret values (`encryption_key`, `signing_secret`, `api.key`, providers'
-//! `api_key`, `webhook_secret`, `signing_secret`, `client_secret`) must be
+//! `api_key`, `webhook_secret`, `signing_secret`, `client_secret`,
+//! `partner_secret`) must be
 //! `${VARIABLE}` or `file:PATH`: never written in the file itself.
 
 use std::collections::BTreeMap;
@@ -78,6 +79,8 @@ struct ProviderFile {
     client_secret: Option<String>,
     redirect_uri: Option<String>,
     oauth_base_url: Option<String>,
+    partner_secret: Option<String>,
+    codename: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -220,6 +223,11 @@ impl GatewayConfig {
             if let Some(url) = &p.base_url {
                 stock.base_urls.insert(name.clone(), url.clone());
             }
+            if (p.partner_secret.is_some() || p.codename.is_some()) && name != "recruitee" {
+                return Err(GatewayError::Config(format!(
+                    "[providers.{name}]: partner_secret and codename are for recruitee only"
+                )));
+            }
             if let Some(url) = &p.oauth_base_url {
                 if name != "lever" {
                     return Err(GatewayError::Config(format!(
@@ -249,6 +257,13 @@ impl GatewayConfig {
                     secrets.stackone_signing_secret = signing;
                 }
                 "knit" => secrets.knit_api_key = key,
+                "recruitee" => {
+                    secrets.recruitee_partner_secret = opt_secret(
+                        &p.partner_secret,
+                        &format!("providers.{name}.partner_secret"),
+                    )?;
+                    secrets.recruitee_codename = p.codename.clone();
+                }
                 "lever" => {
                     secrets.lever_client_id = p.client_id.clone();
                     secrets.lever_client_secret = client_secret;

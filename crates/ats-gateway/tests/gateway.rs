@@ -957,3 +957,117 @@ async fn a_queued_order_the_vendor_rejects_is_cancelled_with_a_page_that_says_wh
     assert_eq!(orders[0].status, "cancelled");
     s.gateway.shutdown(Duration::from_secs(5)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recruitee_is_served_with_a_key_the_gateway_issued_and_reports_with_the_partner_secret() {
+    use wiremock::matchers::path;
+    let recruitee = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(
+            "/api/p/acme-assess/reports/5f0c2a7e-3b1d-4c8e-9a42-61d0b7e9c3f5",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&recruitee)
+        .await;
+    let (_standin, vendor_url) = start_vendor().await;
+    let d = dir();
+    let signing = secret_file(&d, "signing", SIGNING_SECRET);
+    let text = format!(
+        "{}\n[providers.recruitee]\nbase_url = \"{uri}/api\"\ncodename = \"acme-assess\"\npartner_secret = \"{secret}\"\n",
+        config_text(&d, &vendor_url, &recruitee.uri(), &signing),
+        uri = recruitee.uri(),
+        secret = secret_file(&d, "recruitee-secret", "rc_partner_secret_e2e"),
+    );
+    let config = GatewayConfig::parse(&text).unwrap();
+    let gateway = Gateway::from_config(&config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = gateway.router();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    gateway.start();
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{base}/api/v1/connections"))
+        .bearer_auth(API_KEY)
+        .json(&json!({"provider": "recruitee", "tenant": "acme"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        created["endpoint_url"],
+        "https://ats.vendor.example/recruitee"
+    );
+    let key = created["issued_key"].as_str().unwrap();
+    // Recruitee sends a candidate with the customer's key
+    let order = json!({"first_name": "Ilse", "last_name": "Vermeulen",
+        "email": "ilse.vermeulen@example.com", "candidate_id": 48213, "company_id": 7731,
+        "report_id": "5f0c2a7e-3b1d-4c8e-9a42-61d0b7e9c3f5", "test_id": "pkg-rust-senior",
+        "test_name": "Rust"});
+    let sent = http
+        .post(format!("{base}/recruitee/send_candidate"))
+        .bearer_auth(key)
+        .json(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    assert_eq!(sent.text().await.unwrap(), "{}");
+    let wrong = http
+        .post(format!("{base}/recruitee/send_candidate"))
+        .bearer_auth("not-issued")
+        .json(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    // the vendor's result goes back with the partner secret
+    let orders: Value = http
+        .get(format!("{base}/api/v1/orders?provider=recruitee"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = orders[0]["handle"]["vendor_assessment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reported = http
+        .post(format!("{base}/api/v1/orders/{id}/result"))
+        .bearer_auth(API_KEY)
+        .json(
+            &json!({"status": "completed", "score": {"value": 84, "max": 100},
+            "report_url": "https://quiz.example.com/r/1", "completed_at": "2026-12-01T10:00:00Z"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reported.status(), 202, "{}", reported.text().await.unwrap());
+    let mut patched = None;
+    for _ in 0..200 {
+        if let Some(r) = recruitee
+            .received_requests()
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+        {
+            patched = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let patched = patched.expect("the report reached Recruitee");
+    assert_eq!(
+        patched.headers["rt-partner-secret"],
+        "rc_partner_secret_e2e"
+    );
+    let body: Value = serde_json::from_slice(&patched.body).unwrap();
+    assert_eq!(body["status"], "completed");
+    gateway.shutdown(Duration::from_secs(5)).await;
+}

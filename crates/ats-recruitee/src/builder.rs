@@ -101,6 +101,12 @@ impl RecruiteeBuilder {
         self
     }
 
+    /// The same as [`api_base`](Self::api_base), under the name every
+    /// adapter's builder uses for the provider's API.
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        self.api_base(url)
+    }
+
     /// Uses the Release Candidate environment ([`RELEASE_CANDIDATE_API`]).
     pub fn release_candidate(self) -> Self {
         self.api_base(RELEASE_CANDIDATE_API)

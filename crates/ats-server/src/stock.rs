@@ -42,6 +42,12 @@ pub struct ProviderSecrets {
     pub lever_client_secret: Option<Secret>,
     /// Lever OAuth app: redirect URI (`ATS_LEVER_REDIRECT_URI`).
     pub lever_redirect_uri: Option<String>,
+    /// Recruitee: the secret Recruitee issued when the partner was
+    /// registered (`ATS_RECRUITEE_PARTNER_SECRET`), sent with every report.
+    pub recruitee_partner_secret: Option<Secret>,
+    /// Recruitee: the partner's codename (`ATS_RECRUITEE_CODENAME`), in the
+    /// report URL.
+    pub recruitee_codename: Option<String>,
 }
 
 impl ProviderSecrets {
@@ -57,6 +63,8 @@ impl ProviderSecrets {
             lever_client_id: var("ATS_LEVER_CLIENT_ID"),
             lever_client_secret: var("ATS_LEVER_CLIENT_SECRET").map(Secret::new),
             lever_redirect_uri: var("ATS_LEVER_REDIRECT_URI"),
+            recruitee_partner_secret: var("ATS_RECRUITEE_PARTNER_SECRET").map(Secret::new),
+            recruitee_codename: var("ATS_RECRUITEE_CODENAME"),
         }
     }
 }
@@ -64,10 +72,10 @@ impl ProviderSecrets {
 /// Which adapters to build and how (beyond the store and the secrets).
 #[derive(Clone, Debug, Default)]
 pub struct StockOptions {
-    /// Only these adapters (by name); `None`: all seven.
+    /// Only these adapters (by name); `None`: all of [`STOCK_ADAPTERS`].
     pub only: Option<Vec<String>>,
     /// A base URL per adapter name, replacing the provider's production
-    /// API (`ashby`, `kombo`, `stackone`, `knit`; `lever`'s API base).
+    /// API (`ashby`, `kombo`, `stackone`, `knit`, `recruitee`; `lever`'s API base).
     pub base_urls: BTreeMap<String, String>,
     /// Hosts to which per-order callback URLs (Greenhouse, Workable) may
     /// point over plain `http`, besides the providers' own `https` hosts:
@@ -83,7 +91,7 @@ pub struct StockOptions {
 }
 
 /// The names [`stock_adapters`] knows, in its order.
-pub const STOCK_ADAPTERS: [&str; 7] = [
+pub const STOCK_ADAPTERS: [&str; 8] = [
     "greenhouse",
     "ashby",
     "lever",
@@ -91,9 +99,10 @@ pub const STOCK_ADAPTERS: [&str; 7] = [
     "kombo",
     "stackone",
     "knit",
+    "recruitee",
 ];
 
-/// Greenhouse, Ashby, Lever, Workable, Kombo, StackOne and Knit, each
+/// Greenhouse, Ashby, Lever, Workable, Kombo, StackOne, Knit and Recruitee, each
 /// backed by `store`, in that order. `instance` names this process in
 /// Lever's refresh leases.
 pub async fn stock_adapters(
@@ -140,7 +149,7 @@ pub async fn stock_adapters_with(
         )));
     }
     for name in options.base_urls.keys() {
-        if !["ashby", "kombo", "stackone", "knit", "lever"].contains(&name.as_str()) {
+        if !["ashby", "kombo", "stackone", "knit", "lever", "recruitee"].contains(&name.as_str()) {
             return Err(RuntimeError::Config(format!(
                 "provider `{name}` takes no base URL"
             )));
@@ -273,6 +282,22 @@ pub async fn stock_adapters_with(
             b = b.api_key(k.clone());
         }
         if let Some(url) = base("knit") {
+            b = b.base_url(url);
+        }
+        if let Some(r) = &retry {
+            b = b.retry(r.clone());
+        }
+        out.push(Arc::new(b.build().map_err(config)?));
+    }
+    if wanted("recruitee") {
+        let mut b = ats_recruitee::Recruitee::builder().key_directory(keys("recruitee"));
+        if let Some(secret) = &secrets.recruitee_partner_secret {
+            b = b.partner_secret(secret.clone());
+        }
+        if let Some(codename) = &secrets.recruitee_codename {
+            b = b.codename(codename.clone());
+        }
+        if let Some(url) = base("recruitee") {
             b = b.base_url(url);
         }
         if let Some(r) = &retry {
