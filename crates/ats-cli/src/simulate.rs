@@ -179,14 +179,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             "  the order asks for package {package} (recorded: {recorded_package})"
         ))?;
     }
-    let url = match capabilities.orders {
-        OrderDelivery::Call => format!(
-            "{}/{}",
-            args.target.trim_end_matches('/'),
-            recorded.path.rsplit('/').next().unwrap_or_default()
-        ),
-        OrderDelivery::Webhook => args.target.clone(),
-    };
+    let url = endpoint(capabilities.orders, &args.target, &recorded.path);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -200,22 +193,8 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             args,
             copy == 0,
         )?;
-        let mut request = client
-            .request(
-                recorded
-                    .method
-                    .parse::<reqwest::Method>()
-                    .map_err(|e| e.to_string())?,
-                &url,
-            )
-            .body(body);
-        for (k, v) in &headers {
-            request = request.header(k.as_str(), v.as_str());
-        }
         say(format!("→ {} {url}", recorded.method))?;
-        let answer = request.send().await.map_err(|e| format!("{url}: {e}"))?;
-        let status = answer.status().as_u16();
-        let text = answer.text().await.unwrap_or_default();
+        let (status, text) = send(&client, &recorded.method, &url, body, &headers).await?;
         say(format!("← {status} {}", excerpt(&text)))?;
         answers.push((status, text));
     }
@@ -291,33 +270,10 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             args,
             true,
         )?;
-        let url = match capabilities.orders {
-            OrderDelivery::Call => format!(
-                "{}/{}",
-                args.target.trim_end_matches('/'),
-                recorded.path.rsplit('/').next().unwrap_or_default()
-            ),
-            OrderDelivery::Webhook => args.target.clone(),
-        };
-        let mut request = client
-            .request(
-                recorded
-                    .method
-                    .parse::<reqwest::Method>()
-                    .map_err(|e| e.to_string())?,
-                &url,
-            )
-            .body(body);
-        for (k, v) in &headers {
-            request = request.header(k.as_str(), v.as_str());
-        }
+        let url = endpoint(capabilities.orders, &args.target, &recorded.path);
         say(format!("→ {} {url} (the cancellation)", recorded.method))?;
-        let answer = request.send().await.map_err(|e| format!("{url}: {e}"))?;
-        let status = answer.status().as_u16();
-        say(format!(
-            "← {status} {}",
-            excerpt(&answer.text().await.unwrap_or_default())
-        ))?;
+        let (status, text) = send(&client, &recorded.method, &url, body, &headers).await?;
+        say(format!("← {status} {}", excerpt(&text)))?;
         let taken = (200..300).contains(&status);
         say(if taken {
             format!("✓ {name}: order accepted, then cancelled")
@@ -432,6 +388,43 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         format!("✗ {name}: see above")
     })?;
     Ok(ok)
+}
+
+/// Where a recorded call goes on the service: partner APIs get the
+/// operation's name appended to the endpoint, webhooks go to it as given.
+fn endpoint(orders: OrderDelivery, target: &str, recorded_path: &str) -> String {
+    match orders {
+        OrderDelivery::Call => format!(
+            "{}/{}",
+            target.trim_end_matches('/'),
+            recorded_path.rsplit('/').next().unwrap_or_default()
+        ),
+        OrderDelivery::Webhook => target.to_owned(),
+    }
+}
+
+/// Sends one call as the provider would; its status and body.
+async fn send(
+    client: &reqwest::Client,
+    method: &str,
+    url: &str,
+    body: Vec<u8>,
+    headers: &Headers,
+) -> Result<(u16, String), String> {
+    let mut request = client
+        .request(
+            method
+                .parse::<reqwest::Method>()
+                .map_err(|e| e.to_string())?,
+            url,
+        )
+        .body(body);
+    for (k, v) in headers {
+        request = request.header(k.as_str(), v.as_str());
+    }
+    let answer = request.send().await.map_err(|e| format!("{url}: {e}"))?;
+    let status = answer.status().as_u16();
+    Ok((status, answer.text().await.unwrap_or_default()))
 }
 
 /// Header names and values.
