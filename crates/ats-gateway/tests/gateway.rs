@@ -146,6 +146,16 @@ struct Setup {
     ats: MockServer,
 }
 
+/// The gateway of `config`, served on a free port (its base URL).
+async fn serve(config: &GatewayConfig) -> (Gateway, String) {
+    let gateway = Gateway::from_config(config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = gateway.router();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (gateway, base)
+}
+
 async fn setup() -> Setup {
     let ats = MockServer::start().await;
     Mock::given(method("PUT"))
@@ -164,11 +174,7 @@ async fn setup() -> Setup {
     let d = dir();
     let signing = secret_file(&d, "signing", SIGNING_SECRET);
     let config = GatewayConfig::parse(&config_text(&d, &vendor_url, &ats.uri(), &signing)).unwrap();
-    let gateway = Gateway::from_config(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = gateway.router();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (gateway, base) = serve(&config).await;
     Setup {
         gateway,
         base,
@@ -675,11 +681,7 @@ async fn a_customer_connects_lever_through_oauth_once_per_authorization() {
         "{}",
         config.describe()
     );
-    let gateway = Gateway::from_config(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = gateway.router();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (gateway, base) = serve(&config).await;
     let http = reqwest::Client::new();
     let authorize = |tenant: &'static str| {
         http.post(format!(
@@ -978,12 +980,7 @@ async fn recruitee_is_served_with_a_key_the_gateway_issued_and_reports_with_the_
         uri = recruitee.uri(),
         secret = secret_file(&d, "recruitee-secret", "rc_partner_secret_e2e"),
     );
-    let config = GatewayConfig::parse(&text).unwrap();
-    let gateway = Gateway::from_config(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = gateway.router();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (gateway, base) = serve(&GatewayConfig::parse(&text).unwrap()).await;
     gateway.start();
     let http = reqwest::Client::new();
     let created: Value = http
