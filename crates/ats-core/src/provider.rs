@@ -340,6 +340,16 @@ pub trait AtsProvider: Send + Sync + fmt::Debug {
         Err(Error::unsupported(self.name(), "publishing packages"))
     }
 
+    /// What this adapter needs for production traffic and was not given:
+    /// account-wide credentials (an API key, a webhook secret), one line
+    /// each, naming the setting and what fails without it. Empty when
+    /// nothing is missing, and for adapters whose credentials are per
+    /// customer (they are checked per call). A server calls this at start:
+    /// a missing key then fails the start, not the first write-back.
+    fn missing_configuration(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Lists orders the vendor has not answered yet, to catch up on missed
     /// webhooks.
     async fn open_orders(&self, tenant: &TenantId) -> Result<Vec<AssessmentOrder>, Error> {

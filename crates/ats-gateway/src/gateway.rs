@@ -66,6 +66,19 @@ impl Gateway {
         let stock =
             stock_adapters_with(&store, &config.secrets, &config.instance, &config.stock).await?;
         let adapters = stock.adapters;
+        // a provider configured without its account's credentials would
+        // fail every call it gets: refuse to start instead
+        let missing: Vec<String> = adapters
+            .iter()
+            .flat_map(|a| {
+                a.missing_configuration()
+                    .into_iter()
+                    .map(move |m| format!("[providers.{}] {m}", a.name()))
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(GatewayError::Config(missing.join("; ")));
+        }
         let sync_providers: BTreeSet<String> = adapters
             .iter()
             .filter(|a| a.capabilities().orders == OrderDelivery::Call)

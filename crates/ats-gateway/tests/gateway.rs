@@ -1068,3 +1068,46 @@ async fn recruitee_is_served_with_a_key_the_gateway_issued_and_reports_with_the_
     assert_eq!(body["status"], "completed");
     gateway.shutdown(Duration::from_secs(5)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_without_its_account_credentials_stops_the_start() {
+    let d = dir();
+    let signing = secret_file(&d, "signing", SIGNING_SECRET);
+    let full = config_text(
+        &d,
+        "http://127.0.0.1:9/events",
+        "http://127.0.0.1:9",
+        &signing,
+    );
+    // Kombo configured without its API key and webhook secret
+    let kombo_key = format!(
+        "api_key = \"{}\"\n",
+        secret_file(&d, "kombo-key", "kombo-api-key")
+    );
+    let kombo_secret = format!(
+        "webhook_secret = \"{}\"\n",
+        secret_file(&d, "kombo-secret", KOMBO_SECRET)
+    );
+    assert!(full.contains(&kombo_key) && full.contains(&kombo_secret));
+    let text = full.replace(&kombo_key, "").replace(&kombo_secret, "");
+    let e = Gateway::from_config(&GatewayConfig::parse(&text).unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("[providers.kombo] api_key: results, packages and open orders cannot be sent"),
+        "{e}"
+    );
+    assert!(
+        e.contains("[providers.kombo] webhook_secret: Kombo's webhooks cannot be verified"),
+        "{e}"
+    );
+    // Recruitee without its partner secret
+    let text = format!("{full}\n[providers.recruitee]\ncodename = \"acme-assess\"\n");
+    let e = Gateway::from_config(&GatewayConfig::parse(&text).unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("[providers.recruitee] partner_secret"), "{e}");
+    assert!(!e.contains("codename"), "{e}");
+}

@@ -140,6 +140,14 @@ impl AtsProvider for Knit {
         PROVIDER
     }
 
+    fn missing_configuration(&self) -> Vec<String> {
+        if self.api_key.is_none() {
+            vec!["api_key: Knit's webhooks cannot be verified and results cannot be sent".into()]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             inbound_auth: InboundAuth::HeaderSignature {

@@ -174,6 +174,21 @@ impl AtsProvider for Kombo {
         PROVIDER
     }
 
+    fn missing_configuration(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        if self.api_key.is_none() {
+            missing
+                .push("api_key: results, packages and open orders cannot be sent to Kombo".into());
+        }
+        if self.webhook_secrets.is_empty() {
+            missing.push(
+                "webhook_secret: Kombo's webhooks cannot be verified, so every order is refused"
+                    .into(),
+            );
+        }
+        missing
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             inbound_auth: InboundAuth::HeaderSignature {
@@ -478,5 +493,20 @@ mod tests {
             k.route(&req(Method::POST, "")),
             Err(Error::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn missing_account_credentials_are_named() {
+        let bare = Kombo::builder().build().unwrap();
+        let missing = bare.missing_configuration();
+        assert_eq!(missing.len(), 2, "{missing:?}");
+        assert!(missing[0].starts_with("api_key: "), "{missing:?}");
+        assert!(missing[1].starts_with("webhook_secret: "), "{missing:?}");
+        let configured = Kombo::builder()
+            .api_key("k")
+            .webhook_secret("s")
+            .build()
+            .unwrap();
+        assert!(configured.missing_configuration().is_empty());
     }
 }

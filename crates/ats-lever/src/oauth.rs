@@ -477,6 +477,11 @@ impl fmt::Debug for TokenManager {
 }
 
 impl TokenManager {
+    /// Whether the adapter was given an OAuth app.
+    pub(crate) fn has_app(&self) -> bool {
+        self.settings.app.is_some()
+    }
+
     pub(crate) fn new(
         settings: OAuthSettings,
         store: Arc<dyn TokenStore>,

@@ -610,6 +610,14 @@ impl AtsProvider for Lever {
         PROVIDER
     }
 
+    fn missing_configuration(&self) -> Vec<String> {
+        if self.tokens.has_app() {
+            Vec::new()
+        } else {
+            vec!["oauth_app (client id, client secret, redirect URI): customers cannot connect Lever, and tokens cannot be refreshed".into()]
+        }
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             inbound_auth: InboundAuth::BodySignature { field: "signature" },

@@ -107,6 +107,17 @@ impl AtsProvider for Recruitee {
         PROVIDER
     }
 
+    fn missing_configuration(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        if self.partner_secret.is_none() {
+            missing.push("partner_secret: reports cannot be sent to Recruitee".into());
+        }
+        if self.codename.is_none() {
+            missing.push("codename: the report URL cannot be built".into());
+        }
+        missing
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             inbound_auth: InboundAuth::BearerToken,

@@ -268,6 +268,9 @@ impl RuntimeBuilder {
                     m.prefix
                 )));
             }
+            for missing in m.adapter.missing_configuration() {
+                tracing::warn!(provider = m.adapter.name(), "not configured: {missing}");
+            }
             // one adapter may be served at several paths; two adapters may
             // not share a name (results are routed by it)
             if adapters

@@ -194,6 +194,20 @@ impl AtsProvider for StackOne {
         PROVIDER
     }
 
+    fn missing_configuration(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        if self.api_key.is_none() {
+            missing.push("api_key: orders cannot be completed from StackOne's API, and results cannot be sent".into());
+        }
+        if self.signing_secrets.is_empty() {
+            missing.push(
+                "signing_secret: StackOne's webhooks cannot be verified, so every order is refused"
+                    .into(),
+            );
+        }
+        missing
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             inbound_auth: InboundAuth::HeaderSignature {
