@@ -201,6 +201,25 @@ mod tests {
     }
 
     #[test]
+    fn the_freshness_limits_are_inclusive_to_the_millisecond() {
+        // triggered 2026-01-01T10:00:00.123Z
+        let d = delivery(Some(SIGNATURE), json!(1767261600123u64));
+        let fresh = |at: &str| check_freshness(&d, &request(at), DAY, FIVE_MIN);
+        // exactly a day old: accepted; a millisecond more: stale
+        assert!(fresh("2026-01-02T10:00:00.123Z").is_ok());
+        assert!(matches!(
+            fresh("2026-01-02T10:00:00.124Z"),
+            Err(Error::BadSignature { .. })
+        ));
+        // exactly five minutes in the future: accepted; a millisecond more: refused
+        assert!(fresh("2026-01-01T09:55:00.123Z").is_ok());
+        assert!(matches!(
+            fresh("2026-01-01T09:55:00.122Z"),
+            Err(Error::BadSignature { .. })
+        ));
+    }
+
+    #[test]
     fn stale_and_future_deliveries_are_refused() {
         let c = connection(&[SIGNING]);
         let d = delivery(Some(SIGNATURE), json!(1767261600123u64));
