@@ -598,6 +598,39 @@ mod tests {
     }
 
     #[test]
+    fn either_report_detail_alone_is_refused_for_checks() {
+        for ext in [
+            json!({"subtitle": "Backend"}),
+            json!({"properties": [{"Language": "Ruby"}]}),
+        ] {
+            let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+            r.extensions.insert("recruitee".into(), ext.clone());
+            assert!(
+                matches!(
+                    report_update(&r, PartnerKind::BackgroundCheck),
+                    Err(Error::Config { .. })
+                ),
+                "{ext}"
+            );
+            assert!(report_update(&r, PartnerKind::Assessment).is_ok(), "{ext}");
+        }
+    }
+
+    #[test]
+    fn an_email_needs_both_sides_of_the_at_and_no_space() {
+        assert!(looks_like_email("ilse@example.com"));
+        for bad in [
+            "@example.com",
+            "ilse@",
+            "ilse vermeulen@example.com",
+            "ilse@exa mple.com",
+            "ilse.example.com",
+        ] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn extension_refuses_what_it_does_not_send() {
         for (ext, want) in [
             (json!("x"), "must be an object"),
