@@ -1043,6 +1043,28 @@ mod tests {
         assert_eq!(kombo_package_type(&p).unwrap(), "SKILLS_TEST");
         p.extras.insert("kombo_type".into(), json!(3));
         assert!(kombo_package_type(&p).is_err());
+        // a blank type is no type
+        p.extras.insert("kombo_type".into(), json!("   "));
+        assert!(matches!(kombo_package_type(&p), Err(Error::Config { .. })));
+    }
+
+    #[test]
+    fn a_content_type_is_two_words_around_one_slash() {
+        assert!(check_content_type("a.pdf", "application/pdf").is_ok());
+        assert!(check_content_type("a.txt", "text/plain").is_ok());
+        for bad in [
+            "text/",
+            "/plain",
+            "te xt/plain",
+            "text/pl ain",
+            "textplain",
+            "application/octet-stream",
+        ] {
+            assert!(
+                matches!(check_content_type("a", bad), Err(Error::Config { .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
