@@ -140,6 +140,18 @@ pub struct Stage {
     pub outcome: Result<(), String>,
 }
 
+impl Stage {
+    fn start(file: &FixtureFile, stage: &'static str) -> Self {
+        Self {
+            fixture: file.to_string(),
+            stage,
+            cases: 0,
+            elapsed: Duration::ZERO,
+            outcome: Ok(()),
+        }
+    }
+}
+
 /// The outcome of a fuzzing run.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
@@ -203,6 +215,11 @@ impl fmt::Display for Report {
 }
 
 impl Target {
+    /// The adapter under test, sending its calls to `server`.
+    fn adapter(&self, server: &str) -> Result<Box<dyn AtsProvider>, String> {
+        (self.factory)(server).map_err(|e| format!("building the adapter: {e}"))
+    }
+
     /// A target over the fixtures in `dir`, building adapters with
     /// `factory` (given the base URL of the provider: a mock server, or an
     /// address where nothing listens).
@@ -349,14 +366,9 @@ impl Target {
         salt: u64,
     ) -> Stage {
         let started = Instant::now();
-        let mut stage = Stage {
-            fixture: file.to_string(),
-            stage: "inbound",
-            cases: 0,
-            elapsed: Duration::ZERO,
-            outcome: Ok(()),
-        };
-        let server = runtime.block_on(MockServer::start());
+        let mut stage = Stage::start(file, "inbound");
+        // a server of its own, as in the conformance suite (not wiremock's pool)
+        let server = runtime.block_on(MockServer::builder().start());
         let prepared = file
             .parse(&server.uri())
             .map_err(|e| e.to_string())
@@ -368,10 +380,10 @@ impl Target {
                 return stage;
             }
         };
-        let pure = match (self.factory)(&server.uri()) {
+        let pure = match self.adapter(&server.uri()) {
             Ok(a) => a,
             Err(e) => {
-                stage.outcome = Err(format!("building the adapter: {e}"));
+                stage.outcome = Err(e);
                 return stage;
             }
         };
@@ -434,8 +446,7 @@ impl Target {
             let handled = runtime.block_on(async {
                 server.reset().await;
                 replay::mount(&server, &fixture.exchanges).await?;
-                let adapter = (self.factory)(&server.uri())
-                    .map_err(|e| format!("building the adapter: {e}"))?;
+                let adapter = self.adapter(&server.uri())?;
                 tokio::time::timeout(DEADLINE, serve::handle(adapter.as_ref(), &vendor, &req))
                     .await
                     .map_err(|_| format!("serve::handle took longer than {DEADLINE:?}"))
@@ -494,17 +505,11 @@ impl Target {
         salt: u64,
     ) -> Stage {
         let started = Instant::now();
-        let mut stage = Stage {
-            fixture: file.to_string(),
-            stage: "respond",
-            cases: 0,
-            elapsed: Duration::ZERO,
-            outcome: Ok(()),
-        };
-        let adapter = match (self.factory)(NOWHERE) {
+        let mut stage = Stage::start(file, "respond");
+        let adapter = match self.adapter(NOWHERE) {
             Ok(a) => a,
             Err(e) => {
-                stage.outcome = Err(format!("building the adapter: {e}"));
+                stage.outcome = Err(e);
                 return stage;
             }
         };
@@ -560,17 +565,11 @@ impl Target {
         salt: u64,
     ) -> Stage {
         let started = Instant::now();
-        let mut stage = Stage {
-            fixture: file.to_string(),
-            stage: "prepare",
-            cases: 0,
-            elapsed: Duration::ZERO,
-            outcome: Ok(()),
-        };
-        let adapter = match (self.factory)(NOWHERE) {
+        let mut stage = Stage::start(file, "prepare");
+        let adapter = match self.adapter(NOWHERE) {
             Ok(a) => a,
             Err(e) => {
-                stage.outcome = Err(format!("building the adapter: {e}"));
+                stage.outcome = Err(e);
                 return stage;
             }
         };
