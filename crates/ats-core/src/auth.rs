@@ -100,6 +100,13 @@ pub async fn tenant_for_basic_key(
     tenant_for(keys, &credentials.username, "API key").await
 }
 
+/// Whether a token can be handed to a customer to paste into an ATS as a
+/// Bearer credential: 16 to 512 visible ASCII characters without spaces,
+/// so it survives the `Authorization` header unchanged.
+pub fn is_pasteable_token(token: &str) -> bool {
+    (16..=512).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// The tenant of a request authenticated with `Authorization: Bearer` and a
 /// vendor-issued token.
 pub async fn tenant_for_bearer_token(
@@ -331,5 +338,16 @@ mod tests {
         assert_eq!(keys.len(), 1);
         assert_eq!(keys.find(&Secret::new("old")), None);
         assert_eq!(keys.find(&Secret::new("new")), Some(TenantId::new("acme")));
+    }
+
+    #[test]
+    fn pasteable_tokens_are_long_enough_and_visible() {
+        assert!(is_pasteable_token(&"a".repeat(16)));
+        assert!(is_pasteable_token(&"a".repeat(512)));
+        assert!(!is_pasteable_token(&"a".repeat(15)));
+        assert!(!is_pasteable_token(&"a".repeat(513)));
+        assert!(!is_pasteable_token("has a space in the middle"));
+        assert!(!is_pasteable_token("tab\tinside-a-long-token"));
+        assert!(!is_pasteable_token("naïve-token-with-accents"));
     }
 }

@@ -21,7 +21,7 @@ pub async fn authenticate(
 /// to 512 visible ASCII characters without spaces, so it survives the
 /// `Authorization` header unchanged.
 pub fn is_valid_token(token: &str) -> bool {
-    (16..=512).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
+    ats_core::auth::is_pasteable_token(token)
 }
 
 #[cfg(test)]
