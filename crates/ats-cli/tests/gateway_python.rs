@@ -294,12 +294,17 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
 }
 
 /// Runs `ats simulate` with `args`; its exit code and transcript.
-fn simulate(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ats"))
-        .arg("simulate")
-        .args(args)
-        .output()
-        .unwrap();
+async fn simulate(args: &[&str]) -> (Option<i32>, String) {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_ats"))
+            .arg("simulate")
+            .args(args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
     (
         out.status.code(),
         format!(
@@ -359,26 +364,20 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
     // for rate and must be retried
     let kombo_target = format!("{gateway_url}/kombo/webhooks");
     let listen = format!("127.0.0.1:{kombo_port}");
-    let (code, text) = tokio::task::spawn_blocking({
-        let (t, l) = (kombo_target.clone(), listen.clone());
-        move || {
-            simulate(&[
-                "kombo",
-                "--target",
-                &t,
-                "--listen",
-                &l,
-                "--secret",
-                KOMBO_SECRET,
-                "--write-back",
-                "429",
-                "--timeout",
-                "60",
-            ])
-        }
-    })
-    .await
-    .unwrap();
+    let (code, text) = simulate(&[
+        "kombo",
+        "--target",
+        &kombo_target,
+        "--listen",
+        &listen,
+        "--secret",
+        KOMBO_SECRET,
+        "--write-back",
+        "429",
+        "--timeout",
+        "60",
+    ])
+    .await;
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(
         text.matches("← PUT /assessment/orders/Hx4pLq9TzW2mRv7cYb3nKs6D/result")
@@ -391,20 +390,17 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "{text}"
     );
     // a bad signature is refused, and nothing is written
-    let (code, text) = tokio::task::spawn_blocking(move || {
-        simulate(&[
-            "kombo",
-            "--target",
-            &kombo_target,
-            "--listen",
-            &listen,
-            "--secret",
-            KOMBO_SECRET,
-            "--bad-signature",
-        ])
-    })
-    .await
-    .unwrap();
+    let (code, text) = simulate(&[
+        "kombo",
+        "--target",
+        &kombo_target,
+        "--listen",
+        &listen,
+        "--secret",
+        KOMBO_SECRET,
+        "--bad-signature",
+    ])
+    .await;
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("← 401"), "{text}");
 
@@ -413,21 +409,18 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
     let key = issue("ashby", json!({"api_key": "ashby-customer-key"})).await;
     let target = format!("{gateway_url}/ashby");
     let listen = format!("127.0.0.1:{ashby_port}");
-    let (code, text) = tokio::task::spawn_blocking(move || {
-        simulate(&[
-            "ashby",
-            "--target",
-            &target,
-            "--listen",
-            &listen,
-            "--key",
-            &key,
-            "--duplicate",
-            "3",
-        ])
-    })
-    .await
-    .unwrap();
+    let (code, text) = simulate(&[
+        "ashby",
+        "--target",
+        &target,
+        "--listen",
+        &listen,
+        "--key",
+        &key,
+        "--duplicate",
+        "3",
+    ])
+    .await;
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("✓ 3 copies, one answer"), "{text}");
     assert_eq!(
@@ -442,29 +435,20 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         format!("{gateway_url}/ashby"),
         format!("127.0.0.1:{ashby_port}"),
     );
-    let (code, text) = tokio::task::spawn_blocking({
-        let (t, l, k) = (target.clone(), listen.clone(), key.clone());
-        move || {
-            simulate(&[
-                "ashby", "--target", &t, "--listen", &l, "--key", &k, "--reject",
-            ])
-        }
-    })
-    .await
-    .unwrap();
+    let (code, text) = simulate(&[
+        "ashby", "--target", &target, "--listen", &listen, "--key", &key, "--reject",
+    ])
+    .await;
     assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("✓ refused the way ashby shows a rejection (422)"),
         "{text}"
     );
     // an accepted order, then Ashby's cancellation
-    let (code, text) = tokio::task::spawn_blocking(move || {
-        simulate(&[
-            "ashby", "--target", &target, "--listen", &listen, "--key", &key, "--cancel",
-        ])
-    })
-    .await
-    .unwrap();
+    let (code, text) = simulate(&[
+        "ashby", "--target", &target, "--listen", &listen, "--key", &key, "--cancel",
+    ])
+    .await;
     assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("✓ ashby: order accepted, then cancelled"),
@@ -475,21 +459,18 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
     let key = issue("greenhouse", json!({})).await;
     let target = format!("{gateway_url}/greenhouse");
     let listen = format!("127.0.0.1:{greenhouse_port}");
-    let (code, text) = tokio::task::spawn_blocking(move || {
-        simulate(&[
-            "greenhouse",
-            "--target",
-            &target,
-            "--listen",
-            &listen,
-            "--key",
-            &key,
-            "--package",
-            "pkg-rust-senior",
-        ])
-    })
-    .await
-    .unwrap();
+    let (code, text) = simulate(&[
+        "greenhouse",
+        "--target",
+        &target,
+        "--listen",
+        &listen,
+        "--key",
+        &key,
+        "--package",
+        "pkg-rust-senior",
+    ])
+    .await;
     assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("← PATCH /integrations/testing_partners/take_home_tests/8812345"),
@@ -500,17 +481,14 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "{text}"
     );
     // and a wrong key is refused
-    let (code, text) = tokio::task::spawn_blocking(move || {
-        simulate(&[
-            "greenhouse",
-            "--target",
-            &format!("{gateway_url}/greenhouse"),
-            "--key",
-            "not-issued",
-        ])
-    })
-    .await
-    .unwrap();
+    let (code, text) = simulate(&[
+        "greenhouse",
+        "--target",
+        &format!("{gateway_url}/greenhouse"),
+        "--key",
+        "not-issued",
+    ])
+    .await;
     assert_eq!(code, Some(1), "an unknown key is not accepted: {text}");
     assert!(text.contains("← 401"), "{text}");
 }
