@@ -110,3 +110,37 @@ async fn the_recording_proxy_forwards_unchanged_and_writes_a_redacted_fixture() 
     assert_eq!(event["candidate"]["first_name"], "<redacted>");
     assert_eq!(fixture.response.as_ref().unwrap().status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_service_is_a_bad_gateway_and_nothing_is_recorded() {
+    let out = std::env::temp_dir().join(format!("ats-record-down-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let port = free_port();
+    let closed = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ats"))
+        .args(["record", "--provider", "kombo"])
+        .args(["--forward", &format!("http://127.0.0.1:{closed}")])
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--out"])
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_line(&mut child, "recording ");
+    let _proxy = Running(child);
+    let answer = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/kombo/webhooks"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 502);
+    assert!(
+        answer
+            .text()
+            .await
+            .unwrap()
+            .starts_with("the service is unreachable")
+    );
+    let written = std::fs::read_dir(&out).unwrap().count();
+    assert_eq!(written, 0, "no fixture for an exchange that did not happen");
+}
