@@ -15,6 +15,7 @@ pub fn registrations() -> Vec<Registration> {
         ats_stackone::registration(),
         ats_knit::registration(),
         ats_recruitee::registration(),
+        ats_teamtailor::registration(),
     ]
 }
 
