@@ -16,6 +16,7 @@ pub fn registrations() -> Vec<Registration> {
         ats_knit::registration(),
         ats_recruitee::registration(),
         ats_teamtailor::registration(),
+        ats_smartrecruiters::registration(),
     ]
 }
 
