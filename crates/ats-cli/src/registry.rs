@@ -17,6 +17,7 @@ pub fn registrations() -> Vec<Registration> {
         ats_recruitee::registration(),
         ats_teamtailor::registration(),
         ats_smartrecruiters::registration(),
+        ats_hibob::registration(),
     ]
 }
 
