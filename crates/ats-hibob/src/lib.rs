@@ -68,7 +68,7 @@ fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error>
 
 /// The configuration `fixtures/hibob/` was recorded against. Every key and
 /// token is made up; the fixtures' `Bob-Signature` values are real
-/// HMAC-SHA512 values of their bodies with [`WEBHOOK_SECRET`].
+/// HMAC-SHA512 values of their bodies with [`recorded::WEBHOOK_SECRET`].
 pub mod recorded {
     use crate::{Hibob, HibobBuilder, InMemoryTokenStore, OAuthApp, TokenSet};
     use ats_core::{AssessmentStatus, Clock, Error, RetryConfig};

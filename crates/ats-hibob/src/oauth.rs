@@ -366,7 +366,7 @@ type HibobClient = oauth2::Client<
     EndpointSet,
 >;
 
-/// What [`crate::Hibob::refresh_idle`] did for one tenant.
+/// What [`crate::Hibob::refresh_idle_tenants`] did for one tenant.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum IdleRefresh {
