@@ -18,7 +18,7 @@ use ats_core::{
     Acceptance, AssessmentOrder, AssessmentResult, AssessmentStatus, Cancellation, OrderDecision,
     Package, PackagesRequest, Score, StatusQuery, TenantId, Vendor, VendorError,
 };
-use ats_server::{ProviderSecrets, Runtime, stock_adapters};
+use ats_server::{ProviderSettings, Runtime, stock_adapters};
 use ats_store::{KeyRing, Store};
 use tokio::sync::mpsc;
 
@@ -67,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_key_ring(keys)
         .build()
         .await?;
-    let adapters = stock_adapters(&store, &ProviderSecrets::from_env(), "vendor-1").await?;
+    let adapters = stock_adapters(&store, &ProviderSettings::from_env(), "vendor-1").await?;
     let (graded, mut to_grade) = mpsc::unbounded_channel();
     let runtime = Runtime::builder()
         .with_store(store.clone())

@@ -62,11 +62,47 @@ pub fn registration() -> ats_core::registry::Registration {
             .with_rejection("assessment_start_unknown_package.json")
             .with_cancellation("assessment_cancel_ok.json"),
         ),
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(Ashby::builder().build()?))
+}
+
+/// The per-customer secret the durable server keeps for Ashby: the customer's
+/// Ashby API key.
+pub const API_KEY: &str = "api_key";
+
+/// How `ats-server` serves Ashby and connects a customer.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[],
+    base_url: true,
+    connection: ats_core::registry::ConnectionShape {
+        issues_key: true,
+        secrets: &[ats_core::registry::Setting::secret(
+            API_KEY,
+            "the customer's Ashby API key, for assessment.update",
+        )],
+        endpoint: "",
+        instructions: "In Ashby, add the assessment partner with this base URL and API key; the key is shown once.",
+    },
+    build: Some(serve),
+};
+
+fn serve(
+    parts: &ats_core::registry::ServeParts,
+) -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    let mut b = Ashby::builder()
+        .key_directory(parts.issued_keys())
+        .api_key_store(parts.connection_secret(API_KEY)?);
+    if let Some(url) = parts.base_url() {
+        b = b.base_url(url);
+    }
+    if let Some(r) = parts.retry() {
+        b = b.retry(r.clone());
+    }
+    Ok(Box::new(b.build()?))
 }
 
 /// The configuration `fixtures/ashby/` was recorded against: made-up

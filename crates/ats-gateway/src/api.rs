@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use ats_core::codec::decode_json;
 use ats_core::{AssessmentResult, PackageDelivery, Secret, TenantId};
-use ats_server::secret_names;
 use ats_store::{
     Activity, ActivityQuery, Flow, OrderFilter, OrderRecord, OutboxFilter, StoreError, order_key,
 };
@@ -405,6 +404,9 @@ pub struct ConnectionRequest {
     pub api_key: Option<String>,
     /// The token the provider issued for result callbacks (Workable).
     pub callback_token: Option<String>,
+    /// Any other per-customer secret an adapter declares, by name
+    /// (`api_key` and `callback_token` may also be given here).
+    pub secrets: Option<BTreeMap<String, String>>,
     /// Lever: the webhooks' signature tokens.
     pub signature_tokens: Option<Vec<String>>,
     /// Lever: trigger stage id → package id.
@@ -443,59 +445,22 @@ async fn create_connection(State(gw): State<Gateway>, body: Bytes) -> ApiResult<
     let tenant = TenantId::new(r.tenant.clone());
     let store = gw.store();
     let base = &gw.public_url;
-    let need = |v: &Option<String>, what: &str| {
-        v.as_deref()
+    let Some(served) = gw.served(&r.provider) else {
+        return Err(not_found("provider", &r.provider));
+    };
+    let given = |name: &str| {
+        r.secrets
+            .as_ref()
+            .and_then(|m| m.get(name))
+            .or(match name {
+                "api_key" => r.api_key.as_ref(),
+                "callback_token" => r.callback_token.as_ref(),
+                _ => None,
+            })
             .filter(|s| !s.trim().is_empty())
-            .map(Secret::new)
-            .ok_or_else(|| invalid(format!("{what}: required for {}", r.provider)))
+            .map(|s| Secret::new(s.trim()))
     };
     let (endpoint_url, issued_key, instructions) = match r.provider.as_str() {
-        "greenhouse" | "workable" | "ashby" | "recruitee" => {
-            if r.provider == "ashby" {
-                let key = need(&r.api_key, "api_key")?;
-                store
-                    .put_secret("ashby", &tenant, secret_names::ASHBY_API_KEY, &key)
-                    .await?;
-            }
-            if r.provider == "workable" {
-                let token = need(&r.callback_token, "callback_token")?;
-                store
-                    .put_secret(
-                        "workable",
-                        &tenant,
-                        secret_names::WORKABLE_CALLBACK_TOKEN,
-                        &token,
-                    )
-                    .await?;
-            }
-            let key = store.issue_key(&r.provider, &tenant).await?;
-            (
-                format!("{base}/{}", r.provider),
-                Some(key.expose().to_owned()),
-                format!(
-                    "In {}, add the assessment partner with this base URL and API key; the key is shown once.",
-                    r.provider
-                ),
-            )
-        }
-        "stackone" => {
-            let key = store.issue_key("stackone", &tenant).await?;
-            (
-                format!("{base}/stackone/webhooks"),
-                Some(key.expose().to_owned()),
-                format!(
-                    "Subscribe StackOne's assessment webhooks to the endpoint URL; serve packages at {base}/stackone/assessments/packages with the key."
-                ),
-            )
-        }
-        "kombo" | "knit" => (
-            format!("{base}/{}/webhooks", r.provider),
-            None,
-            format!(
-                "Point {}'s assessment webhooks at the endpoint URL; the tenant is its integration id.",
-                r.provider
-            ),
-        ),
         "lever" => {
             let Some(connections) = &gw.lever_connections else {
                 return Err(not_found("provider", "lever"));
@@ -511,7 +476,35 @@ async fn create_connection(State(gw): State<Gateway>, body: Bytes) -> ApiResult<
                 "Add the webhook URL for candidateStageChange, candidateArchiveChange and candidateDeleted in Lever, and connect Lever through OAuth.".to_owned(),
             )
         }
-        other => return Err(not_found("provider", other)),
+        provider => {
+            let shape = served.connection;
+            let mut secrets = Vec::new();
+            for s in shape.secrets {
+                let value = given(s.name).ok_or_else(|| {
+                    invalid(format!("{}: required for {provider} ({})", s.name, s.doc))
+                })?;
+                secrets.push((s.name, value));
+            }
+            for (name, value) in &secrets {
+                store.put_secret(provider, &tenant, name, value).await?;
+            }
+            let key = if shape.issues_key {
+                Some(
+                    store
+                        .issue_key(provider, &tenant)
+                        .await?
+                        .expose()
+                        .to_owned(),
+                )
+            } else {
+                None
+            };
+            (
+                format!("{base}/{provider}{}", shape.endpoint),
+                key,
+                shape.instructions.to_owned(),
+            )
+        }
     };
     Ok((
         StatusCode::CREATED,
@@ -824,11 +817,12 @@ async fn delete_connection(
     let tenant = TenantId::new(tenant);
     let store = gw.store();
     store.revoke_keys(&provider, &tenant).await?;
-    for name in [
-        secret_names::ASHBY_API_KEY,
-        secret_names::WORKABLE_CALLBACK_TOKEN,
-    ] {
-        store.delete_secret(&provider, &tenant, name).await?;
+    for secret in gw
+        .served(&provider)
+        .iter()
+        .flat_map(|s| s.connection.secrets)
+    {
+        store.delete_secret(&provider, &tenant, secret.name).await?;
     }
     if let (true, Some(c)) = (provider == "lever", &gw.lever_connections) {
         c.remove(&tenant).await?;

@@ -21,10 +21,12 @@
 //! webhook_secret = "file:/run/secrets/kombo-webhook"
 //! ```
 //!
-//! Secret values (`encryption_key`, `signing_secret`, `api.key`, providers'
-//! `api_key`, `webhook_secret`, `signing_secret`, `client_secret`,
-//! `partner_secret`) must be
-//! `${VARIABLE}` or `file:PATH`: never written in the file itself.
+//! Secret values (`encryption_key`, `signing_secret`, `api.key`, and every
+//! provider setting its adapter declares secret: `api_key`,
+//! `webhook_secret`, `signing_secret`, `client_secret`, `partner_secret`, …)
+//! must be `${VARIABLE}` or `file:PATH`: never written in the file itself.
+//! A provider section takes `base_url` (where the adapter allows one) and
+//! the settings its adapter declares (`ats serve --check` names them).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,7 +34,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ats_core::Secret;
-use ats_server::{ProviderSecrets, STOCK_ADAPTERS, StockOptions};
+use ats_server::{ProviderSettings, StockOptions, registrations, stock_names};
 use serde::Deserialize;
 
 use crate::api::LEVER_CALLBACK;
@@ -68,20 +70,9 @@ struct ApiFile {
     key: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProviderFile {
-    base_url: Option<String>,
-    api_key: Option<String>,
-    webhook_secret: Option<String>,
-    signing_secret: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    redirect_uri: Option<String>,
-    oauth_base_url: Option<String>,
-    partner_secret: Option<String>,
-    codename: Option<String>,
-}
+/// A `[providers.<name>]` section: `base_url`, `oauth_base_url` (Lever)
+/// and the settings the adapter declares.
+type ProviderFile = BTreeMap<String, String>;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -115,8 +106,8 @@ pub struct GatewayConfig {
     pub api_key: Secret,
     /// Which adapters, and how.
     pub stock: StockOptions,
-    /// Provider-wide secrets.
-    pub secrets: ProviderSecrets,
+    /// Account-wide settings of each provider.
+    pub settings: ProviderSettings,
     /// Outbox workers.
     pub workers: Option<usize>,
     /// Largest inbound body.
@@ -152,10 +143,6 @@ fn secret(value: &str, what: &str) -> Result<Secret, GatewayError> {
     Err(GatewayError::Config(format!(
         "{what}: secrets are not written in the file; use \"${{VARIABLE}}\" or \"file:PATH\""
     )))
-}
-
-fn opt_secret(value: &Option<String>, what: &str) -> Result<Option<Secret>, GatewayError> {
-    value.as_deref().map(|v| secret(v, what)).transpose()
 }
 
 impl GatewayConfig {
@@ -194,7 +181,7 @@ impl GatewayConfig {
         if file.providers.is_empty() {
             return Err(GatewayError::Config(format!(
                 "no [providers.…] section: name at least one of {}",
-                STOCK_ADAPTERS.join(", ")
+                stock_names().join(", ")
             )));
         }
         let public_url = file
@@ -212,75 +199,58 @@ impl GatewayConfig {
                 .unwrap_or_default(),
             ..StockOptions::default()
         };
-        let mut secrets = ProviderSecrets::default();
+        let mut settings = ProviderSettings::default();
+        let registrations = registrations();
         for (name, p) in &file.providers {
-            if !STOCK_ADAPTERS.contains(&name.as_str()) {
+            let Some(served) = registrations
+                .iter()
+                .find(|r| r.name == name)
+                .and_then(|r| r.served)
+            else {
                 return Err(GatewayError::Config(format!(
                     "[providers.{name}]: unknown provider; known: {}",
-                    STOCK_ADAPTERS.join(", ")
+                    stock_names().join(", ")
                 )));
-            }
-            if let Some(url) = &p.base_url {
-                stock.base_urls.insert(name.clone(), url.clone());
-            }
-            if (p.partner_secret.is_some() || p.codename.is_some()) && name != "recruitee" {
-                return Err(GatewayError::Config(format!(
-                    "[providers.{name}]: partner_secret and codename are for recruitee only"
-                )));
-            }
-            if let Some(url) = &p.oauth_base_url {
-                if name != "lever" {
+            };
+            for (key, value) in p {
+                let what = format!("providers.{name}.{key}");
+                if key == "base_url" && served.base_url {
+                    stock.base_urls.insert(name.clone(), value.clone());
+                } else if key == "oauth_base_url" && name == "lever" {
+                    stock.oauth_base_urls.insert(name.clone(), value.clone());
+                } else if let Some(setting) = served.settings.iter().find(|s| s.name == key) {
+                    let value = if setting.secret {
+                        secret(value, &what)?
+                    } else {
+                        Secret::new(value.trim())
+                    };
+                    settings.set(name, key, value);
+                } else {
+                    let mut known: Vec<&str> = served.settings.iter().map(|s| s.name).collect();
+                    if served.base_url {
+                        known.insert(0, "base_url");
+                    }
+                    if name == "lever" {
+                        known.push("oauth_base_url");
+                    }
                     return Err(GatewayError::Config(format!(
-                        "[providers.{name}]: oauth_base_url is for lever only"
+                        "[providers.{name}]: unknown key `{key}`; {name} takes {}",
+                        if known.is_empty() {
+                            "no keys (customers' keys are issued per connection)".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
                     )));
                 }
-                stock.oauth_base_urls.insert(name.clone(), url.clone());
             }
-            let key = opt_secret(&p.api_key, &format!("providers.{name}.api_key"))?;
-            let webhook = opt_secret(
-                &p.webhook_secret,
-                &format!("providers.{name}.webhook_secret"),
-            )?;
-            let signing = opt_secret(
-                &p.signing_secret,
-                &format!("providers.{name}.signing_secret"),
-            )?;
-            let client_secret =
-                opt_secret(&p.client_secret, &format!("providers.{name}.client_secret"))?;
-            match name.as_str() {
-                "kombo" => {
-                    secrets.kombo_api_key = key;
-                    secrets.kombo_webhook_secret = webhook;
-                }
-                "stackone" => {
-                    secrets.stackone_api_key = key;
-                    secrets.stackone_signing_secret = signing;
-                }
-                "knit" => secrets.knit_api_key = key,
-                "recruitee" => {
-                    secrets.recruitee_partner_secret = opt_secret(
-                        &p.partner_secret,
-                        &format!("providers.{name}.partner_secret"),
-                    )?;
-                    secrets.recruitee_codename = p.codename.clone();
-                }
-                "lever" => {
-                    secrets.lever_client_id = p.client_id.clone();
-                    secrets.lever_client_secret = client_secret;
-                    // the gateway serves the callback; an explicit URI is
-                    // for a proxy in front that rewrites paths
-                    secrets.lever_redirect_uri = p
-                        .redirect_uri
-                        .clone()
-                        .or_else(|| Some(format!("{public_url}{LEVER_CALLBACK}")));
-                }
-                _ => {
-                    if key.is_some() || webhook.is_some() || signing.is_some() {
-                        return Err(GatewayError::Config(format!(
-                            "[providers.{name}]: no provider-wide secret is used (customers' keys are issued per connection)"
-                        )));
-                    }
-                }
+            if name == "lever" && settings.get(name, "redirect_uri").is_none() {
+                // the gateway serves the callback; an explicit URI is for a
+                // proxy in front that rewrites paths
+                settings.set(
+                    name,
+                    "redirect_uri",
+                    Secret::new(format!("{public_url}{LEVER_CALLBACK}")),
+                );
             }
         }
         Ok(Self {
@@ -295,7 +265,7 @@ impl GatewayConfig {
             vendor_deadline: Duration::from_millis(file.vendor.deadline_ms.unwrap_or(8000)),
             api_key: secret(&file.api.key, "api.key")?,
             stock,
-            secrets,
+            settings,
             workers: file.runtime.workers,
             body_limit: file.runtime.body_limit,
             keep_bodies: file.runtime.keep_bodies.unwrap_or(false),

@@ -64,7 +64,7 @@ impl Gateway {
             .add_key(API_KEYS, &TenantId::new("vendor"), &config.api_key)
             .await?;
         let stock =
-            stock_adapters_with(&store, &config.secrets, &config.instance, &config.stock).await?;
+            stock_adapters_with(&store, &config.settings, &config.instance, &config.stock).await?;
         let adapters = stock.adapters;
         // a provider configured without its account's credentials would
         // fail every call it gets: refuse to start instead
@@ -136,6 +136,16 @@ impl Gateway {
     /// The store.
     pub fn store(&self) -> &Store {
         self.runtime.store()
+    }
+
+    /// How adapter `provider` is served and connected, when this gateway
+    /// serves it.
+    pub fn served(&self, provider: &str) -> Option<ats_core::registry::Served> {
+        self.runtime.adapter(provider)?;
+        ats_server::registrations()
+            .into_iter()
+            .find(|r| r.name == provider)
+            .and_then(|r| r.served)
     }
 
     /// Every route: the providers' endpoints, `/healthz`, `/readyz`, the

@@ -569,6 +569,29 @@ fn configuration_mistakes_are_named() {
             ok.replace("deadline_ms = 1000", "deadline_ms = 1000\ncolour = 1"),
             "unknown field `colour`",
         ),
+        // a provider section takes what its adapter declares, nothing else
+        (
+            ok.replace(
+                "[providers.ashby]",
+                "[providers.ashby]\nwebhook_secret = \"${HOME}\"",
+            ),
+            "[providers.ashby]: unknown key `webhook_secret`; ashby takes base_url",
+        ),
+        (
+            ok.replace(
+                "[providers.ashby]",
+                "[providers.greenhouse]\napi_key = \"${HOME}\"",
+            ),
+            "[providers.greenhouse]: unknown key `api_key`; greenhouse takes no keys",
+        ),
+        // a secret setting is never written in the file
+        (
+            ok.replace(
+                "[providers.ashby]",
+                "[providers.knit]\napi_key = \"knit-key\"",
+            ),
+            "providers.knit.api_key: secrets are not written in the file",
+        ),
     ];
     for (text, expected) in cases {
         let e = GatewayConfig::parse(&text).unwrap_err().to_string();
@@ -599,7 +622,10 @@ async fn connections_and_packages_refuse_what_they_cannot_use() {
         .unwrap();
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
-    assert_eq!(p["detail"], "api_key: required for ashby");
+    assert_eq!(
+        p["detail"],
+        "api_key: required for ashby (the customer's Ashby API key, for assessment.update)"
+    );
     // a tenant that cannot stand in a path
     let r = post(json!({"provider": "kombo", "tenant": "a/b"}))
         .await

@@ -55,11 +55,37 @@ pub fn registration() -> ats_core::registry::Registration {
             .with_packages("list_tests_ok.json")
             .with_rejection("send_test_unknown_package.json"),
         ),
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(Greenhouse::builder().build()?))
+}
+
+/// How `ats-server` serves Greenhouse and connects a customer.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[],
+    base_url: false,
+    connection: ats_core::registry::ConnectionShape {
+        issues_key: true,
+        secrets: &[],
+        endpoint: "",
+        instructions: "In Greenhouse, add the assessment partner with this base URL and API key; the key is shown once.",
+    },
+    build: Some(serve),
+};
+
+fn serve(
+    parts: &ats_core::registry::ServeParts,
+) -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    let mut b = Greenhouse::builder()
+        .key_stores(parts.issued_keys(), parts.issued_key_secrets())
+        .callback_policy(parts.callback_policy(&builder::DEFAULT_CALLBACK_HOSTS));
+    if let Some(r) = parts.retry() {
+        b = b.retry(r.clone());
+    }
+    Ok(Box::new(b.build()?))
 }
 
 /// The configuration `fixtures/greenhouse/` was recorded against: made-up

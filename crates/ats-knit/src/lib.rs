@@ -68,11 +68,44 @@ pub fn registration() -> ats_core::registry::Registration {
             .with_rejection("record_new_unknown_package.json")
             .with_cancellation("record_deleted_minimal.json"),
         ),
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(Knit::builder().build()?))
+}
+
+/// How `ats-server` serves Knit and connects a customer.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[ats_core::registry::Setting::secret(
+        "api_key",
+        "the vendor's Knit API key, which also signs Knit's webhooks",
+    )],
+    base_url: true,
+    connection: ats_core::registry::ConnectionShape {
+        issues_key: false,
+        secrets: &[],
+        endpoint: "/webhooks",
+        instructions: "Point Knit's assessment webhooks at the endpoint URL; the tenant is the Knit integration id.",
+    },
+    build: Some(serve),
+};
+
+fn serve(
+    parts: &ats_core::registry::ServeParts,
+) -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    let mut b = Knit::builder();
+    if let Some(k) = parts.setting("api_key") {
+        b = b.api_key(k.clone());
+    }
+    if let Some(url) = parts.base_url() {
+        b = b.base_url(url);
+    }
+    if let Some(r) = parts.retry() {
+        b = b.retry(r.clone());
+    }
+    Ok(Box::new(b.build()?))
 }
 
 /// The configuration `fixtures/knit/` was recorded against: made-up

@@ -66,11 +66,50 @@ pub fn registration() -> ats_core::registry::Registration {
             .with_packages("set_packages_ok.json")
             .with_rejection("order_received_unknown_package.json"),
         ),
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(Kombo::builder().build()?))
+}
+
+/// How `ats-server` serves Kombo and connects a customer.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[
+        ats_core::registry::Setting::secret("api_key", "the vendor's Kombo API key"),
+        ats_core::registry::Setting::secret(
+            "webhook_secret",
+            "the secret Kombo signs its webhooks with",
+        ),
+    ],
+    base_url: true,
+    connection: ats_core::registry::ConnectionShape {
+        issues_key: false,
+        secrets: &[],
+        endpoint: "/webhooks",
+        instructions: "Point Kombo's assessment webhooks at the endpoint URL; the tenant is the Kombo integration id.",
+    },
+    build: Some(serve),
+};
+
+fn serve(
+    parts: &ats_core::registry::ServeParts,
+) -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    let mut b = Kombo::builder();
+    if let Some(k) = parts.setting("api_key") {
+        b = b.api_key(k.clone());
+    }
+    if let Some(s) = parts.setting("webhook_secret") {
+        b = b.webhook_secret(s.clone());
+    }
+    if let Some(url) = parts.base_url() {
+        b = b.base_url(url);
+    }
+    if let Some(r) = parts.retry() {
+        b = b.retry(r.clone());
+    }
+    Ok(Box::new(b.build()?))
 }
 
 /// The configuration `fixtures/kombo/` was recorded against: made-up

@@ -80,12 +80,37 @@ pub fn registration() -> ats_core::registry::Registration {
             .with_rejection("candidateStageChange_unknown_package.json")
             .with_cancellation("candidateArchiveChange_archived.json"),
         ),
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(Lever::builder().build()?))
 }
+
+/// How `ats-server` serves Lever and connects a customer.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[
+        ats_core::registry::Setting::plain("client_id", "the vendor's Lever OAuth app: client id"),
+        ats_core::registry::Setting::secret(
+            "client_secret",
+            "the vendor's Lever OAuth app: client secret",
+        ),
+        ats_core::registry::Setting::plain(
+            "redirect_uri",
+            "the vendor's Lever OAuth app: redirect URI",
+        ),
+    ],
+    base_url: true,
+    connection: ats_core::registry::ConnectionShape {
+        issues_key: false,
+        secrets: &[],
+        endpoint: "/{tenant}/webhook",
+        instructions: "Add the webhook URL for candidateStageChange, candidateArchiveChange and candidateDeleted in Lever, and connect Lever through OAuth.",
+    },
+    // tokens, connections and refresh leases are stores of Lever's own kinds
+    build: None,
+};
 
 /// The configuration `fixtures/lever/` was recorded against. Every key and
 /// token is made up; the fixtures' webhook signatures are real HMAC-SHA256

@@ -65,11 +65,50 @@ pub fn registration() -> ats_core::registry::Registration {
             .with_packages("tests_ok.json")
             .with_rejection("send_candidate_unknown_test.json"),
         ),
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(Recruitee::builder().build()?))
+}
+
+/// How `ats-server` serves Recruitee and connects a customer.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[
+        ats_core::registry::Setting::secret(
+            "partner_secret",
+            "the secret Recruitee issued when the partner was registered, sent with every report",
+        ),
+        ats_core::registry::Setting::plain("codename", "the partner's codename, in the report URL"),
+    ],
+    base_url: true,
+    connection: ats_core::registry::ConnectionShape {
+        issues_key: true,
+        secrets: &[],
+        endpoint: "",
+        instructions: "In Recruitee, connect the partner with this key; Recruitee calls the partner's registered URLs under the endpoint URL. The key is shown once.",
+    },
+    build: Some(serve),
+};
+
+fn serve(
+    parts: &ats_core::registry::ServeParts,
+) -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    let mut b = Recruitee::builder().key_directory(parts.issued_keys());
+    if let Some(secret) = parts.setting("partner_secret") {
+        b = b.partner_secret(secret.clone());
+    }
+    if let Some(codename) = parts.setting("codename") {
+        b = b.codename(codename.expose());
+    }
+    if let Some(url) = parts.base_url() {
+        b = b.base_url(url);
+    }
+    if let Some(r) = parts.retry() {
+        b = b.retry(r.clone());
+    }
+    Ok(Box::new(b.build()?))
 }
 
 /// The configuration `fixtures/recruitee/` was recorded against: made-up

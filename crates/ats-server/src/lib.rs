@@ -65,8 +65,8 @@ pub use crate::outbox::{Attempt, backoff};
 pub use crate::router::{router, serve, shutdown_signal};
 pub use crate::runtime::{DEFAULT_BODY_LIMIT, Runtime, RuntimeBuilder, RuntimeConfig};
 pub use crate::stock::{
-    ProviderSecrets, STOCK_ADAPTERS, StockAdapters, StockOptions, secret_names, stock_adapters,
-    stock_adapters_with,
+    ProviderSettings, StockAdapters, StockOptions, registrations, secret_names, stock_adapters,
+    stock_adapters_with, stock_names,
 };
 
 /// Re-exported: the model and traits the runtime is built from.

@@ -1,78 +1,124 @@
-//! The seven shipped adapters, wired to a [`Store`]: keys the vendor
-//! issues are looked up by digest, customers' credentials are sealed in the
-//! store, Lever's tokens and connections and StackOne's package ids are
-//! durable. Provider-wide secrets (an aggregator's API key and webhook
-//! secret) come from [`ProviderSecrets`].
+//! The shipped adapters, wired to a [`Store`]: keys the vendor issues are
+//! looked up by digest, customers' credentials are sealed in the store,
+//! Lever's tokens and connections and StackOne's package ids are durable.
+//! Account-wide settings (an aggregator's API key and webhook secret) come
+//! from [`ProviderSettings`].
+//!
+//! Each adapter says how it is served in its own registration
+//! ([`Served`](ats_core::registry::Served)): the settings it takes, what a
+//! customer's connection holds, and how it is built from the store's
+//! provider-neutral parts ([`ServeParts`]). Adding an adapter is one line in
+//! [`registrations`]; only Lever and StackOne, whose stores are of their own
+//! kinds, are built here.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ats_core::{AtsProvider, RetryConfig, Secret, UrlPolicy};
+use ats_core::registry::{Registration, ServeParts};
+use ats_core::{AtsProvider, RetryConfig, Secret};
 use ats_store::{LeverConnections, StackOnePackageIds, Store};
 
 use crate::error::RuntimeError;
 
+/// The adapters this server can serve, in the order they are listed: one
+/// line per adapter crate, each its own [`Registration`]. The `ats` command
+/// lists the same adapters.
+pub fn registrations() -> Vec<Registration> {
+    vec![
+        ats_greenhouse::registration(),
+        ats_ashby::registration(),
+        ats_lever::registration(),
+        ats_workable::registration(),
+        ats_kombo::registration(),
+        ats_stackone::registration(),
+        ats_knit::registration(),
+        ats_recruitee::registration(),
+    ]
+}
+
+/// The names of the adapters [`stock_adapters`] can build, in order.
+pub fn stock_names() -> Vec<&'static str> {
+    registrations()
+        .into_iter()
+        .filter(|r| r.served.is_some())
+        .map(|r| r.name)
+        .collect()
+}
+
 /// The secret names under which [`stock_adapters`] looks up each tenant's
-/// own credentials ([`Store::put_secret`]).
+/// own credentials ([`Store::put_secret`]): each adapter declares its own
+/// ([`ConnectionShape::secrets`](ats_core::registry::ConnectionShape::secrets)).
 pub mod secret_names {
     /// A customer's Ashby API key (`assessment.update`).
-    pub const ASHBY_API_KEY: &str = "api_key";
+    pub const ASHBY_API_KEY: &str = ats_ashby::API_KEY;
     /// The token Workable issued for a customer's result callbacks.
-    pub const WORKABLE_CALLBACK_TOKEN: &str = "callback_token";
+    pub const WORKABLE_CALLBACK_TOKEN: &str = ats_workable::CALLBACK_TOKEN;
 }
 
-/// Secrets that belong to the vendor's account with a provider rather than
-/// to one customer. Each is optional: an adapter without its secret is
-/// still served, and refuses what it cannot verify or send.
+/// Settings that belong to the vendor's account with a provider rather than
+/// to one customer (an aggregator's API key and webhook secret, an OAuth
+/// app), by adapter and setting name as each adapter declares them
+/// ([`Served::settings`](ats_core::registry::Served::settings)). Each is
+/// optional: an adapter without its secret is still served, and refuses
+/// what it cannot verify or send.
+///
+/// ```
+/// use ats_core::Secret;
+/// use ats_server::ProviderSettings;
+///
+/// let settings = ProviderSettings::default()
+///     .with("kombo", "api_key", Secret::new("kombo-key"));
+/// assert_eq!(settings.get("kombo", "api_key").map(Secret::expose), Some("kombo-key"));
+/// assert!(settings.get("kombo", "webhook_secret").is_none());
+/// ```
 #[derive(Clone, Debug, Default)]
-pub struct ProviderSecrets {
-    /// Kombo API key (`ATS_KOMBO_API_KEY`).
-    pub kombo_api_key: Option<Secret>,
-    /// Kombo webhook secret (`ATS_KOMBO_WEBHOOK_SECRET`).
-    pub kombo_webhook_secret: Option<Secret>,
-    /// StackOne API key (`ATS_STACKONE_API_KEY`).
-    pub stackone_api_key: Option<Secret>,
-    /// StackOne webhook signing secret (`ATS_STACKONE_SIGNING_SECRET`).
-    pub stackone_signing_secret: Option<Secret>,
-    /// Knit API key (`ATS_KNIT_API_KEY`), which also signs Knit's webhooks.
-    pub knit_api_key: Option<Secret>,
-    /// Lever OAuth app: client id (`ATS_LEVER_CLIENT_ID`).
-    pub lever_client_id: Option<String>,
-    /// Lever OAuth app: client secret (`ATS_LEVER_CLIENT_SECRET`).
-    pub lever_client_secret: Option<Secret>,
-    /// Lever OAuth app: redirect URI (`ATS_LEVER_REDIRECT_URI`).
-    pub lever_redirect_uri: Option<String>,
-    /// Recruitee: the secret Recruitee issued when the partner was
-    /// registered (`ATS_RECRUITEE_PARTNER_SECRET`), sent with every report.
-    pub recruitee_partner_secret: Option<Secret>,
-    /// Recruitee: the partner's codename (`ATS_RECRUITEE_CODENAME`), in the
-    /// report URL.
-    pub recruitee_codename: Option<String>,
+pub struct ProviderSettings {
+    values: BTreeMap<String, BTreeMap<String, Secret>>,
 }
 
-impl ProviderSecrets {
-    /// Reads the variables named on each field; unset or empty ones are `None`.
+impl ProviderSettings {
+    /// Reads every setting every served adapter declares from its variable
+    /// (`ATS_KOMBO_API_KEY`, `ATS_RECRUITEE_CODENAME`, …, see
+    /// [`Setting::env_var`](ats_core::registry::Setting::env_var)); unset or
+    /// empty ones are left out.
     pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        Self {
-            kombo_api_key: var("ATS_KOMBO_API_KEY").map(Secret::new),
-            kombo_webhook_secret: var("ATS_KOMBO_WEBHOOK_SECRET").map(Secret::new),
-            stackone_api_key: var("ATS_STACKONE_API_KEY").map(Secret::new),
-            stackone_signing_secret: var("ATS_STACKONE_SIGNING_SECRET").map(Secret::new),
-            knit_api_key: var("ATS_KNIT_API_KEY").map(Secret::new),
-            lever_client_id: var("ATS_LEVER_CLIENT_ID"),
-            lever_client_secret: var("ATS_LEVER_CLIENT_SECRET").map(Secret::new),
-            lever_redirect_uri: var("ATS_LEVER_REDIRECT_URI"),
-            recruitee_partner_secret: var("ATS_RECRUITEE_PARTNER_SECRET").map(Secret::new),
-            recruitee_codename: var("ATS_RECRUITEE_CODENAME"),
+        let mut out = Self::default();
+        for r in registrations() {
+            for s in r.served.iter().flat_map(|s| s.settings) {
+                if let Ok(v) = std::env::var(s.env_var(r.name))
+                    && !v.trim().is_empty()
+                {
+                    out = out.with(r.name, s.name, Secret::new(v.trim()));
+                }
+            }
         }
+        out
+    }
+
+    /// With setting `name` of adapter `provider`.
+    pub fn with(mut self, provider: &str, name: &str, value: Secret) -> Self {
+        self.set(provider, name, value);
+        self
+    }
+
+    /// Sets setting `name` of adapter `provider`.
+    pub fn set(&mut self, provider: &str, name: &str, value: Secret) {
+        self.values
+            .entry(provider.to_owned())
+            .or_default()
+            .insert(name.to_owned(), value);
+    }
+
+    /// Setting `name` of adapter `provider`, when set.
+    pub fn get(&self, provider: &str, name: &str) -> Option<&Secret> {
+        self.values.get(provider)?.get(name)
     }
 }
 
 /// Which adapters to build and how (beyond the store and the secrets).
 #[derive(Clone, Debug, Default)]
 pub struct StockOptions {
-    /// Only these adapters (by name); `None`: all of [`STOCK_ADAPTERS`].
+    /// Only these adapters (by name); `None`: all of [`stock_names`].
     pub only: Option<Vec<String>>,
     /// A base URL per adapter name, replacing the provider's production
     /// API (`ashby`, `kombo`, `stackone`, `knit`, `recruitee`; `lever`'s API base).
@@ -90,28 +136,15 @@ pub struct StockOptions {
     pub oauth_base_urls: BTreeMap<String, String>,
 }
 
-/// The names [`stock_adapters`] knows, in its order.
-pub const STOCK_ADAPTERS: [&str; 8] = [
-    "greenhouse",
-    "ashby",
-    "lever",
-    "workable",
-    "kombo",
-    "stackone",
-    "knit",
-    "recruitee",
-];
-
-/// Greenhouse, Ashby, Lever, Workable, Kombo, StackOne, Knit and Recruitee, each
-/// backed by `store`, in that order. `instance` names this process in
-/// Lever's refresh leases.
+/// Every adapter of [`registrations`], each backed by `store`, in that
+/// order. `instance` names this process in Lever's refresh leases.
 pub async fn stock_adapters(
     store: &Store,
-    secrets: &ProviderSecrets,
+    settings: &ProviderSettings,
     instance: &str,
 ) -> Result<Vec<Arc<dyn AtsProvider>>, RuntimeError> {
     Ok(
-        stock_adapters_with(store, secrets, instance, &StockOptions::default())
+        stock_adapters_with(store, settings, instance, &StockOptions::default())
             .await?
             .adapters,
     )
@@ -120,7 +153,7 @@ pub async fn stock_adapters(
 /// What [`stock_adapters_with`] built.
 #[derive(Debug)]
 pub struct StockAdapters {
-    /// The adapters, in [`STOCK_ADAPTERS`] order.
+    /// The adapters, in [`registrations`] order.
     pub adapters: Vec<Arc<dyn AtsProvider>>,
     /// The Lever adapter's connection store (the same cache), when Lever
     /// was built: connections put here are seen by the adapter at once.
@@ -133,23 +166,25 @@ pub struct StockAdapters {
 /// [`stock_adapters`] with [`StockOptions`].
 pub async fn stock_adapters_with(
     store: &Store,
-    secrets: &ProviderSecrets,
+    settings: &ProviderSettings,
     instance: &str,
     options: &StockOptions,
 ) -> Result<StockAdapters, RuntimeError> {
-    if let Some(unknown) = options
-        .only
-        .iter()
-        .flatten()
-        .find(|n| !STOCK_ADAPTERS.contains(&n.as_str()))
-    {
+    let registrations = registrations();
+    let served = |name: &str| {
+        registrations
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.served)
+    };
+    if let Some(unknown) = options.only.iter().flatten().find(|n| served(n).is_none()) {
         return Err(RuntimeError::Config(format!(
             "unknown provider `{unknown}`; known: {}",
-            STOCK_ADAPTERS.join(", ")
+            stock_names().join(", ")
         )));
     }
     for name in options.base_urls.keys() {
-        if !["ashby", "kombo", "stackone", "knit", "lever", "recruitee"].contains(&name.as_str()) {
+        if !served(name).is_some_and(|s| s.base_url) {
             return Err(RuntimeError::Config(format!(
                 "provider `{name}` takes no base URL"
             )));
@@ -162,152 +197,117 @@ pub async fn stock_adapters_with(
             .is_none_or(|only| only.iter().any(|n| n == name))
     };
     let config = |e: ats_core::Error| RuntimeError::Config(e.to_string());
-    let keys = |provider: &str| Arc::new(store.issued_keys(provider));
-    let base = |name: &str| options.base_urls.get(name).cloned();
-    let policy = |hosts: &[&str]| {
-        options
-            .insecure_callback_hosts
-            .iter()
-            .fold(UrlPolicy::https_hosts(hosts.iter().copied()), |p, h| {
-                p.allow_insecure(h.clone())
-            })
-    };
-    let retry = options.retry.clone();
+    let setting = |provider: &str, name: &str| settings.get(provider, name).cloned();
     let mut out: Vec<Arc<dyn AtsProvider>> = Vec::new();
     let mut lever_connections = None;
     let mut lever = None;
 
-    if wanted("greenhouse") {
-        let mut b = ats_greenhouse::Greenhouse::builder()
-            .key_stores(keys("greenhouse"), keys("greenhouse"))
-            .callback_policy(policy(&ats_greenhouse::builder::DEFAULT_CALLBACK_HOSTS));
-        if let Some(r) = &retry {
-            b = b.retry(r.clone());
+    for registration in &registrations {
+        let name = registration.name;
+        let Some(served) = registration.served.filter(|_| wanted(name)) else {
+            continue;
+        };
+        if let Some(build) = served.build {
+            let mut parts = ServeParts::new(
+                Arc::new(store.issued_keys(name)),
+                Arc::new(store.issued_keys(name)),
+                Arc::new(store.delivery_log(name)),
+            )
+            .with_insecure_callback_hosts(options.insecure_callback_hosts.clone());
+            for secret in served.connection.secrets {
+                parts = parts.with_connection_secret(
+                    secret.name,
+                    Arc::new(store.secrets(name, secret.name)),
+                );
+            }
+            for s in served.settings {
+                if let Some(value) = setting(name, s.name) {
+                    parts = parts.with_setting(s.name, value);
+                }
+            }
+            if let Some(url) = options.base_urls.get(name) {
+                parts = parts.with_base_url(url.clone());
+            }
+            if let Some(r) = &options.retry {
+                parts = parts.with_retry(r.clone());
+            }
+            out.push(Arc::from(build(&parts).map_err(config)?));
+            continue;
         }
-        out.push(Arc::new(b.build().map_err(config)?));
-    }
-    if wanted("ashby") {
-        let mut b = ats_ashby::Ashby::builder()
-            .key_directory(keys("ashby"))
-            .api_key_store(Arc::new(
-                store.secrets("ashby", secret_names::ASHBY_API_KEY),
-            ));
-        if let Some(url) = base("ashby") {
-            b = b.base_url(url);
+        // adapters with stores of their own kinds
+        match name {
+            "lever" => {
+                let (adapter, connections) =
+                    lever_adapter(store, settings, instance, options).await?;
+                lever_connections = Some(connections);
+                lever = Some(adapter.clone());
+                out.push(adapter);
+            }
+            "stackone" => {
+                let mut b = ats_stackone::StackOne::builder()
+                    .package_endpoint_key_directory(Arc::new(store.issued_keys(name)))
+                    .package_ids(Arc::new(StackOnePackageIds::load(store).await?));
+                if let Some(k) = setting(name, "api_key") {
+                    b = b.api_key(k);
+                }
+                if let Some(s) = setting(name, "signing_secret") {
+                    b = b.signing_secret(s);
+                }
+                if let Some(url) = options.base_urls.get(name) {
+                    b = b.base_url(url.clone());
+                }
+                if let Some(r) = &options.retry {
+                    b = b.retry(r.clone());
+                }
+                out.push(Arc::new(b.build().map_err(config)?));
+            }
+            other => {
+                return Err(RuntimeError::Config(format!(
+                    "provider `{other}` needs stores this server does not have"
+                )));
+            }
         }
-        if let Some(r) = &retry {
-            b = b.retry(r.clone());
-        }
-        out.push(Arc::new(b.build().map_err(config)?));
-    }
-    if wanted("lever") {
-        let connections = LeverConnections::load(store).await?;
-        lever_connections = Some(connections.clone());
-        let mut b = ats_lever::Lever::builder()
-            .token_store(Arc::new(store.lever_tokens(instance)))
-            .delivery_log(Arc::new(store.delivery_log("lever")))
-            .connection_store(Arc::new(connections));
-        if let (Some(id), Some(secret), Some(redirect)) = (
-            &secrets.lever_client_id,
-            &secrets.lever_client_secret,
-            &secrets.lever_redirect_uri,
-        ) {
-            b = b.oauth_app(ats_lever::OAuthApp::new(id, secret.clone(), redirect));
-        }
-        if let Some(url) = base("lever") {
-            b = b.api_base_url(url);
-        }
-        if let Some(url) = options.oauth_base_urls.get("lever") {
-            let url = url.trim_end_matches('/');
-            b = b
-                .authorize_url(format!("{url}/authorize"))
-                .token_url(format!("{url}/oauth/token"));
-        }
-        if let Some(r) = &retry {
-            b = b.retry(r.clone());
-        }
-        let built = Arc::new(b.build().map_err(config)?);
-        lever = Some(built.clone());
-        out.push(built);
-    }
-    if wanted("workable") {
-        let mut b = ats_workable::Workable::builder()
-            .key_directory(keys("workable"))
-            .callback_token_store(Arc::new(
-                store.secrets("workable", secret_names::WORKABLE_CALLBACK_TOKEN),
-            ))
-            .callback_policy(policy(&ats_workable::builder::DEFAULT_CALLBACK_HOSTS));
-        if let Some(r) = &retry {
-            b = b.retry(r.clone());
-        }
-        out.push(Arc::new(b.build().map_err(config)?));
-    }
-    if wanted("kombo") {
-        let mut b = ats_kombo::Kombo::builder();
-        if let Some(k) = &secrets.kombo_api_key {
-            b = b.api_key(k.clone());
-        }
-        if let Some(s) = &secrets.kombo_webhook_secret {
-            b = b.webhook_secret(s.clone());
-        }
-        if let Some(url) = base("kombo") {
-            b = b.base_url(url);
-        }
-        if let Some(r) = &retry {
-            b = b.retry(r.clone());
-        }
-        out.push(Arc::new(b.build().map_err(config)?));
-    }
-    if wanted("stackone") {
-        let mut b = ats_stackone::StackOne::builder()
-            .package_endpoint_key_directory(keys("stackone"))
-            .package_ids(Arc::new(StackOnePackageIds::load(store).await?));
-        if let Some(k) = &secrets.stackone_api_key {
-            b = b.api_key(k.clone());
-        }
-        if let Some(s) = &secrets.stackone_signing_secret {
-            b = b.signing_secret(s.clone());
-        }
-        if let Some(url) = base("stackone") {
-            b = b.base_url(url);
-        }
-        if let Some(r) = &retry {
-            b = b.retry(r.clone());
-        }
-        out.push(Arc::new(b.build().map_err(config)?));
-    }
-    if wanted("knit") {
-        let mut b = ats_knit::Knit::builder();
-        if let Some(k) = &secrets.knit_api_key {
-            b = b.api_key(k.clone());
-        }
-        if let Some(url) = base("knit") {
-            b = b.base_url(url);
-        }
-        if let Some(r) = &retry {
-            b = b.retry(r.clone());
-        }
-        out.push(Arc::new(b.build().map_err(config)?));
-    }
-    if wanted("recruitee") {
-        let mut b = ats_recruitee::Recruitee::builder().key_directory(keys("recruitee"));
-        if let Some(secret) = &secrets.recruitee_partner_secret {
-            b = b.partner_secret(secret.clone());
-        }
-        if let Some(codename) = &secrets.recruitee_codename {
-            b = b.codename(codename.clone());
-        }
-        if let Some(url) = base("recruitee") {
-            b = b.base_url(url);
-        }
-        if let Some(r) = &retry {
-            b = b.retry(r.clone());
-        }
-        out.push(Arc::new(b.build().map_err(config)?));
     }
     Ok(StockAdapters {
         adapters: out,
         lever_connections,
         lever,
     })
+}
+
+/// Lever on the store: its tokens (with refresh leases), its connections
+/// (a cache the gateway writes through) and its shared delivery log.
+async fn lever_adapter(
+    store: &Store,
+    settings: &ProviderSettings,
+    instance: &str,
+    options: &StockOptions,
+) -> Result<(Arc<ats_lever::Lever>, LeverConnections), RuntimeError> {
+    let connections = LeverConnections::load(store).await?;
+    let mut b = ats_lever::Lever::builder()
+        .token_store(Arc::new(store.lever_tokens(instance)))
+        .delivery_log(Arc::new(store.delivery_log("lever")))
+        .connection_store(Arc::new(connections.clone()));
+    let plain = |name: &str| settings.get("lever", name).map(|v| v.expose().to_owned());
+    if let (Some(id), Some(secret), Some(redirect)) = (
+        plain("client_id"),
+        settings.get("lever", "client_secret"),
+        plain("redirect_uri"),
+    ) {
+        b = b.oauth_app(ats_lever::OAuthApp::new(id, secret.clone(), redirect));
+    }
+    if let Some(url) = options.base_urls.get("lever") {
+        b = b.api_base_url(url.clone());
+    }
+    if let Some(url) = options.oauth_base_urls.get("lever") {
+        let url = url.trim_end_matches('/');
+        b = b
+            .authorize_url(format!("{url}/authorize"))
+            .token_url(format!("{url}/oauth/token"));
+    }
+    if let Some(r) = &options.retry {
+        b = b.retry(r.clone());
+    }
+    let built = b.build().map_err(|e| RuntimeError::Config(e.to_string()))?;
+    Ok((Arc::new(built), connections))
 }

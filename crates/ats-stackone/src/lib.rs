@@ -82,12 +82,33 @@ pub fn registration() -> ats_core::registry::Registration {
             .with_packages("list_packages_basic.json")
             .with_rejection("ats_assessments_created_unknown_package.json"),
         ),
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(StackOne::builder().build()?))
 }
+
+/// How `ats-server` serves StackOne and connects a customer.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[
+        ats_core::registry::Setting::secret("api_key", "the vendor's StackOne API key"),
+        ats_core::registry::Setting::secret(
+            "signing_secret",
+            "the secret StackOne signs its webhooks with",
+        ),
+    ],
+    base_url: true,
+    connection: ats_core::registry::ConnectionShape {
+        issues_key: true,
+        secrets: &[],
+        endpoint: "/webhooks",
+        instructions: "Subscribe StackOne's assessment webhooks to the endpoint URL; StackOne reads the package list at /stackone/assessments/packages under the same base, with the key.",
+    },
+    // the package-id map is a store of StackOne's own kind
+    build: None,
+};
 
 /// The configuration `fixtures/stackone/` was recorded against: made-up
 /// tenants and credentials, and (where a signature or a timestamp depends

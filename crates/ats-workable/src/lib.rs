@@ -60,11 +60,45 @@ pub fn registration() -> ats_core::registry::Registration {
             )
             .with_packages("list_tests_ok.json"),
         ),
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(Workable::builder().build()?))
+}
+
+/// The per-customer secret the durable server keeps for Workable: the token
+/// Workable issued for result callbacks.
+pub const CALLBACK_TOKEN: &str = "callback_token";
+
+/// How `ats-server` serves Workable and connects a customer.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[],
+    base_url: false,
+    connection: ats_core::registry::ConnectionShape {
+        issues_key: true,
+        secrets: &[ats_core::registry::Setting::secret(
+            CALLBACK_TOKEN,
+            "the token Workable issued for the customer's result callbacks",
+        )],
+        endpoint: "",
+        instructions: "In Workable, add the assessment partner with this base URL and API key; the key is shown once.",
+    },
+    build: Some(serve),
+};
+
+fn serve(
+    parts: &ats_core::registry::ServeParts,
+) -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    let mut b = Workable::builder()
+        .key_directory(parts.issued_keys())
+        .callback_token_store(parts.connection_secret(CALLBACK_TOKEN)?)
+        .callback_policy(parts.callback_policy(&builder::DEFAULT_CALLBACK_HOSTS));
+    if let Some(r) = parts.retry() {
+        b = b.retry(r.clone());
+    }
+    Ok(Box::new(b.build()?))
 }
 
 /// The configuration `fixtures/workable/` was recorded against: made-up
