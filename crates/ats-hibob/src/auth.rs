@@ -167,6 +167,15 @@ mod tests {
     }
 
     #[test]
+    fn only_128_hex_digits_are_read_as_hex() {
+        // 86 characters that are hex digits and also unpadded base64 of
+        // 64 zero bytes: read as base64, not as (43 bytes of) hex
+        assert_eq!(decode(&"A".repeat(86)), Some(vec![0; 64]));
+        assert_eq!(decode(&"ab".repeat(64)), Some(vec![0xab; 64]));
+        assert_eq!(decode(&"ab".repeat(63)), None);
+    }
+
+    #[test]
     fn no_secret_is_a_configuration_error() {
         let sig = signature(&Secret::new(SECRET), BODY.as_bytes());
         let e = verify(&[], &req(Some(&sig), BODY)).unwrap_err();
