@@ -339,7 +339,7 @@ pub fn update_request(
 /// Builds the `assessment.update` body for `assessment_id`, a result and the
 /// time of the update (see the module docs for every field).
 ///
-/// A completed result without a `report_url` is refused ([`Error::Config`]):
+/// A completed result without a `report_url` is refused ([`Error::IncompleteResult`]):
 /// Ashby requires `assessment_profile_url` with `assessment_result`.
 pub fn update_body(
     assessment_id: &str,
@@ -501,8 +501,9 @@ fn build(result: &AssessmentResult, require_profile_url: bool) -> Result<Built, 
             text(url.as_str()),
         ))?),
         None if completed && require_profile_url => {
-            return Err(Error::config(
-                "a completed Ashby assessment needs a report_url (sent as assessment_profile_url)",
+            return Err(Error::incomplete_result(
+                PROVIDER,
+                "a report_url (a completed Ashby assessment is sent with its assessment_profile_url)",
             ));
         }
         None => None,
@@ -1156,8 +1157,12 @@ mod tests {
         let mut r = completed();
         r.report_url = None;
         let e = update_body("a", &r, at()).unwrap_err();
-        assert!(matches!(e, Error::Config { .. }), "{e}");
-        assert!(e.to_string().contains("report_url"), "{e}");
+        assert_eq!(e.kind(), ats_core::ErrorKind::IncompleteResult, "{e}");
+        assert!(!e.is_retryable());
+        assert_eq!(
+            e.to_string(),
+            "ashby cannot take this result without a report_url (a completed Ashby assessment is sent with its assessment_profile_url)"
+        );
         let mut r = completed();
         r.sections.push(r.sections[0].clone());
         let e = update_body("a", &r, at()).unwrap_err();

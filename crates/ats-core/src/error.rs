@@ -106,6 +106,18 @@ pub enum Error {
         operation: String,
     },
 
+    /// A result lacks what the provider needs to take it (a completed
+    /// Ashby assessment without a report URL): refused before anything is
+    /// sent. Complete the result and report it again; vendor code need not
+    /// know which provider asks for what.
+    #[error("{provider} cannot take this result without {missing}")]
+    IncompleteResult {
+        /// The adapter's name.
+        provider: String,
+        /// What the result must carry (a core field), and why.
+        missing: String,
+    },
+
     /// A URL from a payload points somewhere the adapter will not call.
     #[error("refusing to call {url}: {reason}")]
     UntrustedUrl {
@@ -147,6 +159,7 @@ pub enum ErrorKind {
     Transport,
     Unsupported,
     UntrustedUrl,
+    IncompleteResult,
     Config,
     Vendor,
 }
@@ -203,6 +216,15 @@ impl Error {
         }
     }
 
+    /// A result `provider` cannot take without `missing` (a core field,
+    /// and why the provider needs it).
+    pub fn incomplete_result(provider: &str, missing: impl Into<String>) -> Self {
+        Self::IncompleteResult {
+            provider: provider.to_owned(),
+            missing: missing.into(),
+        }
+    }
+
     /// The error's kind.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -217,6 +239,7 @@ impl Error {
             Self::Transport { .. } => ErrorKind::Transport,
             Self::Unsupported { .. } => ErrorKind::Unsupported,
             Self::UntrustedUrl { .. } => ErrorKind::UntrustedUrl,
+            Self::IncompleteResult { .. } => ErrorKind::IncompleteResult,
             Self::Config { .. } => ErrorKind::Config,
             Self::Vendor(_) => ErrorKind::Vendor,
         }

@@ -174,6 +174,19 @@ pub struct Delivery {
     pub warnings: Vec<String>,
 }
 
+impl Delivery {
+    /// Nothing was sent, by design: the provider has no place for this
+    /// result (a status it does not take). `reason` is the one warning, so
+    /// the activity log says why; vendor code need not know which provider
+    /// takes what.
+    pub fn skipped(reason: impl Into<String>) -> Self {
+        Self {
+            attempts: 0,
+            warnings: vec![reason.into()],
+        }
+    }
+}
+
 /// Where a piece of an inbound request that is not in its body comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "in", content = "name", rename_all = "snake_case")]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use ats_core::codec::decode_json;
 use ats_core::{AssessmentResult, PackageDelivery, Secret, TenantId};
+use ats_server::RuntimeError;
 use ats_store::{
     Activity, ActivityQuery, Flow, OrderFilter, OrderRecord, OutboxFilter, StoreError, order_key,
 };
@@ -309,7 +310,11 @@ async fn get_order(State(gw): State<Gateway>, Path(id): Path<String>) -> ApiResu
 }
 
 /// Reports a status or result for an order: stored, then delivered to the
-/// provider by the outbox (202).
+/// provider by the outbox (202). A result the order's provider can never
+/// take as it is (a completed result without the report URL it requires)
+/// is refused at once (422, `result-incomplete`, saying what is missing);
+/// a status the provider has no place for is accepted and skipped, with a
+/// warning in the activity log.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/result",
     params(("id" = String, Path, description = "the vendor's assessment id")),
     request_body(content = Object, description = "a core AssessmentResult: {\"status\": \"completed\", \"score\": {\"value\": 81, \"max\": 100}, \"report_url\": …}"),
@@ -325,12 +330,17 @@ async fn report_result(
         .runtime
         .report(&order.handle, &result)
         .await
-        .map_err(|e| {
-            Problem::new(
+        .map_err(|e| match e {
+            RuntimeError::Refused(e) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "result-incomplete",
+                e.to_string(),
+            ),
+            e => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 e.to_string(),
-            )
+            ),
         })?;
     Ok((
         StatusCode::ACCEPTED,

@@ -313,6 +313,9 @@ impl AtsProvider for Kombo {
     fn prepare(&self, call: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
         ats_core::provider::check_call(self.name(), call)?;
         match call {
+            OutboundCall::SubmitResult { result, .. } if translate::not_sent(result).is_some() => {
+                Ok(Vec::new())
+            }
             OutboundCall::SubmitResult { order, result } => Ok(vec![client::update_order_result(
                 &self.base_url,
                 order,
@@ -334,6 +337,9 @@ impl AtsProvider for Kombo {
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
         ats_core::provider::check_handle(self.name(), order)?;
+        if let Some(reason) = translate::not_sent(result) {
+            return Ok(Delivery::skipped(reason));
+        }
         let request = client::update_order_result(&self.base_url, order, result, self.clock.now())?;
         self.write(&request).await
     }
@@ -355,10 +361,57 @@ impl AtsProvider for Kombo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ats_core::{Acceptance, RejectReason, Rejection, VendorError};
+    use ats_core::{Acceptance, AssessmentStatus, RejectReason, Rejection, VendorError};
 
     fn kombo() -> Kombo {
         Kombo::builder().webhook_secret("s").build().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_status_kombo_cannot_take_is_skipped_with_a_warning_and_nothing_is_built() {
+        // an unroutable base: a request, if one were made, would fail
+        let kombo = Kombo::builder()
+            .webhook_secret("s")
+            .api_key("k")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let order = OrderHandle {
+            provider: "kombo".into(),
+            tenant: Some(TenantId::new("greenhouse:8mQz")),
+            provider_order_id: Some("Hx4pLq9".into()),
+            vendor_assessment_id: None,
+            package_id: None,
+            candidate_id: None,
+            callback_url: None,
+            context: Default::default(),
+        };
+        for status in [AssessmentStatus::Invited, AssessmentStatus::InProgress] {
+            let result = AssessmentResult::with_status(status);
+            let d = kombo.submit_result(&order, &result).await.unwrap();
+            assert_eq!(d.attempts, 0);
+            assert_eq!(
+                d.warnings,
+                vec![format!(
+                    "not sent: Kombo takes final results only (COMPLETED, CANCELLED), and `{status}` is not final"
+                )]
+            );
+            let call = OutboundCall::SubmitResult {
+                order: Box::new(order.clone()),
+                result: Box::new(result),
+            };
+            assert!(kombo.prepare(&call).unwrap().is_empty());
+        }
+        // a final status without its report URL is refused, typed, unsent
+        let e = kombo
+            .submit_result(
+                &order,
+                &AssessmentResult::with_status(AssessmentStatus::Completed),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ats_core::ErrorKind::IncompleteResult, "{e}");
+        assert!(e.to_string().contains("report_url"), "{e}");
     }
 
     #[test]

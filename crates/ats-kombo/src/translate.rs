@@ -13,7 +13,7 @@
 //! | `expired` | `CANCELLED` | the invitation ran out: the order is closed without a result |
 //! | `error` | `CANCELLED` | the assessment could not be carried out |
 //! | `invited` | – (not sent) | [`Error::Unsupported`], nothing is sent |
-//! | `in_progress` | – (not sent) | [`Error::Unsupported`], nothing is sent |
+//! | `in_progress` | – (not sent) | skipped: the adapter sends nothing and reports a warning ([`not_sent`]) |
 //!
 //! Kombo's `OPEN` is never written: what an `OPEN` write does in each ATS
 //! (a partial result shown as final?) is not documented, and a non-final
@@ -484,11 +484,26 @@ pub fn kombo_status(status: AssessmentStatus) -> Option<&'static str> {
     }
 }
 
+/// Why `result` is not sent to Kombo at all, when it is not: a non-final
+/// status has no Kombo result status, and Kombo would refuse it. The
+/// adapter skips it (a [`Delivery::skipped`](ats_core::Delivery::skipped)
+/// warning) so that a vendor reporting every status to every provider
+/// loses nothing and needs no provider-specific branch.
+pub fn not_sent(result: &AssessmentResult) -> Option<String> {
+    kombo_status(result.status).is_none().then(|| {
+        format!(
+            "not sent: Kombo takes final results only (COMPLETED, CANCELLED), and `{}` is not final",
+            result.status
+        )
+    })
+}
+
 /// The Update order result body for a result, written at `now` (used as
 /// `completed_at` when the result has none).
 ///
 /// Refused before anything is sent: a non-final status
-/// ([`Error::Unsupported`]); no `report_url`, more than
+/// ([`Error::Unsupported`]; the adapter skips those first, see
+/// [`not_sent`]); no `report_url` ([`Error::IncompleteResult`]), more than
 /// [`MAX_ATTACHMENTS`] attachments, an inline attachment without a valid
 /// `content_type` or with invalid base64, a non-finite score
 /// ([`Error::Config`]).
@@ -511,7 +526,10 @@ pub fn result_body(
         .report_url
         .as_ref()
         .ok_or_else(|| {
-            Error::config("Kombo requires a result_url with every result: set report_url")
+            Error::incomplete_result(
+                PROVIDER,
+                "a report_url (Kombo requires a result_url with every result)",
+            )
         })?
         .to_string();
     let completed_at = result

@@ -10,6 +10,11 @@ pub enum RuntimeError {
     /// The runtime is configured wrongly.
     #[error("runtime configuration error: {0}")]
     Config(String),
+    /// The order's provider cannot take this result as it is (a completed
+    /// result without the report URL the provider requires): nothing was
+    /// queued. The adapter's error says what is missing.
+    #[error("not queued: {0}")]
+    Refused(ats_core::Error),
     /// No order is known by this id.
     #[error("unknown order `{0}`")]
     UnknownOrder(String),

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use ats_core::{
-    AssessmentResult, AtsProvider, Error, InboundEvent, InboundRequest, InboundResponse,
-    OrderHandle, Vendor, VendorError, VendorReply, serve,
+    AssessmentResult, AtsProvider, Error, ErrorKind, InboundEvent, InboundRequest, InboundResponse,
+    OrderHandle, OutboundCall, Vendor, VendorError, VendorReply, serve,
 };
 use ats_store::{Activity, Claim, Flow, IntakeKey, Store, StoreError, StoredAnswer, redact};
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -439,11 +439,21 @@ impl Runtime {
         handle: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<i64, RuntimeError> {
-        if !self.inner.adapters.contains_key(&handle.provider) {
+        let Some(adapter) = self.inner.adapters.get(&handle.provider) else {
             return Err(RuntimeError::Config(format!(
                 "no adapter named `{}` is configured for this order",
                 handle.provider
             )));
+        };
+        // what the provider can never take is refused now, not dead later
+        let call = OutboundCall::SubmitResult {
+            order: Box::new(handle.clone()),
+            result: Box::new(result.clone()),
+        };
+        if let Err(e) = adapter.prepare(&call)
+            && e.kind() == ErrorKind::IncompleteResult
+        {
+            return Err(RuntimeError::Refused(e));
         }
         let id = self.inner.store.enqueue_result(handle, result).await?;
         self.inner.outbox_wake.notify_one();

@@ -396,6 +396,69 @@ async fn report_for_finds_the_order_accepted_through_the_intake() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_provider_cannot_take_is_refused_or_skipped_without_naming_it() {
+    // nothing may reach Kombo: the stand-in fails the test on any request
+    let mock = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&mock)
+        .await;
+    let store = sqlite_store().await;
+    let runtime = kombo_runtime(&store, &mock, CountingVendor::new(Duration::ZERO));
+    let base = serve(runtime.clone()).await;
+    let r = signed_kombo(&reqwest::Client::new(), &base, &kombo_order("ord-rules"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // a completed result without its report URL: refused now, nothing queued
+    let e = runtime
+        .report_for(
+            "asm-ord-rules",
+            &AssessmentResult::with_status(AssessmentStatus::Completed),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "not queued: kombo cannot take this result without a report_url (Kombo requires a result_url with every result)"
+    );
+    assert!(!e.is_retryable());
+    assert!(
+        store
+            .outbox_items(&OutboxFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // a status Kombo has no place for: queued, settled without a call, the
+    // reason in the activity log
+    let id = runtime
+        .report_for(
+            "asm-ord-rules",
+            &AssessmentResult::with_status(AssessmentStatus::InProgress),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        runtime.deliver_next("w").await.unwrap(),
+        Some(Attempt::Delivered)
+    );
+    let item = store.outbox_item(id).await.unwrap().unwrap();
+    assert_eq!(item.state, ItemState::Delivered);
+    let log = store.activity(&ActivityQuery::default()).await.unwrap();
+    let write = log.iter().find(|a| a.operation == "submit_result").unwrap();
+    assert!(write.ok);
+    assert_eq!(
+        write.message.as_deref(),
+        Some(
+            "warnings: not sent: Kombo takes final results only (COMPLETED, CANCELLED), and `in_progress` is not final"
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_runtimes_on_postgres_deliver_a_thousand_results_once_each() {
     let Some(url) = postgres_url().await else {
         return;
