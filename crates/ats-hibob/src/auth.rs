@@ -10,7 +10,7 @@
 //!
 //! Bob sends no timestamp or nonce with the signature: there is no replay
 //! window to check here. Deliveries are at-least-once, so the provider
-//! deduplicates on `assessmentRequestId` (see [`crate::Hibob`]).
+//! deduplicates on `assessmentRequestId` (see [`crate::HiBob`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};

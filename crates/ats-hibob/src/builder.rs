@@ -1,5 +1,5 @@
-//! [`HibobBuilder`]: credentials, URLs, stores and transport; validated at
-//! [`build`](HibobBuilder::build).
+//! [`HiBobBuilder`]: credentials, URLs, stores and transport; validated at
+//! [`build`](HiBobBuilder::build).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use ats_core::http::parse_base_url;
 use ats_core::replay::{DeliveryLog, ReplayGuard};
 use ats_core::{AssessmentStatus, Clock, Error, RetryConfig, Secret};
 
-use crate::Hibob;
+use crate::HiBob;
 use crate::client::DEFAULT_BASE_URL;
 use crate::oauth::{
     DEFAULT_AUTHORIZE_URL, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, InMemoryTokenStore, OAuthApp,
@@ -23,19 +23,19 @@ use crate::translate::{COMPLETED, FAILED, PASSED, PROVIDER};
 /// 160 minutes after the first failure), so a day covers every retry.
 pub const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Builds a [`Hibob`] adapter.
+/// Builds a [`HiBob`] adapter.
 ///
 /// ```
-/// use ats_hibob::{Hibob, OAuthApp};
+/// use ats_hibob::{HiBob, OAuthApp};
 ///
-/// let hibob = Hibob::builder()
+/// let hibob = HiBob::builder()
 ///     .oauth_app(OAuthApp::new("client-id", "client-secret", "https://assess.example.com/bob/callback"))
 ///     .webhook_secret("bob-webhook-signing-secret")
 ///     .build()?;
 /// # let _ = hibob;
 /// # Ok::<(), ats_core::Error>(())
 /// ```
-pub struct HibobBuilder {
+pub struct HiBobBuilder {
     app: Option<OAuthApp>,
     base_url: Option<String>,
     authorize_url: Option<String>,
@@ -53,13 +53,13 @@ pub struct HibobBuilder {
     http: Option<reqwest::Client>,
 }
 
-impl Default for HibobBuilder {
+impl Default for HiBobBuilder {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl HibobBuilder {
+impl HiBobBuilder {
     /// A builder with Bob's defaults and no credentials.
     pub fn new() -> Self {
         Self {
@@ -208,7 +208,7 @@ impl HibobBuilder {
     /// Builds the adapter. Needs no credentials: without them it still
     /// routes and translates; verifying webhooks needs a signing secret,
     /// calling Bob an OAuth app and the company's tokens.
-    pub fn build(self) -> Result<Hibob, Error> {
+    pub fn build(self) -> Result<HiBob, Error> {
         let parse = |what: &str, given: Option<String>, default: &str| {
             parse_base_url(what, &given.unwrap_or_else(|| default.to_owned()))
         };
@@ -256,7 +256,7 @@ impl HibobBuilder {
                 None => guard,
             })
         });
-        Ok(Hibob {
+        Ok(HiBob {
             base_url,
             tokens: Arc::new(tokens),
             http: HttpClient::with_client(PROVIDER, reqwest_client, self.retry),
@@ -274,12 +274,12 @@ mod tests {
 
     #[test]
     fn builds_without_credentials_and_says_what_is_missing() {
-        let hibob = HibobBuilder::new().build().unwrap();
+        let hibob = HiBobBuilder::new().build().unwrap();
         let missing = hibob.missing_configuration();
         assert_eq!(missing.len(), 2, "{missing:?}");
         assert!(missing[0].starts_with("oauth_app"), "{missing:?}");
         assert!(missing[1].starts_with("webhook_secret"), "{missing:?}");
-        let configured = HibobBuilder::new()
+        let configured = HiBobBuilder::new()
             .oauth_app(OAuthApp::new(
                 "id",
                 "top-secret-client",
@@ -296,11 +296,11 @@ mod tests {
     #[test]
     fn refuses_bad_settings() {
         for builder in [
-            HibobBuilder::new().base_url("not a url"),
-            HibobBuilder::new().token_url("ftp://x"),
-            HibobBuilder::new().webhook_secret(""),
-            HibobBuilder::new().status_value(AssessmentStatus::Completed, "done"),
-            HibobBuilder::new().status_value(AssessmentStatus::Invited, " "),
+            HiBobBuilder::new().base_url("not a url"),
+            HiBobBuilder::new().token_url("ftp://x"),
+            HiBobBuilder::new().webhook_secret(""),
+            HiBobBuilder::new().status_value(AssessmentStatus::Completed, "done"),
+            HiBobBuilder::new().status_value(AssessmentStatus::Invited, " "),
         ] {
             assert!(matches!(builder.build(), Err(Error::Config { .. })));
         }

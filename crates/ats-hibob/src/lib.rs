@@ -12,9 +12,9 @@
 //!
 //! ```
 //! use ats_core::{AtsProvider, InboundEvent, InboundRequest, Secret};
-//! use ats_hibob::Hibob;
+//! use ats_hibob::HiBob;
 //!
-//! let hibob = Hibob::builder().webhook_secret("bob_test_signing_secret").build()?;
+//! let hibob = HiBob::builder().webhook_secret("bob_test_signing_secret").build()?;
 //!
 //! let body = r#"{"type":"assessment.cancelled","companyId":"900123","data":{"assessmentRequestId":"41872"}}"#;
 //! let signature = ats_hibob::auth::signature(&Secret::new("bob_test_signing_secret"), body.as_bytes());
@@ -38,9 +38,9 @@ pub mod provider;
 pub mod translate;
 pub mod wire;
 
-pub use crate::builder::HibobBuilder;
+pub use crate::builder::HiBobBuilder;
 pub use crate::oauth::{InMemoryTokenStore, OAuthApp, OAuthError, TokenSet, TokenStore};
-pub use crate::provider::Hibob;
+pub use crate::provider::HiBob;
 
 /// This adapter's entry for the tools around it (`ats`, `ats replay`,
 /// `ats demo`, the conformance suite).
@@ -63,14 +63,14 @@ pub fn registration() -> ats_core::registry::Registration {
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
-    Ok(Box::new(Hibob::builder().build()?))
+    Ok(Box::new(HiBob::builder().build()?))
 }
 
 /// The configuration `fixtures/hibob/` was recorded against. Every key and
 /// token is made up; the fixtures' `Bob-Signature` values are real
 /// HMAC-SHA512 values of their bodies with [`recorded::WEBHOOK_SECRET`].
 pub mod recorded {
-    use crate::{Hibob, HibobBuilder, InMemoryTokenStore, OAuthApp, TokenSet};
+    use crate::{HiBob, HiBobBuilder, InMemoryTokenStore, OAuthApp, TokenSet};
     use ats_core::{AssessmentStatus, Clock, Error, RetryConfig};
 
     /// The webhook signing secret.
@@ -122,8 +122,8 @@ pub mod recorded {
     }
 
     /// The builder the fixtures expect, pointed at `server`, without tokens.
-    pub fn builder(server: &str) -> HibobBuilder {
-        Hibob::builder()
+    pub fn builder(server: &str) -> HiBobBuilder {
+        HiBob::builder()
             .oauth_app(OAuthApp::new(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI))
             .webhook_secret(WEBHOOK_SECRET)
             .base_url(format!("{server}/v1"))
@@ -135,7 +135,7 @@ pub mod recorded {
     }
 
     /// The adapter the fixtures were recorded against.
-    pub fn hibob(server: &str) -> Result<Hibob, Error> {
+    pub fn hibob(server: &str) -> Result<HiBob, Error> {
         builder(server).tokens(tokens()).build()
     }
 }

@@ -6,11 +6,11 @@
 //! Assessments API.
 //!
 //! 1. The installation starts in Bob's Marketplace (mandatory; starting it
-//!    from the vendor's app with [`crate::Hibob::authorization_url`] is an
+//!    from the vendor's app with [`crate::HiBob::authorization_url`] is an
 //!    optional extra). The customer approves the scopes.
 //! 2. Bob calls the app's redirect URI with `code` (and `state` when the
-//!    flow started at the vendor); [`crate::Hibob::exchange_code`] (or
-//!    [`crate::Hibob::complete_authorization`], which checks the state
+//!    flow started at the vendor); [`crate::HiBob::exchange_code`] (or
+//!    [`crate::HiBob::complete_authorization`], which checks the state
 //!    first) exchanges the code at the token endpoint and stores the tokens
 //!    under the company's tenant id.
 //! 3. API calls carry `Authorization: Bearer <access token>`. The adapter
@@ -30,8 +30,8 @@
 //! [`OAuthError::ReconnectRequired`]: the customer must install the app
 //! again. The token endpoint's URL, and whether refresh tokens rotate or
 //! expire when unused, are *unconfirmed* (see the provider page); the URLs
-//! are configurable ([`crate::HibobBuilder::token_url`],
-//! [`crate::HibobBuilder::authorize_url`]).
+//! are configurable ([`crate::HiBobBuilder::token_url`],
+//! [`crate::HiBobBuilder::authorize_url`]).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -68,7 +68,7 @@ pub const RECONNECT_CODES: [&str; 1] = ["invalid_grant"];
 
 /// The token endpoint this adapter calls unless told otherwise
 /// (*unconfirmed*: Bob's OAuth reference was not read in full; set the URL
-/// from the Developer Portal with [`crate::HibobBuilder::token_url`]).
+/// from the Developer Portal with [`crate::HiBobBuilder::token_url`]).
 pub const DEFAULT_TOKEN_URL: &str = "https://api.hibob.com/api/oauth2/token";
 
 /// The authorization endpoint this adapter uses unless told otherwise
@@ -353,7 +353,7 @@ pub fn needs_reconnect(error: &Error) -> bool {
     }
 }
 
-type HibobClient = oauth2::Client<
+type HiBobClient = oauth2::Client<
     BasicErrorResponse,
     BasicTokenResponse,
     BasicTokenIntrospectionResponse,
@@ -366,7 +366,7 @@ type HibobClient = oauth2::Client<
     EndpointSet,
 >;
 
-/// What [`crate::Hibob::refresh_idle_tenants`] did for one tenant.
+/// What [`crate::HiBob::refresh_idle_tenants`] did for one tenant.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum IdleRefresh {
@@ -416,7 +416,7 @@ pub(crate) struct AccessToken {
 /// Issues access tokens per tenant, refreshing them single-flight.
 pub(crate) struct TokenManager {
     settings: OAuthSettings,
-    client: Option<HibobClient>,
+    client: Option<HiBobClient>,
     http: TokenHttp,
     store: Arc<dyn TokenStore>,
     clock: Clock,
@@ -470,7 +470,7 @@ impl TokenManager {
         &self.store
     }
 
-    fn client(&self) -> Result<&HibobClient, OAuthError> {
+    fn client(&self) -> Result<&HiBobClient, OAuthError> {
         self.client.as_ref().ok_or_else(|| {
             OAuthError::NotConfigured("no OAuth app (client id, secret, redirect URI)".into())
         })
@@ -697,7 +697,7 @@ impl TokenManager {
     }
 }
 
-fn oauth_client(app: &OAuthApp, settings: &OAuthSettings) -> Result<HibobClient, Error> {
+fn oauth_client(app: &OAuthApp, settings: &OAuthSettings) -> Result<HiBobClient, Error> {
     let redirect = RedirectUrl::new(app.redirect_uri.clone())
         .map_err(|e| Error::config(format!("invalid OAuth redirect URI: {e}")))?;
     Ok(

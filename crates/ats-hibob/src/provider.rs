@@ -1,4 +1,4 @@
-//! [`Hibob`]: the [`AtsProvider`] implementation.
+//! [`HiBob`]: the [`AtsProvider`] implementation.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -58,7 +58,7 @@ pub const DUPLICATE: &str = "duplicate delivery (Bob delivers at least once)";
 /// * **OAuth**: tokens per company in a [`TokenStore`](crate::oauth::TokenStore),
 ///   refreshed single-flight.
 #[derive(Clone)]
-pub struct Hibob {
+pub struct HiBob {
     pub(crate) base_url: Url,
     pub(crate) tokens: Arc<TokenManager>,
     pub(crate) http: HttpClient,
@@ -67,9 +67,9 @@ pub struct Hibob {
     pub(crate) replay: Arc<ReplayGuard>,
 }
 
-impl fmt::Debug for Hibob {
+impl fmt::Debug for HiBob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hibob")
+        f.debug_struct("HiBob")
             .field("base_url", &self.base_url.as_str())
             .field("tokens", &self.tokens)
             .field("webhook_secrets", &self.webhook_secrets.len())
@@ -78,10 +78,10 @@ impl fmt::Debug for Hibob {
     }
 }
 
-impl Hibob {
+impl HiBob {
     /// A builder.
-    pub fn builder() -> crate::HibobBuilder {
-        crate::HibobBuilder::new()
+    pub fn builder() -> crate::HiBobBuilder {
+        crate::HiBobBuilder::new()
     }
 
     /// The API base URL this adapter calls.
@@ -188,7 +188,7 @@ impl Hibob {
 }
 
 #[async_trait]
-impl AtsProvider for Hibob {
+impl AtsProvider for HiBob {
     fn name(&self) -> &'static str {
         PROVIDER
     }

@@ -5,7 +5,7 @@
 //!
 //! | Bob webhook | core event |
 //! |---|---|
-//! | `assessment.triggered` | [`InboundEvent::OrderReceived`]: ids only here; [`crate::Hibob`]'s `receive` fills in the candidate, requester, job opening and package from `GET /hiring/assessments/{id}` ([`enrich_order`]) |
+//! | `assessment.triggered` | [`InboundEvent::OrderReceived`]: ids only here; [`crate::HiBob`]'s `receive` fills in the candidate, requester, job opening and package from `GET /hiring/assessments/{id}` ([`enrich_order`]) |
 //! | `assessment.cancelled` | [`InboundEvent::OrderCancelled`] by `assessmentRequestId` |
 //!
 //! The tenant is the delivery's `companyId` (one webhook URL serves every
@@ -17,7 +17,7 @@
 //! `completed`, `passed` and `failed` are named in Bob's reference; the
 //! others were not read (*unconfirmed*), so the statuses they would carry
 //! are refused before sending unless the builder names their wire value
-//! ([`crate::HibobBuilder::status_value`]).
+//! ([`crate::HiBobBuilder::status_value`]).
 //!
 //! | core result | Bob `status` |
 //! |---|---|
@@ -304,7 +304,7 @@ pub fn status_value(
         .cloned()
         .ok_or_else(|| {
             Error::config(format!(
-                "no Bob status value is configured for `{}` (only completed, passed and failed are documented; set one with HibobBuilder::status_value)",
+                "no Bob status value is configured for `{}` (only completed, passed and failed are documented; set one with HiBobBuilder::status_value)",
                 result.status
             ))
         })

@@ -1,4 +1,4 @@
-//! [`SmartrecruitersBuilder`]: configuration of the SmartRecruiters adapter.
+//! [`SmartRecruitersBuilder`]: configuration of the SmartRecruiters adapter.
 
 use std::sync::Arc;
 
@@ -10,20 +10,20 @@ use url::Url;
 
 use crate::client::{DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 use crate::oauth::{ClientCredentials, CredentialStore, InMemoryCredentials, TokenCache};
-use crate::provider::Smartrecruiters;
+use crate::provider::SmartRecruiters;
 
-/// Builds a [`Smartrecruiters`] adapter.
+/// Builds a [`SmartRecruiters`] adapter.
 ///
-/// `SmartrecruitersBuilder::new().build()` succeeds with no credentials
+/// `SmartRecruitersBuilder::new().build()` succeeds with no credentials
 /// (translation only); a write for a tenant without stored customer-level
 /// credentials fails with [`Error::Config`] naming them.
 ///
 /// ```
 /// use ats_core::auth::InMemoryKeys;
-/// use ats_smartrecruiters::SmartrecruitersBuilder;
+/// use ats_smartrecruiters::SmartRecruitersBuilder;
 /// use ats_smartrecruiters::oauth::InMemoryCredentials;
 ///
-/// let smartrecruiters = SmartrecruitersBuilder::new()
+/// let smartrecruiters = SmartRecruitersBuilder::new()
 ///     .keys(InMemoryKeys::new().with("acme", "sr_in_acme_4c1f9e2b7d30"))
 ///     .api_keys(InMemoryCredentials::new().with("acme", "sr-client-acme", "sr-secret-acme"))
 ///     .partner_credentials("sr-partner-client", "sr-partner-secret")
@@ -31,7 +31,7 @@ use crate::provider::Smartrecruiters;
 ///     .unwrap();
 /// ```
 #[derive(Debug)]
-pub struct SmartrecruitersBuilder {
+pub struct SmartRecruitersBuilder {
     keys: Arc<dyn KeyDirectory>,
     credentials: Arc<dyn CredentialStore>,
     partner: Option<ClientCredentials>,
@@ -42,13 +42,13 @@ pub struct SmartrecruitersBuilder {
     clock: Clock,
 }
 
-impl Default for SmartrecruitersBuilder {
+impl Default for SmartRecruitersBuilder {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl SmartrecruitersBuilder {
+impl SmartRecruitersBuilder {
     /// A builder with no credentials, SmartRecruiters' production URLs and
     /// the default retry policy.
     pub fn new() -> Self {
@@ -93,7 +93,7 @@ impl SmartrecruitersBuilder {
 
     /// The partner-level (master) client credentials SmartRecruiters issued
     /// to the vendor, used to connect customers
-    /// ([`Smartrecruiters::partner_token`]).
+    /// ([`SmartRecruiters::partner_token`]).
     pub fn partner_credentials(
         mut self,
         client_id: impl Into<String>,
@@ -137,7 +137,7 @@ impl SmartrecruitersBuilder {
 
     /// Builds the adapter; refuses unusable URLs and blank partner
     /// credentials.
-    pub fn build(self) -> Result<Smartrecruiters, Error> {
+    pub fn build(self) -> Result<SmartRecruiters, Error> {
         let base_url: Url = parse_base_url("base_url", &self.base_url)?;
         let token_url: Url = parse_base_url("token_url", &self.token_url)?;
         if let Some(p) = &self.partner
@@ -148,7 +148,7 @@ impl SmartrecruitersBuilder {
             ));
         }
         let http = HttpClient::shared_or_new(crate::translate::PROVIDER, self.http, self.retry)?;
-        Ok(Smartrecruiters {
+        Ok(SmartRecruiters {
             keys: self.keys,
             credentials: self.credentials,
             partner: self.partner,
@@ -168,18 +168,18 @@ mod tests {
 
     #[test]
     fn validates_at_build() {
-        assert!(SmartrecruitersBuilder::new().build().is_ok());
-        let e = SmartrecruitersBuilder::new()
+        assert!(SmartRecruitersBuilder::new().build().is_ok());
+        let e = SmartRecruitersBuilder::new()
             .base_url("not a url")
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("base_url"), "{e}");
-        let e = SmartrecruitersBuilder::new()
+        let e = SmartRecruitersBuilder::new()
             .token_url("ftp://x")
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("token_url"), "{e}");
-        let e = SmartrecruitersBuilder::new()
+        let e = SmartRecruitersBuilder::new()
             .partner_credentials(" ", "s")
             .build()
             .unwrap_err();
@@ -188,11 +188,11 @@ mod tests {
 
     #[test]
     fn missing_configuration_names_the_partner_credentials() {
-        let bare = SmartrecruitersBuilder::new().build().unwrap();
+        let bare = SmartRecruitersBuilder::new().build().unwrap();
         let missing = bare.missing_configuration();
         assert_eq!(missing.len(), 1);
         assert!(missing[0].starts_with("partner_credentials"), "{missing:?}");
-        let full = SmartrecruitersBuilder::new()
+        let full = SmartRecruitersBuilder::new()
             .partner_credentials("cid", "secret")
             .build()
             .unwrap();
@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn debug_shows_no_secret() {
-        let a = SmartrecruitersBuilder::new()
+        let a = SmartRecruitersBuilder::new()
             .partner_credentials("cid", "partner-secret-xyz")
             .api_keys(InMemoryCredentials::new().with("acme", "c", "customer-secret-xyz"))
             .keys(InMemoryKeys::new().with("acme", "inbound-token-xyz"))

@@ -12,9 +12,9 @@
 //! ```
 //! use ats_core::auth::InMemoryKeys;
 //! use ats_core::{AtsProvider, InboundEvent, InboundRequest};
-//! use ats_smartrecruiters::Smartrecruiters;
+//! use ats_smartrecruiters::SmartRecruiters;
 //!
-//! let smartrecruiters = Smartrecruiters::builder()
+//! let smartrecruiters = SmartRecruiters::builder()
 //!     .keys(InMemoryKeys::new().with("acme", "sr_in_acme_4c1f9e2b7d30"))
 //!     .build()?;
 //!
@@ -40,8 +40,8 @@ pub mod provider;
 pub mod translate;
 pub mod wire;
 
-pub use crate::builder::SmartrecruitersBuilder;
-pub use crate::provider::Smartrecruiters;
+pub use crate::builder::SmartRecruitersBuilder;
+pub use crate::provider::SmartRecruiters;
 
 /// This adapter's entry for the tools around it (`ats`, `ats replay`,
 /// `ats demo`, the conformance suite).
@@ -66,13 +66,13 @@ pub fn registration() -> ats_core::registry::Registration {
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
-    Ok(Box::new(Smartrecruiters::builder().build()?))
+    Ok(Box::new(SmartRecruiters::builder().build()?))
 }
 
 /// The configuration `fixtures/smartrecruiters/` was recorded against:
 /// made-up tenants and credentials, and a fixed clock.
 pub mod recorded {
-    use crate::Smartrecruiters;
+    use crate::SmartRecruiters;
     use crate::oauth::InMemoryCredentials;
     use ats_core::auth::InMemoryKeys;
     use ats_core::{AtsProvider, Clock, Error, RetryConfig};
@@ -107,7 +107,7 @@ pub mod recorded {
             .single()
             .map(Clock::fixed)
             .unwrap_or_default();
-        let smartrecruiters = Smartrecruiters::builder()
+        let smartrecruiters = SmartRecruiters::builder()
             .keys(
                 InMemoryKeys::new()
                     .with("acme", INBOUND_TOKEN_ACME)

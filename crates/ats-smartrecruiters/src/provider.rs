@@ -1,4 +1,4 @@
-//! [`Smartrecruiters`]: the [`AtsProvider`] implementation.
+//! [`SmartRecruiters`]: the [`AtsProvider`] implementation.
 
 use std::sync::Arc;
 
@@ -44,7 +44,7 @@ const OPERATIONS: &[Operation] = &[
 /// Routes by the end of the path, so the endpoints can live under any
 /// prefix (`/smartrecruiters/packages`, `/smartrecruiters/packages/orders`).
 #[derive(Debug, Clone)]
-pub struct Smartrecruiters {
+pub struct SmartRecruiters {
     pub(crate) keys: Arc<dyn KeyDirectory>,
     pub(crate) credentials: Arc<dyn CredentialStore>,
     pub(crate) partner: Option<ClientCredentials>,
@@ -55,10 +55,10 @@ pub struct Smartrecruiters {
     pub(crate) clock: Clock,
 }
 
-impl Smartrecruiters {
+impl SmartRecruiters {
     /// A builder.
-    pub fn builder() -> crate::SmartrecruitersBuilder {
-        crate::SmartrecruitersBuilder::new()
+    pub fn builder() -> crate::SmartRecruitersBuilder {
+        crate::SmartRecruitersBuilder::new()
     }
 
     /// A partner-level access token (from the master credentials), for
@@ -98,7 +98,7 @@ fn error_response(status: StatusCode, message: String) -> InboundResponse {
 }
 
 #[async_trait]
-impl AtsProvider for Smartrecruiters {
+impl AtsProvider for SmartRecruiters {
     fn name(&self) -> &'static str {
         PROVIDER
     }
