@@ -59,14 +59,71 @@ pub fn registration() -> ats_core::registry::Registration {
             .with_packages("packages_list_ok.json")
             .with_rejection("packages_order_unknown_package.json"),
         ),
-        // not served by `ats-server` yet: each customer's SmartRecruiters
-        // client id and secret need a store the server does not build
-        served: None,
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(SmartRecruiters::builder().build()?))
+}
+
+/// The per-customer secrets the durable server keeps for SmartRecruiters:
+/// the customer-level client id and secret SmartRecruiters creates when the
+/// customer connects.
+pub const CUSTOMER_CLIENT_ID: &str = "customer_client_id";
+/// See [`CUSTOMER_CLIENT_ID`].
+pub const CUSTOMER_CLIENT_SECRET: &str = "customer_client_secret";
+
+/// How `ats-server` serves SmartRecruiters and connects a customer.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[
+        ats_core::registry::Setting::plain(
+            "client_id",
+            "the partner-level (master) client id SmartRecruiters issued",
+        ),
+        ats_core::registry::Setting::secret(
+            "client_secret",
+            "the partner-level (master) client secret SmartRecruiters issued",
+        ),
+    ],
+    base_url: true,
+    connection: ats_core::registry::ConnectionShape {
+        issues_key: true,
+        secrets: &[
+            ats_core::registry::Setting::secret(
+                CUSTOMER_CLIENT_ID,
+                "the customer-level client id SmartRecruiters created for the company",
+            ),
+            ats_core::registry::Setting::secret(
+                CUSTOMER_CLIENT_SECRET,
+                "the customer-level client secret SmartRecruiters created for the company",
+            ),
+        ],
+        endpoint: "",
+        instructions: "Give SmartRecruiters this base URL and key for the company; SmartRecruiters calls /packages and /packages/orders under it. The key is shown once.",
+    },
+    build: Some(serve),
+};
+
+fn serve(
+    parts: &ats_core::registry::ServeParts,
+) -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    let mut b = SmartRecruiters::builder()
+        .key_directory(parts.issued_keys())
+        .api_key_store(std::sync::Arc::new(oauth::StoredCredentials::new(
+            parts.connection_secret(CUSTOMER_CLIENT_ID)?,
+            parts.connection_secret(CUSTOMER_CLIENT_SECRET)?,
+        )));
+    if let (Some(id), Some(secret)) = (parts.setting("client_id"), parts.setting("client_secret")) {
+        b = b.partner_credentials(id.expose(), secret.clone());
+    }
+    if let Some(url) = parts.base_url() {
+        b = b.base_url(url);
+    }
+    if let Some(r) = parts.retry() {
+        b = b.retry(r.clone());
+    }
+    Ok(Box::new(b.build()?))
 }
 
 /// The configuration `fixtures/smartrecruiters/` was recorded against:

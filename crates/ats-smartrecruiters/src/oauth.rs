@@ -14,6 +14,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use ats_core::auth::SecretStore;
 use ats_core::client::{Auth, HttpClient, ProviderMessage};
 use ats_core::{Clock, Error, PreparedRequest, Secret, TenantId};
 use chrono::{DateTime, Duration, Utc};
@@ -65,6 +66,39 @@ impl fmt::Debug for ClientCredentials {
 pub trait CredentialStore: Send + Sync + fmt::Debug {
     /// The credentials of `tenant`, if it is connected.
     async fn credentials_for(&self, tenant: &TenantId) -> Result<Option<ClientCredentials>, Error>;
+}
+
+/// A [`CredentialStore`] over two per-tenant [`SecretStore`]s, one for the
+/// client ids and one for the secrets: how a durable server keeps them
+/// (each sealed in its store). A tenant is connected when both are there.
+#[derive(Debug, Clone)]
+pub struct StoredCredentials {
+    client_ids: Arc<dyn SecretStore>,
+    client_secrets: Arc<dyn SecretStore>,
+}
+
+impl StoredCredentials {
+    /// Credentials read from `client_ids` and `client_secrets`.
+    pub fn new(client_ids: Arc<dyn SecretStore>, client_secrets: Arc<dyn SecretStore>) -> Self {
+        Self {
+            client_ids,
+            client_secrets,
+        }
+    }
+}
+
+#[async_trait]
+impl CredentialStore for StoredCredentials {
+    async fn credentials_for(&self, tenant: &TenantId) -> Result<Option<ClientCredentials>, Error> {
+        let Some(id) = self.client_ids.secret_for(tenant).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .client_secrets
+            .secret_for(tenant)
+            .await?
+            .map(|secret| ClientCredentials::new(id.expose(), secret)))
+    }
 }
 
 /// A [`CredentialStore`] in memory (tests, a fixed set of customers).
@@ -220,6 +254,28 @@ pub async fn access_token(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[tokio::test]
+    async fn stored_credentials_need_both_halves() {
+        use ats_core::auth::InMemoryKeys;
+        let ids = InMemoryKeys::new()
+            .with("acme", "sr-client-acme")
+            .with("globex", "sr-client-globex");
+        let secrets = InMemoryKeys::new().with("acme", "sr-secret-acme");
+        let store = StoredCredentials::new(Arc::new(ids), Arc::new(secrets));
+        let acme = store
+            .credentials_for(&TenantId::new("acme"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(acme.client_id, "sr-client-acme");
+        assert_eq!(acme.client_secret.expose(), "sr-secret-acme");
+        // an id without its secret is not a connection
+        for tenant in ["globex", "initech"] {
+            let none = store.credentials_for(&TenantId::new(tenant)).await.unwrap();
+            assert!(none.is_none(), "{tenant}");
+        }
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
