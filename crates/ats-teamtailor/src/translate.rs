@@ -549,6 +549,88 @@ mod tests {
     }
 
     #[test]
+    fn refuses_what_is_not_an_email_address() {
+        for bad in [
+            "no-at-sign",
+            "@example.com",
+            "ada@",
+            "ada quill@example.com",
+        ] {
+            let body = BODY.replace(" ada@example.com ", bad);
+            let e = webhook_to_order(body.as_bytes(), at(), &policy()).unwrap_err();
+            assert!(
+                matches!(e, Error::Malformed { ref path, .. } if path == "partner-event.candidate.email"),
+                "{bad}: {e}"
+            );
+            assert!(!e.is_missing_field(), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_recruiter_needs_a_name_or_an_email() {
+        let only_email = BODY.replace(r#""recruiter":{"name":"Rae","#, r#""recruiter":{"#);
+        let o = webhook_to_order(only_email.as_bytes(), at(), &policy()).unwrap();
+        let team = o.job.unwrap().hiring_team;
+        assert_eq!(team.len(), 1);
+        assert_eq!(team[0].first_name, None);
+        assert_eq!(team[0].email.as_deref(), Some("rec@example.org"));
+        let only_name = BODY.replace(r#","email":"rec@example.org"}"#, "}");
+        let o = webhook_to_order(only_name.as_bytes(), at(), &policy()).unwrap();
+        let team = o.job.unwrap().hiring_team;
+        assert_eq!(team.len(), 1);
+        assert_eq!(team[0].first_name.as_deref(), Some("Rae"));
+        let neither = BODY.replace(
+            r#""recruiter":{"name":"Rae","email":"rec@example.org"}"#,
+            r#""recruiter":{"name":" "}"#,
+        );
+        let o = webhook_to_order(neither.as_bytes(), at(), &policy()).unwrap();
+        assert!(o.job.unwrap().hiring_team.is_empty());
+    }
+
+    #[test]
+    fn section_scores_in_details() {
+        let section = |score: Score| Section {
+            id: "s".into(),
+            label: "S".into(),
+            score: Some(score),
+            passed: None,
+            summary: None,
+        };
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.sections = vec![section(Score::out_of(40.0, 100.0))];
+        let shown = |r: &AssessmentResult| {
+            update_document("pr-1", None, r)
+                .unwrap()
+                .data
+                .attributes
+                .details
+                .unwrap()["S"]
+                .clone()
+        };
+        assert_eq!(shown(&r), Value::from(40));
+        r.sections = vec![section(Score {
+            value: 40.0,
+            min: Some(0.0),
+            max: Some(100.0),
+        })];
+        assert_eq!(shown(&r), Value::from(40));
+        r.sections = vec![section(Score {
+            value: 2.5,
+            min: Some(-5.0),
+            max: Some(10.0),
+        })];
+        assert_eq!(shown(&r), Value::from("2.5 / 10 (from -5)"));
+        r.sections = vec![section(Score {
+            value: 40.0,
+            min: Some(-5.0),
+            max: Some(100.0),
+        })];
+        assert_eq!(shown(&r), Value::from("40 / 100 (from -5)"));
+        r.sections = vec![section(Score::bare(7.0))];
+        assert_eq!(shown(&r), Value::from(7));
+    }
+
+    #[test]
     fn refuses_foreign_or_plain_http_update_urls() {
         for url in [
             "https://attacker.example/partner/v1/partner-results/pr-1",
