@@ -79,7 +79,7 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
     settings: &[],
     base_url: true,
     connection: ats_core::registry::ConnectionShape {
-        issues_key: true,
+        key: ats_core::registry::ConnectionKey::Issued,
         secrets: &[ats_core::registry::Setting::secret(
             API_KEY,
             "the customer's Ashby API key, for assessment.update",

@@ -66,8 +66,16 @@ pub fn run(only: &[String], dir: Option<PathBuf>, verbose: bool) -> Result<bool,
         chosen.len(),
         dir.display()
     ))?;
+    // the provider column fits the longest name, and a space
+    let w = chosen
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("provider".len())
+        + 1;
     say(format!(
-        "{:<11} {:<17} {:<15} {:<22} {:<13} {:<15} {:>7}",
+        "{:<w$} {:<17} {:<15} {:<22} {:<13} {:<15} {:>7}",
         "provider", "packages", "order", "rejection", "cancellation", "result", "time"
     ))?;
     let started = Instant::now();
@@ -76,7 +84,7 @@ pub fn run(only: &[String], dir: Option<PathBuf>, verbose: bool) -> Result<bool,
     for registration in &chosen {
         let Some(demo) = registration.demo else {
             say(format!(
-                "{:<11} (no demo fixtures registered)",
+                "{:<w$} (no demo fixtures registered)",
                 registration.name
             ))?;
             continue;
@@ -84,7 +92,7 @@ pub fn run(only: &[String], dir: Option<PathBuf>, verbose: bool) -> Result<bool,
         let mut play = Play::new(registration.name, &dir, verbose);
         let row = runtime.block_on(play.run(registration, demo));
         say(format!(
-            "{:<11} {:<17} {:<15} {:<22} {:<13} {:<15} {:>5} ms",
+            "{:<w$} {:<17} {:<15} {:<22} {:<13} {:<15} {:>5} ms",
             registration.name,
             row.packages,
             row.order,

@@ -275,7 +275,7 @@ print what would be served, without starting."
     /// Start a new adapter crate: a renamed copy of a registered one, compiling and passing.
     #[command(
         name = "new-adapter",
-        long_about = "Write crates/ats-NAME, fixtures/NAME/ and docs/providers/NAME.md: a renamed copy of a registered adapter (--from, default greenhouse) with its recorded fixtures, so the new crate compiles and passes its conformance suite at once, and a provider page with the sections every page has. Then replace the wire format file by file (docs/adding-an-adapter.md) and register the adapter with one line in crates/ats-cli/src/registry.rs."
+        long_about = "Write crates/ats-NAME, fixtures/NAME/ and docs/providers/NAME.md: a renamed copy of a registered adapter (--from, default greenhouse) with its recorded fixtures, so the new crate compiles and passes its conformance suite at once, and a provider page with the sections every page has. Then replace the wire format file by file (docs/adding-an-adapter.md) and register the adapter with one line in registrations() in crates/ats-server/src/stock.rs (and the crate in the workspace and ats-server dependencies)."
     )]
     NewAdapter {
         /// The new adapter's name: lower-case letters and digits.
@@ -404,7 +404,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             println!("next: cargo test -p ats-{name}");
             println!(
-                "then register it with one line in crates/ats-cli/src/registry.rs: ats_{name}::registration(),"
+                "then register it with one line in registrations() in crates/ats-server/src/stock.rs: ats_{name}::registration(),"
             );
             println!(
                 "with `ats-{name} = {{ path = \"crates/ats-{name}\", version = \"0.1.0\" }}` in the root Cargo.toml"

@@ -1,24 +1,13 @@
-//! The adapters the `ats` command knows: one line per adapter, each crate's
-//! own [`Registration`].
+//! The adapters the `ats` command knows: the workspace's one list of
+//! registrations ([`ats_server::registrations`], one line per adapter).
 
 use ats_core::registry::Registration;
 use ats_core::{AtsProvider, Error};
 
-/// Every registered adapter, in the order `ats providers` lists them.
+/// Every registered adapter, in the order `ats providers` lists them: the
+/// workspace's one list, [`ats_server::registrations`].
 pub fn registrations() -> Vec<Registration> {
-    vec![
-        ats_greenhouse::registration(),
-        ats_ashby::registration(),
-        ats_lever::registration(),
-        ats_workable::registration(),
-        ats_kombo::registration(),
-        ats_stackone::registration(),
-        ats_knit::registration(),
-        ats_recruitee::registration(),
-        ats_teamtailor::registration(),
-        ats_smartrecruiters::registration(),
-        ats_hibob::registration(),
-    ]
+    ats_server::registrations()
 }
 
 /// Every adapter, built for translation only (no credentials: translating

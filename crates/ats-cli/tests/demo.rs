@@ -30,7 +30,7 @@ fn the_demo_plays_every_provider_through_the_runtime() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("all 8 providers passed"), "{text}");
+    assert!(text.contains("all 11 providers passed"), "{text}");
     // one row per provider: what each provider has, played and passed
     for (provider, cells) in [
         (
@@ -59,6 +59,15 @@ fn the_demo_plays_every_provider_through_the_runtime() {
             "recruitee",
             ["3 served ✓", "accepted ✓", "shown (422) ✓", "–"],
         ),
+        (
+            "teamtailor",
+            ["2 served ✓", "accepted ✓", "shown (422) ✓", "–"],
+        ),
+        (
+            "smartrecruiters",
+            ["2 served ✓", "accepted ✓", "shown (404) ✓", "–"],
+        ),
+        ("hibob", ["–", "accepted ✓", "–", "cancelled ✓"]),
     ] {
         let row = text
             .lines()
@@ -94,6 +103,15 @@ fn the_demo_plays_every_provider_through_the_runtime() {
         ),
         ("knit", "POST /passthrough"),
         ("recruitee", "PATCH /api/p/acme-assess/reports/"),
+        (
+            "teamtailor",
+            "PUT /partner/v1/partner-results/7c2f0d4e-5b1a-4e8f-9a63-2d5e8b1c4f70",
+        ),
+        (
+            "smartrecruiters",
+            "PATCH /assessment-api/v202010/orders/8c1d5e2a-41f7-4b9e-a3d2-6f0e9b7c5a14/results",
+        ),
+        ("hibob", "PATCH /v1/hiring/assessments/41872"),
     ] {
         let section = text
             .split("\n\n")
@@ -236,21 +254,16 @@ fn new_adapter_writes_a_renamed_copy_and_a_provider_page() {
         &root.join("crates/ats-greenhouse"),
     );
     copy(&source.join("fixtures"), &root.join("fixtures"));
-    let out = ats(&[
-        "new-adapter",
-        "teamtailor",
-        "--root",
-        root.to_str().unwrap(),
-    ]);
+    let out = ats(&["new-adapter", "pinpoint", "--root", root.to_str().unwrap()]);
     let text = stdout(&out);
     assert!(
         out.status.success(),
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("ats_teamtailor::registration(),"), "{text}");
+    assert!(text.contains("ats_pinpoint::registration(),"), "{text}");
     // every file renamed through and through
-    let krate = root.join("crates/ats-teamtailor");
+    let krate = root.join("crates/ats-pinpoint");
     for file in [
         "Cargo.toml",
         "src/lib.rs",
@@ -264,34 +277,23 @@ fn new_adapter_writes_a_renamed_copy_and_a_provider_page() {
         );
     }
     let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
-    assert!(manifest.contains("name = \"ats-teamtailor\""), "{manifest}");
+    assert!(manifest.contains("name = \"ats-pinpoint\""), "{manifest}");
     let lib = std::fs::read_to_string(krate.join("src/lib.rs")).unwrap();
-    assert!(
-        lib.contains("pub use crate::provider::Teamtailor;"),
-        "{lib}"
-    );
+    assert!(lib.contains("pub use crate::provider::Pinpoint;"), "{lib}");
     let fixture =
-        std::fs::read_to_string(root.join("fixtures/teamtailor/send_test_accepted.json")).unwrap();
-    assert!(
-        fixture.contains("\"provider\": \"teamtailor\""),
-        "{fixture}"
-    );
-    let page = std::fs::read_to_string(root.join("docs/providers/teamtailor.md")).unwrap();
+        std::fs::read_to_string(root.join("fixtures/pinpoint/send_test_accepted.json")).unwrap();
+    assert!(fixture.contains("\"provider\": \"pinpoint\""), "{fixture}");
+    let page = std::fs::read_to_string(root.join("docs/providers/pinpoint.md")).unwrap();
     for heading in [
         "## 0. Sources and how much to trust them",
         "## 2. Authentication (both ways)",
         "## 6. Corrections to earlier assumptions",
-        "## 7. What `ats-teamtailor` does",
+        "## 7. What `ats-pinpoint` does",
     ] {
         assert!(page.contains(heading), "{heading} not in {page}");
     }
     // nothing is overwritten; names are checked
-    let again = ats(&[
-        "new-adapter",
-        "teamtailor",
-        "--root",
-        root.to_str().unwrap(),
-    ]);
+    let again = ats(&["new-adapter", "pinpoint", "--root", root.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
     let bad = ats(&[

@@ -171,9 +171,9 @@ impl Setting {
 /// `POST /api/v1/connections`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConnectionShape {
-    /// Whether the vendor issues the customer a key, which the provider
-    /// then presents on every call (partner APIs).
-    pub issues_key: bool,
+    /// The key the provider presents on every call, and where it comes
+    /// from.
+    pub key: ConnectionKey,
     /// The customer's own secrets the connection must carry (stored sealed
     /// under these names, read by the adapter through
     /// [`ServeParts::connection_secret`]).
@@ -184,6 +184,22 @@ pub struct ConnectionShape {
     /// What the customer does with the endpoint URL (and the key, when one
     /// is issued), in one sentence.
     pub instructions: &'static str,
+}
+
+/// The key a provider presents on every call of one customer (partner
+/// APIs), looked up by its digest ([`ServeParts::issued_keys`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionKey {
+    /// None: the provider signs its calls with an account-wide secret, or
+    /// the connection is an OAuth grant.
+    None,
+    /// The vendor issues a random key, shown once; the customer enters it
+    /// in the ATS.
+    Issued,
+    /// The provider mints the key and the customer hands it to the vendor
+    /// (the connection request's `key`); kept as its digest like an issued
+    /// one.
+    Given,
 }
 
 /// The stores and settings a durable server hands [`Served::build`].
@@ -197,6 +213,7 @@ pub struct ServeParts {
     base_url: Option<String>,
     insecure_callback_hosts: Vec<String>,
     retry: Option<RetryConfig>,
+    oauth_tokens: Option<Arc<dyn crate::oauth::TokenStore>>,
 }
 
 impl fmt::Debug for ServeParts {
@@ -206,6 +223,7 @@ impl fmt::Debug for ServeParts {
             .field("settings", &self.settings.keys())
             .field("base_url", &self.base_url)
             .field("insecure_callback_hosts", &self.insecure_callback_hosts)
+            .field("oauth_tokens", &self.oauth_tokens)
             .finish_non_exhaustive()
     }
 }
@@ -229,6 +247,7 @@ impl ServeParts {
             base_url: None,
             insecure_callback_hosts: Vec::new(),
             retry: None,
+            oauth_tokens: None,
         }
     }
 
@@ -267,6 +286,13 @@ impl ServeParts {
         self
     }
 
+    /// With the durable store of each customer's OAuth tokens (for an
+    /// adapter whose customers connect through an OAuth grant).
+    pub fn with_oauth_tokens(mut self, store: Arc<dyn crate::oauth::TokenStore>) -> Self {
+        self.oauth_tokens = Some(store);
+        self
+    }
+
     /// The keys the vendor issued to this adapter's customers.
     pub fn issued_keys(&self) -> Arc<dyn KeyDirectory> {
         self.issued_keys.clone()
@@ -290,6 +316,15 @@ impl ServeParts {
             .get(name)
             .cloned()
             .ok_or_else(|| Error::config(format!("no store for the per-customer secret `{name}`")))
+    }
+
+    /// The store of each customer's OAuth tokens (sealed, with a refresh
+    /// lease shared by every instance); an error when the server gave
+    /// none.
+    pub fn oauth_tokens(&self) -> Result<Arc<dyn crate::oauth::TokenStore>, Error> {
+        self.oauth_tokens
+            .clone()
+            .ok_or_else(|| Error::config("the server gave no OAuth token store"))
     }
 
     /// Account-wide setting `name`, when configured.
@@ -390,5 +425,26 @@ mod tests {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }
         assert!(debug.contains("partner_secret"), "{debug}");
+    }
+
+    #[tokio::test]
+    async fn parts_hand_out_the_oauth_token_store_or_say_there_is_none() {
+        use crate::oauth::{InMemoryTokenStore, TokenSet, TokenStore};
+        let keys = Arc::new(InMemoryKeys::new());
+        let bare = ServeParts::new(keys.clone(), keys.clone(), Arc::new(NoLog));
+        let e = bare.oauth_tokens().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "configuration error: the server gave no OAuth token store"
+        );
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let store = InMemoryTokenStore::new().with("acme", TokenSet::new("at-1", "rt-1", at));
+        let parts = bare.with_oauth_tokens(Arc::new(store));
+        let tokens = parts.oauth_tokens().unwrap();
+        let loaded = tokens.load(&TenantId::new("acme")).await.unwrap().unwrap();
+        assert_eq!(loaded.access_token.expose(), "at-1");
+        let debug = format!("{parts:?}");
+        assert!(!debug.contains("at-1") && !debug.contains("rt-1"), "{debug}");
+        assert!(debug.contains("oauth_tokens"), "{debug}");
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use ats_core::codec::decode_json;
+use ats_core::registry::ConnectionKey;
 use ats_core::{AssessmentResult, PackageDelivery, Secret, TenantId};
 use ats_server::RuntimeError;
 use ats_store::{
@@ -414,6 +415,9 @@ pub struct ConnectionRequest {
     pub api_key: Option<String>,
     /// The token the provider issued for result callbacks (Workable).
     pub callback_token: Option<String>,
+    /// The key the provider minted for the customer, for providers that
+    /// present a key the vendor did not issue (Teamtailor).
+    pub key: Option<String>,
     /// Any other per-customer secret an adapter declares, by name
     /// (`api_key` and `callback_token` may also be given here).
     pub secrets: Option<BTreeMap<String, String>>,
@@ -495,19 +499,36 @@ async fn create_connection(State(gw): State<Gateway>, body: Bytes) -> ApiResult<
                 })?;
                 secrets.push((s.name, value));
             }
+            let minted = match shape.key {
+                ConnectionKey::Given => Some(
+                    r.key
+                        .as_deref()
+                        .filter(|k| !k.trim().is_empty())
+                        .map(|k| Secret::new(k.trim()))
+                        .ok_or_else(|| {
+                            invalid(format!(
+                                "key: required for {provider} (the key {provider} minted for the customer)"
+                            ))
+                        })?,
+                ),
+                ConnectionKey::Issued | ConnectionKey::None => None,
+            };
             for (name, value) in &secrets {
                 store.put_secret(provider, &tenant, name, value).await?;
             }
-            let key = if shape.issues_key {
-                Some(
+            let key = match (shape.key, minted) {
+                (ConnectionKey::Issued, _) => Some(
                     store
                         .issue_key(provider, &tenant)
                         .await?
                         .expose()
                         .to_owned(),
-                )
-            } else {
-                None
+                ),
+                (ConnectionKey::Given, Some(key)) => {
+                    store.add_key(provider, &tenant, &key).await?;
+                    None
+                }
+                _ => None,
             };
             (
                 format!("{base}/{provider}{}", shape.endpoint),

@@ -68,7 +68,7 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
     settings: &[],
     base_url: false,
     connection: ats_core::registry::ConnectionShape {
-        issues_key: true,
+        key: ats_core::registry::ConnectionKey::Issued,
         secrets: &[],
         endpoint: "",
         instructions: "In Greenhouse, add the assessment partner with this base URL and API key; the key is shown once.",

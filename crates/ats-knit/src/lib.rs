@@ -84,7 +84,7 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
     )],
     base_url: true,
     connection: ats_core::registry::ConnectionShape {
-        issues_key: false,
+        key: ats_core::registry::ConnectionKey::None,
         secrets: &[],
         endpoint: "/webhooks",
         instructions: "Point Knit's assessment webhooks at the endpoint URL; the tenant is the Knit integration id.",

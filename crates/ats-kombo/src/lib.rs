@@ -85,7 +85,7 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
     ],
     base_url: true,
     connection: ats_core::registry::ConnectionShape {
-        issues_key: false,
+        key: ats_core::registry::ConnectionKey::None,
         secrets: &[],
         endpoint: "/webhooks",
         instructions: "Point Kombo's assessment webhooks at the endpoint URL; the tenant is the Kombo integration id.",

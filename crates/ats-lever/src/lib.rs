@@ -103,7 +103,7 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
     ],
     base_url: true,
     connection: ats_core::registry::ConnectionShape {
-        issues_key: false,
+        key: ats_core::registry::ConnectionKey::None,
         secrets: &[],
         endpoint: "/{tenant}/webhook",
         instructions: "Add the webhook URL for candidateStageChange, candidateArchiveChange and candidateDeleted in Lever, and connect Lever through OAuth.",

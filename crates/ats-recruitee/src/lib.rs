@@ -84,7 +84,7 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
     ],
     base_url: true,
     connection: ats_core::registry::ConnectionShape {
-        issues_key: true,
+        key: ats_core::registry::ConnectionKey::Issued,
         secrets: &[],
         endpoint: "",
         instructions: "In Recruitee, connect the partner with this key; Recruitee calls the partner's registered URLs under the endpoint URL. The key is shown once.",

@@ -20,9 +20,11 @@ use ats_store::{LeverConnections, StackOnePackageIds, Store};
 
 use crate::error::RuntimeError;
 
-/// The adapters this server can serve, in the order they are listed: one
-/// line per adapter crate, each its own [`Registration`]. The `ats` command
-/// lists the same adapters.
+/// Every adapter of the workspace, in the order they are listed: one line
+/// per adapter crate, each its own [`Registration`]. This is the one
+/// registration point: the `ats` command, `ats replay` / `simulate` /
+/// `demo`, CI's conformance guard, [`stock_adapters`] and the gateway all
+/// take their adapters from here.
 pub fn registrations() -> Vec<Registration> {
     vec![
         ats_greenhouse::registration(),
@@ -33,10 +35,14 @@ pub fn registrations() -> Vec<Registration> {
         ats_stackone::registration(),
         ats_knit::registration(),
         ats_recruitee::registration(),
+        ats_teamtailor::registration(),
+        ats_smartrecruiters::registration(),
+        ats_hibob::registration(),
     ]
 }
 
-/// The names of the adapters [`stock_adapters`] can build, in order.
+/// The names of the adapters [`stock_adapters`] can build (those whose
+/// registration says how they are served), in order.
 pub fn stock_names() -> Vec<&'static str> {
     registrations()
         .into_iter()

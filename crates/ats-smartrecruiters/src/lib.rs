@@ -88,7 +88,7 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
     ],
     base_url: true,
     connection: ats_core::registry::ConnectionShape {
-        issues_key: true,
+        key: ats_core::registry::ConnectionKey::Issued,
         secrets: &[
             ats_core::registry::Setting::secret(
                 CUSTOMER_CLIENT_ID,

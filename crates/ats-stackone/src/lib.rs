@@ -101,7 +101,7 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
     ],
     base_url: true,
     connection: ats_core::registry::ConnectionShape {
-        issues_key: true,
+        key: ats_core::registry::ConnectionKey::Issued,
         secrets: &[],
         endpoint: "/webhooks",
         instructions: "Subscribe StackOne's assessment webhooks to the endpoint URL; StackOne reads the package list at /stackone/assessments/packages under the same base, with the key.",

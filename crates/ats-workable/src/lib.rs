@@ -77,7 +77,7 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
     settings: &[],
     base_url: false,
     connection: ats_core::registry::ConnectionShape {
-        issues_key: true,
+        key: ats_core::registry::ConnectionKey::Issued,
         secrets: &[ats_core::registry::Setting::secret(
             CALLBACK_TOKEN,
             "the token Workable issued for the customer's result callbacks",
