@@ -44,6 +44,7 @@ pub mod error;
 pub mod event;
 pub mod http;
 pub mod model;
+pub mod oauth;
 pub mod provider;
 pub mod registry;
 pub mod replay;

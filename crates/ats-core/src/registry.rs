@@ -429,7 +429,7 @@ mod tests {
 
     #[tokio::test]
     async fn parts_hand_out_the_oauth_token_store_or_say_there_is_none() {
-        use crate::oauth::{InMemoryTokenStore, TokenSet, TokenStore};
+        use crate::oauth::{InMemoryTokenStore, TokenSet};
         let keys = Arc::new(InMemoryKeys::new());
         let bare = ServeParts::new(keys.clone(), keys.clone(), Arc::new(NoLog));
         let e = bare.oauth_tokens().unwrap_err();
@@ -444,7 +444,10 @@ mod tests {
         let loaded = tokens.load(&TenantId::new("acme")).await.unwrap().unwrap();
         assert_eq!(loaded.access_token.expose(), "at-1");
         let debug = format!("{parts:?}");
-        assert!(!debug.contains("at-1") && !debug.contains("rt-1"), "{debug}");
+        assert!(
+            !debug.contains("at-1") && !debug.contains("rt-1"),
+            "{debug}"
+        );
         assert!(debug.contains("oauth_tokens"), "{debug}");
     }
 }
