@@ -13,10 +13,11 @@ use ats_core::{AssessmentStatus, Clock, Error, RetryConfig, Secret};
 use crate::HiBob;
 use crate::client::DEFAULT_BASE_URL;
 use crate::oauth::{
-    DEFAULT_AUTHORIZE_URL, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, InMemoryTokenStore, OAuthApp,
-    OAuthSettings, TokenManager, TokenStore,
+    DEFAULT_AUTHORIZE_URL, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, HIBOB, InMemoryTokenStore, OAuthApp,
+    TokenManager, TokenStore,
 };
 use crate::translate::{COMPLETED, FAILED, PASSED, PROVIDER};
+use ats_core::oauth::OAuthConfig;
 
 /// How long a delivery is remembered for deduplication by default: Bob
 /// retries a failed delivery for about five hours (1, 10, 20, 40, 80 and
@@ -228,18 +229,19 @@ impl HiBobBuilder {
                 )));
             }
         }
-        let settings = OAuthSettings {
-            app: self.app,
-            authorize_url: parse(
+        let settings = OAuthConfig::new(
+            HIBOB,
+            parse(
                 "authorization URL",
                 self.authorize_url,
                 DEFAULT_AUTHORIZE_URL,
             )?,
-            token_url: parse("token URL", self.token_url, DEFAULT_TOKEN_URL)?,
-            scopes: self.scopes,
-            refresh_margin: self.refresh_margin,
-            request_timeout: self.retry.request_timeout,
-        };
+            parse("token URL", self.token_url, DEFAULT_TOKEN_URL)?,
+        )
+        .app_opt(self.app)
+        .scopes(self.scopes)
+        .refresh_margin(self.refresh_margin)
+        .request_timeout(self.retry.request_timeout);
         let tokens = TokenManager::new(settings, self.tokens, self.clock.clone())?;
         let reqwest_client = match self.http {
             Some(client) => client,

@@ -57,9 +57,77 @@ pub fn registration() -> ats_core::registry::Registration {
             )
             .with_cancellation("assessment_cancelled.json"),
         ),
-        // not served by `ats-server` yet: it needs a token store of its own
-        served: None,
+        served: Some(SERVED),
     }
+}
+
+/// How `ats-server` (and with it `ats serve`) serves Bob: the vendor's
+/// Marketplace app and webhook signing secret as settings, each company's
+/// tokens in the server's durable OAuth token store.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[
+        ats_core::registry::Setting::plain("client_id", "the vendor's Bob OAuth app: client id"),
+        ats_core::registry::Setting::secret(
+            "client_secret",
+            "the vendor's Bob OAuth app: client secret",
+        ),
+        ats_core::registry::Setting::plain(
+            "redirect_uri",
+            "the vendor's Bob OAuth app: redirect URI",
+        ),
+        ats_core::registry::Setting::secret(
+            "webhook_secret",
+            "the secret Bob signs its webhooks with (Bob-Signature)",
+        ),
+        ats_core::registry::Setting::plain(
+            "token_url",
+            "Bob's OAuth token endpoint, when not the default (unconfirmed)",
+        ),
+        ats_core::registry::Setting::plain(
+            "authorize_url",
+            "Bob's OAuth authorization endpoint, when not the default (unconfirmed)",
+        ),
+    ],
+    base_url: true,
+    connection: ats_core::registry::ConnectionShape {
+        key: ats_core::registry::ConnectionKey::None,
+        secrets: &[],
+        endpoint: "/webhook",
+        instructions: "Set the endpoint URL as your Bob Marketplace app's webhook URL; each company connects by installing the app, which stores its tokens.",
+    },
+    build: Some(serve),
+};
+
+fn serve(
+    parts: &ats_core::registry::ServeParts,
+) -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    let mut b = HiBob::builder()
+        .token_store(parts.oauth_tokens()?)
+        .delivery_log(parts.delivery_log());
+    let plain = |name: &str| parts.setting(name).map(|v| v.expose().to_owned());
+    if let (Some(id), Some(secret), Some(redirect)) = (
+        plain("client_id"),
+        parts.setting("client_secret"),
+        plain("redirect_uri"),
+    ) {
+        b = b.oauth_app(OAuthApp::new(id, secret.clone(), redirect));
+    }
+    if let Some(s) = parts.setting("webhook_secret") {
+        b = b.webhook_secret(s.clone());
+    }
+    if let Some(url) = plain("token_url") {
+        b = b.token_url(url);
+    }
+    if let Some(url) = plain("authorize_url") {
+        b = b.authorize_url(url);
+    }
+    if let Some(url) = parts.base_url() {
+        b = b.base_url(url);
+    }
+    if let Some(r) = parts.retry() {
+        b = b.retry(r.clone());
+    }
+    Ok(Box::new(b.build()?))
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {

@@ -156,16 +156,6 @@ pub struct ErrorBody {
     pub code: Option<String>,
 }
 
-/// The token endpoint's error body (RFC 6749 §5.2).
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct TokenError {
-    /// `invalid_grant`, `invalid_client`, …
-    #[serde(default)]
-    pub error: Option<String>,
-    /// A human-readable description.
-    #[serde(default)]
-    pub error_description: Option<String>,
-    /// A message, where the server uses that name.
-    #[serde(default)]
-    pub message: Option<String>,
-}
+/// The token endpoint's error body (RFC 6749 §5.2), read by
+/// [`ats_core::oauth`].
+pub use ats_core::oauth::TokenError;

@@ -12,11 +12,12 @@ use ats_core::replay::{DeliveryLog, ReplayGuard};
 use ats_core::{Clock, Error, RetryConfig, Secret, TenantId};
 
 use crate::oauth::{
-    DEFAULT_SCOPES, InMemoryTokenStore, LeverEnvironment, OAuthApp, OAuthSettings, TokenManager,
-    TokenStore,
+    DEFAULT_SCOPES, InMemoryTokenStore, LEVER, LeverEnvironment, MISSING_REFRESH_TOKEN_HINT,
+    OAuthApp, TokenManager, TokenStore,
 };
 use crate::provider::{Lever, Regions};
 use crate::translate::{NoteScore, PROVIDER};
+use ats_core::oauth::OAuthConfig;
 use url::Url;
 
 /// The default webhook path; `{tenant}` stands for the connection's tenant id.
@@ -542,15 +543,20 @@ impl LeverBuilder {
             parse_base_url(what, &text)
         };
         let api_base = parse("API base URL", self.api_base_url, env.api_base_url())?;
-        let settings = OAuthSettings {
-            app: self.app,
-            authorize_url: parse("authorization URL", self.authorize_url, env.authorize_url())?,
-            token_url: parse("token URL", self.token_url, env.token_url())?,
-            audience: self.audience.unwrap_or_else(|| env.audience().to_owned()),
-            scopes: self.scopes,
-            refresh_margin: self.refresh_margin,
-            request_timeout: self.retry.request_timeout,
-        };
+        let settings = OAuthConfig::new(
+            LEVER,
+            parse("authorization URL", self.authorize_url, env.authorize_url())?,
+            parse("token URL", self.token_url, env.token_url())?,
+        )
+        .app_opt(self.app)
+        .scopes(self.scopes)
+        .authorize_param(
+            "audience",
+            self.audience.unwrap_or_else(|| env.audience().to_owned()),
+        )
+        .refresh_margin(self.refresh_margin)
+        .request_timeout(self.retry.request_timeout)
+        .missing_refresh_token_hint(MISSING_REFRESH_TOKEN_HINT);
         let tokens = TokenManager::new(settings, self.tokens, self.clock.clone())?;
         // Redirects are followed by the adapter (see `client::send`), only
         // to Lever's hosts and with the bearer token, never by reqwest.

@@ -512,16 +512,9 @@ pub struct ApiError {
     pub message: Option<String>,
 }
 
-/// The token endpoint's error body (OAuth 2.0 style).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-pub struct TokenError {
-    /// `invalid_grant`, `invalid_client`…
-    #[serde(default)]
-    pub error: Option<String>,
-    /// A human-readable explanation.
-    #[serde(default)]
-    pub error_description: Option<String>,
-}
+/// The token endpoint's error body (RFC 6749 §5.2), read by
+/// [`ats_core::oauth`].
+pub use ats_core::oauth::TokenError;
 
 /// The body this adapter answers webhook deliveries with. Lever only looks
 /// at the status (any 2xx is a success), but shows the body in the webhook

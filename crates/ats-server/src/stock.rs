@@ -219,6 +219,7 @@ pub async fn stock_adapters_with(
                 Arc::new(store.issued_keys(name)),
                 Arc::new(store.delivery_log(name)),
             )
+            .with_oauth_tokens(Arc::new(store.oauth_tokens(name, instance)))
             .with_insecure_callback_hosts(options.insecure_callback_hosts.clone());
             for secret in served.connection.secrets {
                 parts = parts.with_connection_secret(
@@ -291,7 +292,7 @@ async fn lever_adapter(
 ) -> Result<(Arc<ats_lever::Lever>, LeverConnections), RuntimeError> {
     let connections = LeverConnections::load(store).await?;
     let mut b = ats_lever::Lever::builder()
-        .token_store(Arc::new(store.lever_tokens(instance)))
+        .token_store(Arc::new(store.oauth_tokens("lever", instance)))
         .delivery_log(Arc::new(store.delivery_log("lever")))
         .connection_store(Arc::new(connections.clone()));
     let plain = |name: &str| settings.get("lever", name).map(|v| v.expose().to_owned());

@@ -8,8 +8,8 @@
 //!   signing secrets are sealed with XChaCha20-Poly1305 under a
 //!   [`KeyRing`] ([`Store::secrets`] is their `SecretStore`), so a database
 //!   dump alone reveals none of them.
-//! * **Adapter stores**: Lever's tokens ([`LeverTokens`], with a refresh
-//!   lease across instances) and connections ([`LeverConnections`]),
+//! * **Adapter stores**: any provider's OAuth tokens ([`OAuthTokens`], with
+//!   a refresh lease across instances), Lever's connections ([`LeverConnections`]),
 //!   StackOne's package ids ([`StackOnePackageIds`]), seen delivery ids.
 //! * **Intake** ([`Store::claim_intake`]): each order is answered once,
 //!   whatever the number of copies, instances or restarts.
@@ -64,6 +64,7 @@ pub use crate::outbox::{
     ClaimedItem, ItemState, OrderFilter, OrderRecord, OutboxFilter, OutboxItem, order_key,
 };
 pub use crate::settings::{
-    LEVER_TOKENS, LeverConnections, LeverTokens, StackOnePackageIds, StoreDeliveries,
+    LEVER_TOKENS, LeverConnections, LeverTokens, OAUTH_TOKENS, OAuthTokens, StackOnePackageIds,
+    StoreDeliveries,
 };
 pub use crate::store::{Backend, DEFAULT_DATABASE_URL, Store, StoreBuilder, redact_url};

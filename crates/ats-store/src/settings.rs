@@ -1,6 +1,7 @@
 //! Plain per-tenant settings and id maps, seen delivery ids, and the
-//! durable versions of the adapter-defined stores: Lever's [`TokenStore`]
-//! and [`ConnectionStore`], StackOne's [`PackageIdStore`].
+//! durable versions of the adapters' stores: any provider's OAuth
+//! [`TokenStore`] ([`OAuthTokens`]), Lever's [`ConnectionStore`], StackOne's
+//! [`PackageIdStore`].
 //!
 //! The synchronous stores (connections, package ids) answer from a cache
 //! that the store loads at start and writes through; [`LeverConnections::reload`]
@@ -11,9 +12,10 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use ats_core::oauth::{TokenSet, TokenStore};
 use ats_core::replay::DeliveryLog;
 use ats_core::{Error, Secret, TenantId, async_trait};
-use ats_lever::{ConnectionStore, LeverConnection, TokenSet, TokenStore};
+use ats_lever::{ConnectionStore, LeverConnection};
 use ats_stackone::PackageIdStore;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -25,8 +27,11 @@ use crate::store::{Store, from_ms};
 
 const LEVER: &str = "lever";
 const STACKONE: &str = "stackone";
-/// The secret name of a Lever tenant's OAuth tokens.
-pub const LEVER_TOKENS: &str = "oauth_tokens";
+/// The secret name under which a tenant's OAuth tokens are sealed, for
+/// every provider.
+pub const OAUTH_TOKENS: &str = "oauth_tokens";
+/// The secret name of a Lever tenant's OAuth tokens ([`OAUTH_TOKENS`]).
+pub const LEVER_TOKENS: &str = OAUTH_TOKENS;
 const LEVER_SIGNATURE_TOKENS: &str = "signature_tokens";
 
 impl Store {
@@ -220,13 +225,23 @@ impl Store {
         }
     }
 
-    /// Lever's OAuth tokens, sealed, as its [`TokenStore`]. `holder` names
-    /// this instance in refresh leases.
-    pub fn lever_tokens(&self, holder: impl Into<String>) -> LeverTokens {
-        LeverTokens {
+    /// `provider`'s OAuth tokens, sealed, as its [`TokenStore`]. `holder`
+    /// names this instance in refresh leases.
+    pub fn oauth_tokens(
+        &self,
+        provider: impl Into<String>,
+        holder: impl Into<String>,
+    ) -> OAuthTokens {
+        OAuthTokens {
             store: self.clone(),
+            provider: provider.into(),
             holder: holder.into(),
         }
+    }
+
+    /// Lever's OAuth tokens: [`oauth_tokens`](Self::oauth_tokens) of `lever`.
+    pub fn lever_tokens(&self, holder: impl Into<String>) -> LeverTokens {
+        self.oauth_tokens(LEVER, holder)
     }
 }
 
@@ -273,17 +288,23 @@ impl DeliveryLog for StoreDeliveries {
     }
 }
 
-/// Lever's OAuth tokens in the store: sealed, replaced as one unit, and a
-/// refresh lease so only one instance spends a rotating refresh token.
+/// One provider's OAuth tokens in the store: each tenant's [`TokenSet`]
+/// sealed in one secret row ([`OAUTH_TOKENS`]), replaced as one unit, and a
+/// lease on that row so only one instance spends a rotating refresh token.
 #[derive(Clone)]
-pub struct LeverTokens {
+pub struct OAuthTokens {
     store: Store,
+    provider: String,
     holder: String,
 }
 
-impl fmt::Debug for LeverTokens {
+/// Lever's OAuth tokens ([`Store::lever_tokens`]).
+pub type LeverTokens = OAuthTokens;
+
+impl fmt::Debug for OAuthTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LeverTokens")
+        f.debug_struct("OAuthTokens")
+            .field("provider", &self.provider)
             .field("holder", &self.holder)
             .finish_non_exhaustive()
     }
@@ -299,12 +320,14 @@ fn tokens_to_json(tokens: &TokenSet) -> String {
     .to_string()
 }
 
-fn tokens_from_json(text: &str) -> Result<TokenSet, StoreError> {
+fn tokens_from_json(provider: &str, text: &str) -> Result<TokenSet, StoreError> {
     let v: Value = serde_json::from_str(text)?;
     let access = v
         .get("access_token")
         .and_then(Value::as_str)
-        .ok_or_else(|| StoreError::Corrupt("stored Lever tokens lack access_token".into()))?;
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("stored {provider} OAuth tokens lack access_token"))
+        })?;
     Ok(TokenSet {
         access_token: Secret::new(access),
         refresh_token: v
@@ -317,10 +340,14 @@ fn tokens_from_json(text: &str) -> Result<TokenSet, StoreError> {
 }
 
 #[async_trait]
-impl TokenStore for LeverTokens {
+impl TokenStore for OAuthTokens {
     async fn load(&self, tenant: &TenantId) -> Result<Option<TokenSet>, Error> {
-        match self.store.secret(LEVER, tenant, LEVER_TOKENS).await? {
-            Some(s) => Ok(Some(tokens_from_json(s.expose())?)),
+        match self
+            .store
+            .secret(&self.provider, tenant, OAUTH_TOKENS)
+            .await?
+        {
+            Some(s) => Ok(Some(tokens_from_json(&self.provider, s.expose())?)),
             None => Ok(None),
         }
     }
@@ -328,14 +355,14 @@ impl TokenStore for LeverTokens {
     async fn save(&self, tenant: &TenantId, tokens: TokenSet) -> Result<(), Error> {
         let text = Secret::new(tokens_to_json(&tokens));
         self.store
-            .put_secret(LEVER, tenant, LEVER_TOKENS, &text)
+            .put_secret(&self.provider, tenant, OAUTH_TOKENS, &text)
             .await?;
         Ok(())
     }
 
     async fn remove(&self, tenant: &TenantId) -> Result<(), Error> {
         self.store
-            .delete_secret(LEVER, tenant, LEVER_TOKENS)
+            .delete_secret(&self.provider, tenant, OAUTH_TOKENS)
             .await?;
         Ok(())
     }
@@ -343,13 +370,13 @@ impl TokenStore for LeverTokens {
     async fn lock_refresh(&self, tenant: &TenantId, ttl: Duration) -> Result<bool, Error> {
         Ok(self
             .store
-            .lease_secret(LEVER, tenant, LEVER_TOKENS, &self.holder, ttl)
+            .lease_secret(&self.provider, tenant, OAUTH_TOKENS, &self.holder, ttl)
             .await?)
     }
 
     async fn unlock_refresh(&self, tenant: &TenantId) -> Result<(), Error> {
         self.store
-            .release_secret_lease(LEVER, tenant, LEVER_TOKENS, &self.holder)
+            .release_secret_lease(&self.provider, tenant, OAUTH_TOKENS, &self.holder)
             .await?;
         Ok(())
     }

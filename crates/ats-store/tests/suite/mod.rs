@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ats_core::auth::{KeyDirectory, SecretStore};
+use ats_core::oauth::{TokenSet, TokenStore};
 use ats_core::{AssessmentResult, AssessmentStatus, OrderHandle, Secret, TenantId};
-use ats_lever::{ConnectionStore, LeverConnection, TokenSet, TokenStore};
+use ats_lever::{ConnectionStore, LeverConnection};
 use ats_stackone::PackageIdStore;
 use ats_store::{
     Activity, ActivityQuery, Claim, Flow, IntakeKey, ItemState, KeyRing, LeverConnections,
@@ -754,6 +755,117 @@ pub async fn adapter_stores_survive_a_restart(db: &Db) {
     );
 }
 
+pub async fn oauth_tokens_of_any_provider_are_sealed_whole_and_leased(db: &Db) {
+    let store = db.open(K1).await;
+    let company = TenantId::new("900123");
+    let hibob = store.oauth_tokens("hibob", "instance-a");
+    let set = TokenSet {
+        access_token: Secret::new("bob-at-1"),
+        refresh_token: Some(Secret::new("bob-rt-1")),
+        expires_at: Some(chrono::DateTime::from_timestamp_millis(1_800_000_000_000).unwrap()),
+        scope: Some("hiring.integrations:write".into()),
+    };
+    hibob.save(&company, set.clone()).await.unwrap();
+    assert_no_plaintext(&store, "bob-rt-1").await;
+    assert_no_plaintext(&store, "bob-at-1").await;
+    // one sealed row per tenant and provider, in the format Lever's rows had
+    let row = store
+        .secret("hibob", &company, ats_store::OAUTH_TOKENS)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(row.expose()).unwrap(),
+        serde_json::json!({
+            "access_token": "bob-at-1",
+            "refresh_token": "bob-rt-1",
+            "expires_at": 1_800_000_000_000_i64,
+            "scope": "hiring.integrations:write",
+        })
+    );
+    // another provider's tokens of the same tenant are another row
+    let lever = store.lever_tokens("instance-a");
+    assert_eq!(lever.load(&company).await.unwrap(), None);
+    // survives a restart, read by another instance
+    let restarted = db.open(K1).await;
+    let b = restarted.oauth_tokens("hibob", "instance-b");
+    assert_eq!(b.load(&company).await.unwrap(), Some(set.clone()));
+    // replaced as one unit: a set without refresh token or expiry drops them
+    let bare = TokenSet {
+        access_token: Secret::new("bob-at-2"),
+        refresh_token: None,
+        expires_at: None,
+        scope: None,
+    };
+    b.save(&company, bare.clone()).await.unwrap();
+    assert_eq!(hibob.load(&company).await.unwrap(), Some(bare));
+    // one refresh lease at a time per provider and tenant
+    assert!(hibob.lock_refresh(&company, LEASE).await.unwrap());
+    assert!(!b.lock_refresh(&company, LEASE).await.unwrap());
+    assert!(
+        !restarted
+            .oauth_tokens("hibob", "instance-c")
+            .lock_refresh(&company, LEASE)
+            .await
+            .unwrap()
+    );
+    lever.save(&company, set.clone()).await.unwrap();
+    assert!(lever.lock_refresh(&company, LEASE).await.unwrap());
+    hibob.unlock_refresh(&company).await.unwrap();
+    assert!(b.lock_refresh(&company, LEASE).await.unwrap());
+    b.unlock_refresh(&company).await.unwrap();
+    // a row written the way Lever's always were still loads, through either name
+    let old = TenantId::new("acme");
+    store
+        .put_secret(
+            "lever",
+            &old,
+            ats_store::LEVER_TOKENS,
+            &Secret::new(r#"{"access_token":"at-old","refresh_token":"rt-old","expires_at":1800000000000,"scope":null}"#),
+        )
+        .await
+        .unwrap();
+    let loaded = restarted
+        .oauth_tokens("lever", "x")
+        .load(&old)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        loaded,
+        TokenSet {
+            access_token: Secret::new("at-old"),
+            refresh_token: Some(Secret::new("rt-old")),
+            expires_at: chrono::DateTime::from_timestamp_millis(1_800_000_000_000),
+            scope: None,
+        }
+    );
+    assert_eq!(
+        restarted.lever_tokens("y").load(&old).await.unwrap(),
+        Some(loaded)
+    );
+    // a row without an access token is refused, naming the provider
+    store
+        .put_secret(
+            "hibob",
+            &old,
+            ats_store::OAUTH_TOKENS,
+            &Secret::new(r#"{"refresh_token":"rt"}"#),
+        )
+        .await
+        .unwrap();
+    let e = hibob.load(&old).await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("stored hibob OAuth tokens lack access_token"),
+        "{e}"
+    );
+    // removed for one provider only
+    hibob.remove(&company).await.unwrap();
+    assert_eq!(b.load(&company).await.unwrap(), None);
+    assert_eq!(lever.load(&company).await.unwrap(), Some(set));
+}
+
 pub async fn readiness_and_debug_hide_secrets(db: &Db) {
     let store = db.open(K1).await;
     store.ready().await.unwrap();
@@ -761,6 +873,11 @@ pub async fn readiness_and_debug_hide_secrets(db: &Db) {
     assert!(!debug.contains("AAECAwQF"), "{debug}");
     let tokens = store.lever_tokens("i");
     assert!(!format!("{tokens:?}").contains("AAEC"));
+    let tokens = store.oauth_tokens("hibob", "i");
+    assert_eq!(
+        format!("{tokens:?}"),
+        r#"OAuthTokens { provider: "hibob", holder: "i", .. }"#
+    );
 }
 
 pub async fn vendor_events_go_out_once_in_order(db: &Db) {
@@ -914,6 +1031,7 @@ macro_rules! store_suite {
             deliveries_are_remembered_once,
             single_use_settings_are_taken_once,
             adapter_stores_survive_a_restart,
+            oauth_tokens_of_any_provider_are_sealed_whole_and_leased,
             readiness_and_debug_hide_secrets,
             vendor_events_go_out_once_in_order,
             orders_are_listed_with_their_last_result
