@@ -1096,6 +1096,92 @@ async fn recruitee_is_served_with_a_key_the_gateway_issued_and_reports_with_the_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teamtailor_is_served_with_the_key_teamtailor_minted_for_the_customer() {
+    let (_standin, vendor_url) = start_vendor().await;
+    let d = dir();
+    let signing = secret_file(&d, "signing", SIGNING_SECRET);
+    let text = format!(
+        "{}\n[providers.teamtailor]\napi_key = \"{key}\"\n",
+        config_text(&d, &vendor_url, "http://127.0.0.1:9", &signing),
+        key = secret_file(&d, "tt-key", "tt_partner_api_key_e2e"),
+    );
+    let (gateway, base) = serve(&GatewayConfig::parse(&text).unwrap()).await;
+    gateway.start();
+    let http = reqwest::Client::new();
+    let connect = |body: Value| {
+        http.post(format!("{base}/api/v1/connections"))
+            .bearer_auth(API_KEY)
+            .json(&body)
+            .send()
+    };
+    // the key is Teamtailor's: a connection without it is refused
+    let r = connect(json!({"provider": "teamtailor", "tenant": "acme"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        p["detail"],
+        "key: required for teamtailor (the key teamtailor minted for the customer)"
+    );
+    let r = connect(
+        json!({"provider": "teamtailor", "tenant": "acme", "key": "tt_pk_acme_3c9e1f7a2b6d"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(
+        created["endpoint_url"],
+        "https://ats.vendor.example/teamtailor"
+    );
+    assert_eq!(created["issued_key"], Value::Null, "nothing is issued");
+    // Teamtailor posts the trigger's webhook with the customer's key
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fixtures/teamtailor/webhook_accepted.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let body = fixture["request"]["body"].clone();
+    let post = |key: &'static str| {
+        http.post(format!("{base}/teamtailor/webhook"))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+    };
+    let sent = post("tt_pk_acme_3c9e1f7a2b6d").await.unwrap();
+    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
+    assert_eq!(post("tt_pk_other").await.unwrap().status(), 401);
+    let orders: Value = http
+        .get(format!("{base}/api/v1/orders?provider=teamtailor"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orders[0]["tenant"], "acme");
+    assert_eq!(
+        orders[0]["provider_order_id"],
+        "7c2f0d4e-5b1a-4e8f-9a63-2d5e8b1c4f70"
+    );
+    // disconnected: the key no longer opens anything
+    let deleted = http
+        .delete(format!("{base}/api/v1/connections/teamtailor/acme"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(post("tt_pk_acme_3c9e1f7a2b6d").await.unwrap().status(), 401);
+    gateway.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_without_its_account_credentials_stops_the_start() {
     let d = dir();
     let signing = secret_file(&d, "signing", SIGNING_SECRET);

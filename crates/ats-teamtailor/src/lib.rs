@@ -63,14 +63,57 @@ pub fn registration() -> ats_core::registry::Registration {
             .with_packages("config_ok.json")
             .with_rejection("webhook_unknown_test.json"),
         ),
-        // Not served by `ats-server` yet: Teamtailor, not the vendor, mints
-        // the provider keys, which the server's issued-key flow does not take.
-        served: None,
+        served: Some(SERVED),
     }
 }
 
 fn translation_only() -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
     Ok(Box::new(Teamtailor::builder().build()?))
+}
+
+/// How `ats-server` serves Teamtailor and connects a customer. Teamtailor
+/// mints each customer's provider key at activation; the customer hands it
+/// over with the connection, and the server keeps its digest.
+const SERVED: ats_core::registry::Served = ats_core::registry::Served {
+    settings: &[
+        ats_core::registry::Setting::secret(
+            "api_key",
+            "the integration's partner API key, sent with every result",
+        ),
+        ats_core::registry::Setting::secret(
+            "webhook_secret",
+            "the integration's webhook secret (Teamtailor-Signature)",
+        ),
+    ],
+    base_url: true,
+    connection: ats_core::registry::ConnectionShape {
+        key: ats_core::registry::ConnectionKey::Given,
+        secrets: &[],
+        endpoint: "",
+        instructions: "Set this URL as the integration's base URL in Teamtailor; Teamtailor calls /config and /webhook under it with the customer's provider key.",
+    },
+    build: Some(serve),
+};
+
+fn serve(
+    parts: &ats_core::registry::ServeParts,
+) -> Result<Box<dyn ats_core::AtsProvider>, ats_core::Error> {
+    let mut b = Teamtailor::builder()
+        .key_directory(parts.issued_keys())
+        .callback_policy(parts.callback_policy(&builder::DEFAULT_CALLBACK_HOSTS));
+    if let Some(key) = parts.setting("api_key") {
+        b = b.api_key(key.clone());
+    }
+    if let Some(secret) = parts.setting("webhook_secret") {
+        b = b.webhook_secret(secret.clone());
+    }
+    if let Some(url) = parts.base_url() {
+        b = b.base_url(url);
+    }
+    if let Some(r) = parts.retry() {
+        b = b.retry(r.clone());
+    }
+    Ok(Box::new(b.build()?))
 }
 
 /// The configuration `fixtures/teamtailor/` was recorded against: made-up
