@@ -363,6 +363,14 @@ pub trait AtsProvider: Send + Sync + fmt::Debug {
         Vec::new()
     }
 
+    /// The adapter's OAuth 2.0 connection, for providers whose customers
+    /// connect by granting the vendor's app access
+    /// ([`Capabilities::oauth`]): a server drives the authorization with it
+    /// (consent URL, callback, code exchange) without naming the provider.
+    fn oauth(&self) -> Option<&crate::oauth::TokenManager> {
+        None
+    }
+
     /// Lists orders the vendor has not answered yet, to catch up on missed
     /// webhooks.
     async fn open_orders(&self, tenant: &TenantId) -> Result<Vec<AssessmentOrder>, Error> {

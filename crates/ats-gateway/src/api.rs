@@ -4,10 +4,11 @@
 //! problem details; described by the OpenAPI document at `/openapi.json`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ats_core::codec::decode_json;
 use ats_core::registry::ConnectionKey;
-use ats_core::{AssessmentResult, PackageDelivery, Secret, TenantId};
+use ats_core::{AssessmentResult, AtsProvider, PackageDelivery, Secret, TenantId};
 use ats_server::RuntimeError;
 use ats_store::{
     Activity, ActivityQuery, Flow, OrderFilter, OrderRecord, OutboxFilter, StoreError, order_key,
@@ -134,16 +135,16 @@ pub fn router(gw: Gateway) -> Router {
             put(set_packages),
         )
         .route(
-            "/api/v1/connections/lever/{tenant}/authorize",
-            post(authorize_lever),
+            "/api/v1/connections/{provider}/{tenant}/authorize",
+            post(authorize_oauth),
         )
         .route("/api/v1/activity", get(activity))
         .route("/api/v1/outbox/{id}/retry", post(retry_outbox))
         .route("/api/v1/events/{id}/retry", post(retry_event))
         .route_layer(middleware::from_fn_with_state(gw.clone(), authenticate));
     api.route("/openapi.json", get(openapi))
-        .route(LEVER_CALLBACK, get(lever_callback))
-        .route(LEVER_CONNECT, get(lever_connect))
+        .route("/oauth/{provider}/callback", get(oauth_callback))
+        .route("/oauth/{provider}/connect", get(oauth_connect))
         .route("/rejections/{token}", get(rejection_page))
         .with_state(gw)
 }
@@ -152,8 +153,8 @@ pub fn router(gw: Gateway) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ats-connect gateway", description = "The vendor's REST API of the self-hosted assessment gateway."),
-    paths(list_orders, get_order, report_result, set_default_packages, set_packages, create_connection, delete_connection, authorize_lever, activity, retry_outbox, retry_event),
-    components(schemas(Problem, Reported, OrderView, ConnectionRequest, ConnectionCreated, LeverAuthorization, Retried)),
+    paths(list_orders, get_order, report_result, set_default_packages, set_packages, create_connection, delete_connection, authorize_oauth, activity, retry_outbox, retry_event),
+    components(schemas(Problem, Reported, OrderView, ConnectionRequest, ConnectionCreated, OAuthAuthorization, Retried)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -582,59 +583,76 @@ async fn rejection_page(State(gw): State<Gateway>, Path(token): Path<String>) ->
     }
 }
 
-/// Where Lever sends the customer's browser back after consent (register
-/// `<public_url>/oauth/lever/callback` as the OAuth app's redirect URI).
-pub const LEVER_CALLBACK: &str = "/oauth/lever/callback";
-/// The link that sends an administrator on to Lever's consent page.
-pub const LEVER_CONNECT: &str = "/oauth/lever/connect";
 /// The setting kind of pending OAuth states (named by their digest).
 const OAUTH_STATE: &str = "oauth_state";
 /// How long an authorization URL can be used.
 const OAUTH_STATE_TTL: chrono::Duration = chrono::Duration::minutes(15);
 
-/// Where to send a customer's Lever administrator to connect Lever.
+/// Where to send a customer's administrator to connect a provider whose
+/// customers grant the vendor's app access through OAuth 2.0 (Lever, HiBob).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LeverAuthorization {
-    /// A link on the gateway that redirects to Lever's consent page: the
-    /// one to e-mail or show the customer's administrator.
+pub struct OAuthAuthorization {
+    /// A link on the gateway that redirects to the provider's consent
+    /// page: the one to e-mail or show the customer's administrator.
     pub connect_url: String,
-    /// Lever's consent page, with a one-time `state` bound to the tenant.
+    /// The provider's consent page, with a one-time `state` bound to the
+    /// tenant.
     pub authorization_url: String,
     /// When the URL stops working (RFC 3339).
     pub expires_at: String,
-    /// Where Lever sends the administrator back (the app's redirect URI).
+    /// Where the provider sends the administrator back (the app's redirect
+    /// URI).
     pub callback_url: String,
 }
 
-/// Starts connecting a customer's Lever account through OAuth: returns
-/// the URL to send the customer's Lever super admin to. When they grant
-/// access, Lever redirects to the gateway's callback, which exchanges the
-/// code and stores the tokens (sealed) for `tenant`. The URL works once,
-/// for 15 minutes.
-#[utoipa::path(post, path = "/api/v1/connections/lever/{tenant}/authorize",
-    params(("tenant" = String, Path)),
-    responses((status = 200, body = LeverAuthorization), (status = 404, body = Problem),
+/// The gateway's callback for `provider`'s OAuth redirect: the default
+/// redirect URI of its app, under the gateway's public URL.
+pub fn oauth_callback_path(provider: &str) -> String {
+    format!("/oauth/{provider}/callback")
+}
+
+fn oauth_connect_path(provider: &str) -> String {
+    format!("/oauth/{provider}/connect")
+}
+
+/// The adapter called `provider` when its customers connect through OAuth.
+fn oauth_adapter(gw: &Gateway, provider: &str) -> Option<Arc<dyn AtsProvider>> {
+    gw.runtime
+        .adapter(provider)
+        .filter(|a| a.oauth().is_some())
+        .cloned()
+}
+
+/// Starts connecting a customer's account with a provider that uses
+/// OAuth 2.0 (Lever, HiBob): returns the URL to send the customer's
+/// administrator to. When they grant access, the provider redirects to the
+/// gateway's callback, which exchanges the code and stores the tokens
+/// (sealed) for `tenant`. The URL works once, for 15 minutes.
+#[utoipa::path(post, path = "/api/v1/connections/{provider}/{tenant}/authorize",
+    params(("provider" = String, Path), ("tenant" = String, Path)),
+    responses((status = 200, body = OAuthAuthorization), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
-async fn authorize_lever(
+async fn authorize_oauth(
     State(gw): State<Gateway>,
-    Path(tenant): Path<String>,
+    Path((provider, tenant)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let lever = gw
-        .lever
-        .as_ref()
-        .ok_or_else(|| not_found("provider", "lever"))?;
+    let adapter =
+        oauth_adapter(&gw, &provider).ok_or_else(|| not_found("OAuth provider", &provider))?;
+    let Some(tokens) = adapter.oauth() else {
+        return Err(not_found("OAuth provider", &provider));
+    };
     if tenant.trim().is_empty() {
         return Err(invalid("tenant: must be non-empty"));
     }
-    let request = lever.authorization_url().map_err(|e| {
+    let request = tokens.authorization_request().map_err(|e| {
         invalid(format!(
-            "lever: {e} (set client_id and client_secret in [providers.lever])"
+            "{provider}: {e} (set client_id and client_secret in [providers.{provider}])"
         ))
     })?;
     let expires_at = chrono::Utc::now() + OAUTH_STATE_TTL;
     gw.store()
         .put_setting(
-            "lever",
+            &provider,
             &TenantId::new(tenant),
             OAUTH_STATE,
             &state_digest(request.state.expose()),
@@ -642,24 +660,25 @@ async fn authorize_lever(
         )
         .await?;
     let connect_url = url::Url::parse_with_params(
-        &format!("{}{LEVER_CONNECT}", gw.public_url),
+        &format!("{}{}", gw.public_url, oauth_connect_path(&provider)),
         [("state", request.state.expose())],
     )
     .map_err(|e| invalid(format!("public_url: {e}")))?;
-    Ok(axum::Json(LeverAuthorization {
+    Ok(axum::Json(OAuthAuthorization {
         connect_url: connect_url.to_string(),
         authorization_url: request.url.to_string(),
         expires_at: expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        callback_url: format!("{}{LEVER_CALLBACK}", gw.public_url),
+        callback_url: format!("{}{}", gw.public_url, oauth_callback_path(&provider)),
     })
     .into_response())
 }
 
-/// `GET /oauth/lever/connect?state=…`: while the authorization is pending,
-/// a redirect to Lever's consent page for it; otherwise a page saying to
-/// start again.
-async fn lever_connect(
+/// `GET /oauth/{provider}/connect?state=…`: while the authorization is
+/// pending, a redirect to the provider's consent page for it; otherwise a
+/// page saying to start again.
+async fn oauth_connect(
     State(gw): State<Gateway>,
+    Path(provider): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
     let page = |status: StatusCode, text: &str| {
@@ -670,12 +689,15 @@ async fn lever_connect(
         )
             .into_response()
     };
-    let (Some(lever), Some(state)) = (gw.lever.as_ref(), q.get("state")) else {
+    let (Some(adapter), Some(state)) = (oauth_adapter(&gw, &provider), q.get("state")) else {
+        return page(StatusCode::NOT_FOUND, "No such page.\n");
+    };
+    let Some(tokens) = adapter.oauth() else {
         return page(StatusCode::NOT_FOUND, "No such page.\n");
     };
     let pending = gw
         .store()
-        .find_setting("lever", OAUTH_STATE, &state_digest(state))
+        .find_setting(&provider, OAUTH_STATE, &state_digest(state))
         .await;
     let live = match pending {
         Ok(Some((_, expires))) => expires
@@ -683,7 +705,7 @@ async fn lever_connect(
             .is_ok_and(|ms| ms >= chrono::Utc::now().timestamp_millis()),
         Ok(None) => false,
         Err(e) => {
-            tracing::error!(error = %e, "could not read a pending Lever authorization");
+            tracing::error!(%provider, error = %e, "could not read a pending authorization");
             return page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "This link cannot be used right now. Try again in a minute.\n",
@@ -696,7 +718,7 @@ async fn lever_connect(
             "This link was used or has expired. Ask for a new one.\n",
         );
     }
-    match lever.authorization_url_with_state(state) {
+    match tokens.authorization_url(state) {
         Ok(url) => axum::response::Redirect::to(url.as_str()).into_response(),
         Err(e) => page(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}\n")),
     }
@@ -709,32 +731,41 @@ fn state_digest(state: &str) -> String {
     hex::encode(Sha256::digest(state.as_bytes()))
 }
 
-/// Lever's redirect back (`?code&state` or `?error&error_description&state`),
-/// in the administrator's browser: a short plain-text page either way.
-async fn lever_callback(
+/// The provider's redirect back (`?code&state` or
+/// `?error&error_description&state`), in the administrator's browser: a
+/// short plain-text page either way, and a row in the activity log.
+async fn oauth_callback(
     State(gw): State<Gateway>,
+    Path(provider): Path<String>,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
-    let outcome = complete_lever(&gw, &query).await;
+    let outcome = complete_oauth(&gw, &provider, &query).await;
     let (status, tenant, text) = match outcome {
-        Ok(tenant) => (
+        Ok((display, tenant)) => (
             StatusCode::OK,
             Some(tenant.clone()),
-            format!("Lever is connected for `{tenant}`. You can close this window."),
+            format!("{display} is connected for `{tenant}`. You can close this window."),
         ),
         Err((status, tenant, text)) => (status, tenant, text),
     };
-    let mut log = Activity::new(chrono::Utc::now(), Flow::Inbound, "lever", "oauth.callback");
-    log.tenant = tenant.map(|t| t.as_str().to_owned());
-    log.http_status = Some(status.as_u16());
-    log.ok = status.is_success();
-    log.message = Some(text.clone());
-    if !log.ok {
-        log.error_kind = Some("oauth".into());
-    }
-    if let Err(e) = gw.store().record_activity(&log).await {
-        tracing::error!(error = %e, "could not write the activity log");
+    if status != StatusCode::NOT_FOUND {
+        let mut log = Activity::new(
+            chrono::Utc::now(),
+            Flow::Inbound,
+            provider.as_str(),
+            "oauth.callback",
+        );
+        log.tenant = tenant.map(|t| t.as_str().to_owned());
+        log.http_status = Some(status.as_u16());
+        log.ok = status.is_success();
+        log.message = Some(text.clone());
+        if !log.ok {
+            log.error_kind = Some("oauth".into());
+        }
+        if let Err(e) = gw.store().record_activity(&log).await {
+            tracing::error!(error = %e, "could not write the activity log");
+        }
     }
     (
         status,
@@ -746,16 +777,22 @@ async fn lever_callback(
 
 type CallbackError = (StatusCode, Option<TenantId>, String);
 
-async fn complete_lever(gw: &Gateway, query: &str) -> Result<TenantId, CallbackError> {
+async fn complete_oauth(
+    gw: &Gateway,
+    provider: &str,
+    query: &str,
+) -> Result<(&'static str, TenantId), CallbackError> {
     let fail =
         |status, tenant: Option<&TenantId>, text: &str| (status, tenant.cloned(), text.to_owned());
-    let Some(lever) = gw.lever.as_ref() else {
+    let adapter = oauth_adapter(gw, provider);
+    let Some(tokens) = adapter.as_deref().and_then(|a| a.oauth()) else {
         return Err(fail(
             StatusCode::NOT_FOUND,
             None,
-            "Lever is not configured here.",
+            "No such provider is connected through OAuth here.",
         ));
     };
+    let name = tokens.config().provider.display;
     let state = url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "state")
         .map(|(_, v)| v.into_owned())
@@ -764,12 +801,12 @@ async fn complete_lever(gw: &Gateway, query: &str) -> Result<TenantId, CallbackE
         return Err(fail(
             StatusCode::BAD_REQUEST,
             None,
-            "This is not a Lever authorization response: it has no state.",
+            &format!("This is not a {name} authorization response: it has no state."),
         ));
     };
     let (tenant, expires) = match gw
         .store()
-        .take_setting("lever", OAUTH_STATE, &state_digest(&state))
+        .take_setting(provider, OAUTH_STATE, &state_digest(&state))
         .await
     {
         Ok(Some(found)) => found,
@@ -777,15 +814,19 @@ async fn complete_lever(gw: &Gateway, query: &str) -> Result<TenantId, CallbackE
             return Err(fail(
                 StatusCode::BAD_REQUEST,
                 None,
-                "This authorization is unknown or was already used. Start connecting Lever again.",
+                &format!(
+                    "This authorization is unknown or was already used. Start connecting {name} again."
+                ),
             ));
         }
         Err(e) => {
-            tracing::error!(error = %e, "could not read a pending Lever authorization");
+            tracing::error!(%provider, error = %e, "could not read a pending authorization");
             return Err(fail(
                 StatusCode::SERVICE_UNAVAILABLE,
                 None,
-                "The authorization could not be checked right now. Start connecting Lever again.",
+                &format!(
+                    "The authorization could not be checked right now. Start connecting {name} again."
+                ),
             ));
         }
     };
@@ -796,25 +837,25 @@ async fn complete_lever(gw: &Gateway, query: &str) -> Result<TenantId, CallbackE
         return Err(fail(
             StatusCode::BAD_REQUEST,
             Some(&tenant),
-            "This authorization expired. Start connecting Lever again.",
+            &format!("This authorization expired. Start connecting {name} again."),
         ));
     }
-    match lever
+    match tokens
         .complete_authorization(&tenant, query, &Secret::new(state))
         .await
     {
-        Ok(_) => Ok(tenant),
-        Err(e @ ats_lever::OAuthError::AuthorizationDenied { .. }) => Err(fail(
+        Ok(_) => Ok((name, tenant)),
+        Err(e @ ats_core::oauth::OAuthError::AuthorizationDenied { .. }) => Err(fail(
             StatusCode::BAD_REQUEST,
             Some(&tenant),
-            &format!("Lever did not grant access: {e}"),
+            &format!("{name} did not grant access: {e}"),
         )),
         Err(e) => {
-            tracing::warn!(%tenant, error = %e, "Lever authorization failed");
+            tracing::warn!(%provider, %tenant, error = %e, "authorization failed");
             Err(fail(
                 StatusCode::BAD_GATEWAY,
                 Some(&tenant),
-                &format!("Lever could not be connected: {e}. Start connecting Lever again."),
+                &format!("{name} could not be connected: {e}. Start connecting {name} again."),
             ))
         }
     }

@@ -37,7 +37,7 @@ use ats_core::Secret;
 use ats_server::{ProviderSettings, StockOptions, registrations, stock_names};
 use serde::Deserialize;
 
-use crate::api::LEVER_CALLBACK;
+use crate::api::oauth_callback_path;
 use crate::error::GatewayError;
 
 /// The file as written.
@@ -243,13 +243,14 @@ impl GatewayConfig {
                     )));
                 }
             }
-            if name == "lever" && settings.get(name, "redirect_uri").is_none() {
-                // the gateway serves the callback; an explicit URI is for a
-                // proxy in front that rewrites paths
+            let takes_redirect = served.settings.iter().any(|s| s.name == "redirect_uri");
+            if takes_redirect && settings.get(name, "redirect_uri").is_none() {
+                // an OAuth app: the gateway serves its callback; an explicit
+                // URI is for a proxy in front that rewrites paths
                 settings.set(
                     name,
                     "redirect_uri",
-                    Secret::new(format!("{public_url}{LEVER_CALLBACK}")),
+                    Secret::new(format!("{public_url}{}", oauth_callback_path(name))),
                 );
             }
         }
@@ -305,14 +306,14 @@ impl GatewayConfig {
                 .get(name)
                 .map(|u| format!(" → {u}"))
                 .unwrap_or_default();
-            let path = if name == "lever" {
-                format!(
-                    "/lever/{{tenant}}/webhook; OAuth redirect URI {}{LEVER_CALLBACK}",
-                    self.public_url
-                )
+            let mut path = if name == "lever" {
+                "/lever/{tenant}/webhook".to_owned()
             } else {
                 format!("/{name}/…")
             };
+            if let Some(redirect) = self.settings.get(name, "redirect_uri") {
+                path.push_str(&format!("; OAuth redirect URI {}", redirect.expose()));
+            }
             out.push_str(&format!(
                 "provider      {name:<11} {}{path}{base}\n",
                 self.public_url

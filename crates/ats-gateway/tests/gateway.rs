@@ -1182,6 +1182,122 @@ async fn teamtailor_is_served_with_the_key_teamtailor_minted_for_the_customer() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hibob_company_connects_through_the_same_oauth_routes() {
+    use wiremock::matchers::{body_string_contains, path};
+    let bob = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("grant_type=authorization_code"))
+        .and(body_string_contains("code=bob-code-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "bob-at-1", "refresh_token": "bob-rt-1",
+            "token_type": "Bearer", "expires_in": 3600
+        })))
+        .expect(1)
+        .mount(&bob)
+        .await;
+    let (_standin, vendor_url) = start_vendor().await;
+    let d = dir();
+    let signing = secret_file(&d, "signing", SIGNING_SECRET);
+    let text = format!(
+        "{}\n[providers.hibob]\nbase_url = \"{uri}/v1\"\nauthorize_url = \"{uri}/authorize\"\ntoken_url = \"{uri}/oauth/token\"\nclient_id = \"bob-client-3\"\nclient_secret = \"{secret}\"\nwebhook_secret = \"{hook}\"\n",
+        config_text(&d, &vendor_url, &bob.uri(), &signing),
+        uri = bob.uri(),
+        secret = secret_file(&d, "bob-secret", "bob-client-secret"),
+        hook = secret_file(&d, "bob-hook", "bob-webhook-secret"),
+    );
+    let config = GatewayConfig::parse(&text).unwrap();
+    assert!(
+        config
+            .describe()
+            .contains("OAuth redirect URI https://ats.vendor.example/oauth/hibob/callback"),
+        "{}",
+        config.describe()
+    );
+    let (gateway, base) = serve(&config).await;
+    let http = reqwest::Client::new();
+    let answer: Value = http
+        .post(format!("{base}/api/v1/connections/hibob/4711/authorize"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["callback_url"],
+        "https://ats.vendor.example/oauth/hibob/callback"
+    );
+    let url = url::Url::parse(answer["authorization_url"].as_str().unwrap()).unwrap();
+    assert_eq!(url.path(), "/authorize");
+    let query: std::collections::BTreeMap<String, String> =
+        url.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], "bob-client-3");
+    assert_eq!(query["scope"], "hiring.integrations:write");
+    assert_eq!(
+        query["redirect_uri"],
+        "https://ats.vendor.example/oauth/hibob/callback"
+    );
+    let state = query["state"].clone();
+    // a provider without OAuth has no such route
+    let none = http
+        .post(format!("{base}/api/v1/connections/ashby/acme/authorize"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
+    // Bob's redirect: the code is exchanged, the tokens stored for the company
+    let done = http
+        .get(format!(
+            "{base}/oauth/hibob/callback?code=bob-code-1&state={state}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(
+        done.text().await.unwrap(),
+        "Bob is connected for `4711`. You can close this window."
+    );
+    let company = ats_core::TenantId::new("4711");
+    let tokens =
+        ats_core::oauth::TokenStore::load(&gateway.store().oauth_tokens("hibob", "test"), &company)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(tokens.access_token.expose(), "bob-at-1");
+    // the state worked once
+    let again = http
+        .get(format!(
+            "{base}/oauth/hibob/callback?code=bob-code-1&state={state}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400);
+    let log = gateway
+        .store()
+        .activity(&ats_store::ActivityQuery::default())
+        .await
+        .unwrap();
+    let callbacks: Vec<_> = log
+        .iter()
+        .filter(|a| a.provider == "hibob" && a.operation == "oauth.callback")
+        .map(|a| a.ok)
+        .collect();
+    assert_eq!(callbacks, [false, true], "newest first");
+    for a in &log {
+        let row = format!("{a:?}");
+        assert!(
+            !row.contains("bob-at-1") && !row.contains("bob-code-1"),
+            "{row}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_without_its_account_credentials_stops_the_start() {
     let d = dir();
     let signing = secret_file(&d, "signing", SIGNING_SECRET);

@@ -193,6 +193,10 @@ impl AtsProvider for HiBob {
         PROVIDER
     }
 
+    fn oauth(&self) -> Option<&ats_core::oauth::TokenManager> {
+        Some(&self.tokens)
+    }
+
     fn missing_configuration(&self) -> Vec<String> {
         let mut missing = Vec::new();
         if !self.tokens.has_app() {

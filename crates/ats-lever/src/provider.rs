@@ -610,6 +610,10 @@ impl AtsProvider for Lever {
         PROVIDER
     }
 
+    fn oauth(&self) -> Option<&ats_core::oauth::TokenManager> {
+        Some(&self.tokens)
+    }
+
     fn missing_configuration(&self) -> Vec<String> {
         if self.tokens.has_app() {
             Vec::new()
