@@ -13,6 +13,11 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::malformed(".", "empty body"));
     }
+    // the plain parse first: tracking field paths doubles the cost, and
+    // only a failure needs them, so a failure is parsed again with them
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = clean_path(&e.path().to_string());

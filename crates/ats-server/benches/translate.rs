@@ -1,0 +1,112 @@
+//! How fast every registered adapter translates, as ratios to a plain parse
+//! of the same bytes measured in the same run (so the machine cancels out).
+//!
+//! For each adapter, on the order its demo plays and the result it writes
+//! back (its recorded fixtures):
+//!
+//! * **a** — `serde_json::from_slice::<IgnoredAny>`: every byte read and
+//!   checked, nothing kept. The floor of any JSON translation.
+//! * **b** — `serde_json::from_slice::<Value>`: the payload as a tree.
+//! * **c** — the adapter's `translate`: the body to a core event (pure: no
+//!   credential check, no I/O).
+//! * **d** — the adapter's `prepare` of the result: a core result to the
+//!   exact request it sends (pure).
+//!
+//! `cargo bench -p ats-server --bench translate` prints one table (median of
+//! 15 batches of at least 20 ms each), ready for `docs/benchmarks.md`.
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use ats_testkit::FixtureFile;
+
+/// Median time of one call of `f`, in nanoseconds.
+fn time(mut f: impl FnMut()) -> f64 {
+    // how many calls make a batch of at least 20 ms
+    let mut n = 1u64;
+    loop {
+        let t = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        if t.elapsed() >= Duration::from_millis(20) {
+            break;
+        }
+        n *= 2;
+    }
+    let mut batches: Vec<f64> = (0..15)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            t.elapsed().as_nanos() as f64 / n as f64
+        })
+        .collect();
+    batches.sort_by(f64::total_cmp);
+    batches[batches.len() / 2]
+}
+
+fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let dir = ats_testkit::fixtures_dir();
+    println!(
+        "| adapter | body | a: parse, keep nothing | b: parse to Value | c: translate | c / a | c / b | d: prepare result |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in ats_server::registrations() {
+        if !filter.is_empty() && !filter.iter().any(|f| r.name.contains(f.as_str())) {
+            continue;
+        }
+        let Some(demo) = r.demo else { continue };
+        let server = "http://127.0.0.1:9";
+        let adapter = (r.recorded)(server).unwrap();
+        let order = FixtureFile::read(dir.join(r.name).join(demo.order))
+            .unwrap()
+            .parse(server)
+            .unwrap();
+        let request = order.inbound_request().unwrap();
+        let operation = adapter.route(&request).unwrap();
+        adapter.translate(operation, &request).unwrap();
+        let body = request.body.clone();
+        let a = time(|| {
+            black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&body)).unwrap());
+        });
+        let b = time(|| {
+            black_box(serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap());
+        });
+        let c = time(|| {
+            black_box(adapter.translate(operation, black_box(&request)).unwrap());
+        });
+        let result = FixtureFile::read(dir.join(r.name).join(demo.result))
+            .unwrap()
+            .parse(server)
+            .unwrap();
+        let call = result.call.unwrap();
+        let d = match adapter.prepare(&call) {
+            Ok(_) => format!(
+                "{:.2} µs",
+                time(|| {
+                    black_box(adapter.prepare(black_box(&call)).unwrap());
+                }) / 1000.0
+            ),
+            // a write that needs I/O before its request exists (a token)
+            Err(e) => format!("– ({:?})", e.kind()),
+        };
+        println!(
+            "| {} | {} B | {:.2} µs | {:.2} µs | {:.2} µs | {:.1}× | {:.1}× | {d} |",
+            r.name,
+            body.len(),
+            a / 1000.0,
+            b / 1000.0,
+            c / 1000.0,
+            c / a,
+            c / b
+        );
+    }
+}
