@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use ats_core::registry::Registration;
 use ats_core::signature::{SignatureEncoding, sign};
-use ats_core::{InboundAuth, OrderDelivery, OutboundCall, Secret};
+use ats_core::{AtsProvider, InboundAuth, OrderDelivery, OutboundCall, Secret};
 use ats_testkit::fixture::{Fixture, FixtureFile, read_dir};
 use ats_testkit::replay;
 use serde_json::Value;
@@ -98,7 +98,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             .and_then(|f| f.parse(&server.uri()))
             .map_err(|e| e.to_string())
     };
-    let order = if args.reject {
+    let mut order = if args.reject {
         read(
             demo.rejection
                 .ok_or_else(|| format!("--reject: no recorded rejection for {name}"))?,
@@ -140,6 +140,26 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             .mount(&server)
             .await;
     }
+    // --package where the provider sends ids only and the service reads
+    // the package from the provider's API: the reads answer with it
+    let recorded_package = match order.expect.event.as_ref() {
+        Some(ats_core::InboundEvent::OrderReceived(o)) => o.package_id.clone(),
+        _ => String::new(),
+    };
+    let mut package_in_reads = false;
+    if let Some(package) = &args.package
+        && !recorded_package.is_empty()
+    {
+        let in_body = serde_json::from_slice::<Value>(&recorded.body_bytes()?)
+            .is_ok_and(|mut j| replace_value(&mut j, &recorded_package, package) > 0);
+        if !in_body {
+            for ex in &mut order.exchanges {
+                if let Some(b) = ex.response.body.as_mut() {
+                    package_in_reads |= replace_value(b, &recorded_package, package) > 0;
+                }
+            }
+        }
+    }
     replay::mount(&server, &order.exchanges).await?;
     if let Some(c) = &cancellation {
         replay::mount(&server, &c.exchanges).await?;
@@ -162,11 +182,11 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             "  the order's callback URL points here: {callback}"
         ))?;
     }
-    if let Some(package) = &args.package {
-        let recorded_package = match order.expect.event.as_ref() {
-            Some(ats_core::InboundEvent::OrderReceived(o)) => o.package_id.clone(),
-            _ => String::new(),
-        };
+    if let (Some(package), true) = (&args.package, package_in_reads) {
+        say(format!(
+            "  the order asks for package {package} (recorded: {recorded_package}), as {name}'s API answers when read"
+        ))?;
+    } else if let Some(package) = &args.package {
         let mut json: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         if recorded_package.is_empty() || replace_value(&mut json, &recorded_package, package) == 0
         {
@@ -179,20 +199,15 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             "  the order asks for package {package} (recorded: {recorded_package})"
         ))?;
     }
-    let url = endpoint(capabilities.orders, &args.target, &recorded.path);
+    let url = endpoint(capabilities.orders, name, &args.target, &recorded.path);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| e.to_string())?;
     let mut answers = Vec::new();
     for copy in 0..args.duplicate.max(1) {
-        let (body, headers) = credentials(
-            capabilities.inbound_auth,
-            recorded,
-            body.clone(),
-            args,
-            copy == 0,
-        )?;
+        let (body, headers) =
+            credentials(adapter.as_ref(), recorded, body.clone(), args, copy == 0)?;
         say(format!("→ {} {url}", recorded.method))?;
         let (status, text) = send(&client, &recorded.method, &url, body, &headers).await?;
         say(format!("← {status} {}", excerpt(&text)))?;
@@ -264,13 +279,13 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             .as_ref()
             .ok_or("the cancellation has no request recorded")?;
         let (body, headers) = credentials(
-            capabilities.inbound_auth,
+            adapter.as_ref(),
             recorded,
             recorded.body_bytes()?.to_vec(),
             args,
             true,
         )?;
-        let url = endpoint(capabilities.orders, &args.target, &recorded.path);
+        let url = endpoint(capabilities.orders, name, &args.target, &recorded.path);
         say(format!("→ {} {url} (the cancellation)", recorded.method))?;
         let (status, text) = send(&client, &recorded.method, &url, body, &headers).await?;
         say(format!("← {status} {}", excerpt(&text)))?;
@@ -366,6 +381,31 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
                 }
             }
             Err(_) if r.body.is_empty() => {}
+            Err(_)
+                if r.headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded")) =>
+            {
+                let fields = form_keys(&r.body);
+                let unknown: Vec<_> = fields
+                    .iter()
+                    .filter(|f| !known.contains(*f))
+                    .cloned()
+                    .collect();
+                if unknown.is_empty() {
+                    say(format!(
+                        "  ✓ form with {} fields, all known to {name}",
+                        fields.len()
+                    ))?;
+                } else {
+                    say(format!(
+                        "  ✗ form fields {name}'s recordings do not know: {}",
+                        unknown.join(", ")
+                    ))?;
+                    ok = false;
+                }
+            }
             Err(e) => {
                 say(format!("  ✗ the body is not JSON: {e}"))?;
                 ok = false;
@@ -391,14 +431,18 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
 }
 
 /// Where a recorded call goes on the service: partner APIs get the
-/// operation's name appended to the endpoint, webhooks go to it as given.
-fn endpoint(orders: OrderDelivery, target: &str, recorded_path: &str) -> String {
+/// recorded path under the adapter's mount (`/packages/orders` of
+/// `/smartrecruiters/packages/orders`) appended to the endpoint, or the
+/// operation's name when the recording has no mount; webhooks go to the
+/// endpoint as given.
+fn endpoint(orders: OrderDelivery, name: &str, target: &str, recorded_path: &str) -> String {
     match orders {
-        OrderDelivery::Call => format!(
-            "{}/{}",
-            target.trim_end_matches('/'),
-            recorded_path.rsplit('/').next().unwrap_or_default()
-        ),
+        OrderDelivery::Call => {
+            let rest = recorded_path
+                .strip_prefix(&format!("/{name}/"))
+                .unwrap_or_else(|| recorded_path.rsplit('/').next().unwrap_or_default());
+            format!("{}/{rest}", target.trim_end_matches('/'))
+        }
         OrderDelivery::Webhook => target.to_owned(),
     }
 }
@@ -433,12 +477,13 @@ type Headers = Vec<(String, String)>;
 /// The body and headers of one copy of the order, with the credentials the
 /// provider would present.
 fn credentials(
-    auth: InboundAuth,
+    adapter: &dyn AtsProvider,
     recorded: &ats_testkit::fixture::RecordedRequest,
     mut body: Vec<u8>,
     args: &Args,
     first: bool,
 ) -> Result<(Vec<u8>, Headers), String> {
+    let auth = adapter.capabilities().inbound_auth;
     let mut headers: Vec<(String, String)> = recorded
         .headers
         .iter()
@@ -478,12 +523,12 @@ fn credentials(
             } else {
                 secret
             };
-            let signature = sign(
-                &Secret::new(secret),
-                &body,
-                SignatureEncoding::Base64UrlNoPad,
-            );
-            headers.push((header.to_owned(), signature));
+            // the provider's own scheme, as the adapter knows it
+            let (name, signature) = adapter
+                .provider_signature(&Secret::new(secret), &body)
+                .ok_or_else(|| format!("{}: calls are not signed in a header", adapter.name()))?;
+            debug_assert_eq!(name, header);
+            headers.push((name.to_owned(), signature));
         }
         InboundAuth::BodySignature { field } => {
             // a fresh delivery: a new token and the time now, signed over
@@ -548,12 +593,26 @@ fn known_fields(
         };
         for ex in &fixture.exchanges {
             let target = (ex.request.method.clone(), ex.request.path.clone());
-            if let (true, Some(body)) = (targets.contains(&target), &ex.request.body) {
+            if !targets.contains(&target) {
+                continue;
+            }
+            if let Some(body) = &ex.request.body {
                 field_paths(body, String::new(), &mut known);
+            }
+            // a form body (an OAuth token request): its keys
+            if let Some(text) = &ex.request.body_text {
+                known.extend(form_keys(text.as_bytes()));
             }
         }
     }
     known
+}
+
+/// The keys of a form-encoded body.
+fn form_keys(body: &[u8]) -> BTreeSet<String> {
+    url::form_urlencoded::parse(body)
+        .map(|(k, _)| k.into_owned())
+        .collect()
 }
 
 /// `a`, `a.b`, `a[].c`: the paths of every field in `value`.

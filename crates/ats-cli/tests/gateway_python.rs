@@ -492,3 +492,153 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
     assert_eq!(code, Some(1), "an unknown key is not accepted: {text}");
     assert!(text.contains("← 401"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ats_simulate_plays_teamtailor_smartrecruiters_and_hibob_against_the_gateway() {
+    let (tt_port, sr_port, bob_port) = (free_port(), free_port(), free_port());
+    let (gateway_url, _processes) = start(
+        "simulate-new",
+        &format!(
+            r#"
+[runtime]
+insecure_callback_hosts = ["127.0.0.1"]
+
+[providers.teamtailor]
+base_url = "http://127.0.0.1:{tt_port}"
+api_key = "${{TEST_API_KEY}}"
+
+[providers.smartrecruiters]
+base_url = "http://127.0.0.1:{sr_port}/assessment-api/v202010"
+token_url = "http://127.0.0.1:{sr_port}/identity/oauth/token"
+client_id = "sr-partner"
+client_secret = "${{TEST_API_KEY}}"
+
+[providers.hibob]
+base_url = "http://127.0.0.1:{bob_port}/v1"
+token_url = "http://127.0.0.1:{bob_port}/oauth/token"
+client_id = "bob-client"
+client_secret = "${{TEST_API_KEY}}"
+webhook_secret = "${{TEST_KOMBO_SECRET}}"
+"#
+        ),
+    );
+    let http = reqwest::Client::new();
+    let connect = |body: Value| {
+        let http = http.clone();
+        let gateway_url = gateway_url.clone();
+        async move {
+            let r = http
+                .post(format!("{gateway_url}/api/v1/connections"))
+                .bearer_auth(API_KEY)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+
+    // Teamtailor: the provider key it minted is handed over, then used
+    connect(json!({"provider": "teamtailor", "tenant": "acme", "key": "tt-minted-key-1"})).await;
+    let (code, text) = simulate(&[
+        "teamtailor",
+        "--target",
+        &format!("{gateway_url}/teamtailor"),
+        "--listen",
+        &format!("127.0.0.1:{tt_port}"),
+        "--key",
+        "tt-minted-key-1",
+        "--package",
+        "pkg-rust-senior",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("← PUT /partner/v1/partner-results/"),
+        "{text}"
+    );
+
+    // SmartRecruiters: an issued key in, the company's client credentials
+    // out (token, then the result)
+    let created = connect(json!({"provider": "smartrecruiters", "tenant": "acme",
+        "secrets": {"customer_client_id": "sr-client-acme", "customer_client_secret": "sr-secret-acme"}}))
+    .await;
+    let key = created["issued_key"].as_str().unwrap().to_owned();
+    let (code, text) = simulate(&[
+        "smartrecruiters",
+        "--target",
+        &format!("{gateway_url}/smartrecruiters"),
+        "--listen",
+        &format!("127.0.0.1:{sr_port}"),
+        "--key",
+        &key,
+        "--package",
+        "pkg-rust-senior",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("← POST /identity/oauth/token"), "{text}");
+    assert!(
+        text.contains("← PATCH /assessment-api/v202010/orders/"),
+        "{text}"
+    );
+
+    // HiBob: signed the way Bob signs (HMAC-SHA512, base64); the company's
+    // tokens are in the gateway's store as after its OAuth grant
+    let dir = std::env::temp_dir().join(format!(
+        "ats-gateway-python-simulate-new-{}",
+        std::process::id()
+    ));
+    let ring = ats_store::KeyRing::parse("1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
+    let store = ats_store::Store::connect(
+        &format!("sqlite://{}", dir.join("gateway.db").display()),
+        ring,
+    )
+    .await
+    .unwrap();
+    ats_core::oauth::TokenStore::save(
+        &store.oauth_tokens("hibob", "test"),
+        &ats_core::TenantId::new("900123"),
+        ats_core::oauth::TokenSet::new(
+            "bob-at-1",
+            "bob-rt-1",
+            chrono::Utc::now() + chrono::Duration::hours(1),
+        ),
+    )
+    .await
+    .unwrap();
+    let (code, text) = simulate(&[
+        "hibob",
+        "--target",
+        &format!("{gateway_url}/hibob/webhook"),
+        "--listen",
+        &format!("127.0.0.1:{bob_port}"),
+        "--secret",
+        KOMBO_SECRET,
+        "--package",
+        "pkg-rust-senior",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("← GET /v1/hiring/assessments/41872"),
+        "{text}"
+    );
+    assert!(
+        text.contains("← PATCH /v1/hiring/assessments/41872"),
+        "{text}"
+    );
+    // a signature made with another secret is refused
+    let (code, text) = simulate(&[
+        "hibob",
+        "--target",
+        &format!("{gateway_url}/hibob/webhook"),
+        "--secret",
+        KOMBO_SECRET,
+        "--bad-signature",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("← 401"), "{text}");
+}

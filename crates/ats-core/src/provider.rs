@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::event::{Inbound, InboundEvent, VendorReply};
 use crate::http::{InboundRequest, InboundResponse, PreparedRequest};
 use crate::model::{AssessmentOrder, AssessmentResult, OrderHandle, Package, TenantId};
+use crate::secret::Secret;
 
 /// Which way an operation goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -361,6 +362,27 @@ pub trait AtsProvider: Send + Sync + fmt::Debug {
     /// a missing key then fails the start, not the first write-back.
     fn missing_configuration(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// The signature header the provider puts on a call whose body is
+    /// `body`, signed with the shared `secret`: what a stand-in playing the
+    /// provider sends (`ats simulate`). The default serves providers that
+    /// sign with [`InboundAuth::HeaderSignature`] as most do (HMAC-SHA256
+    /// of the body, base64url without padding); an adapter whose provider
+    /// signs otherwise overrides it. `None` for calls not signed in a header
+    /// with a shared secret.
+    fn provider_signature(&self, secret: &Secret, body: &[u8]) -> Option<(&'static str, String)> {
+        match self.capabilities().inbound_auth {
+            InboundAuth::HeaderSignature { header } => Some((
+                header,
+                crate::signature::sign(
+                    secret,
+                    body,
+                    crate::signature::SignatureEncoding::Base64UrlNoPad,
+                ),
+            )),
+            _ => None,
+        }
     }
 
     /// The adapter's OAuth 2.0 connection, for providers whose customers

@@ -193,6 +193,14 @@ impl AtsProvider for HiBob {
         PROVIDER
     }
 
+    fn provider_signature(
+        &self,
+        secret: &ats_core::Secret,
+        body: &[u8],
+    ) -> Option<(&'static str, String)> {
+        Some((auth::SIGNATURE_HEADER, auth::signature(secret, body)))
+    }
+
     fn oauth(&self) -> Option<&ats_core::oauth::TokenManager> {
         Some(&self.tokens)
     }

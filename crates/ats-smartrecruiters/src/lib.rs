@@ -85,6 +85,10 @@ const SERVED: ats_core::registry::Served = ats_core::registry::Served {
             "client_secret",
             "the partner-level (master) client secret SmartRecruiters issued",
         ),
+        ats_core::registry::Setting::plain(
+            "token_url",
+            "the OAuth token endpoint, when not SmartRecruiters' own (a stand-in)",
+        ),
     ],
     base_url: true,
     connection: ats_core::registry::ConnectionShape {
@@ -119,6 +123,9 @@ fn serve(
     }
     if let Some(url) = parts.base_url() {
         b = b.base_url(url);
+    }
+    if let Some(url) = parts.setting("token_url") {
+        b = b.token_url(url.expose());
     }
     if let Some(r) = parts.retry() {
         b = b.retry(r.clone());
