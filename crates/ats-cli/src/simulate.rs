@@ -160,6 +160,20 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             }
         }
     }
+    // an OAuth provider's token endpoint (at its default path): a refresh
+    // gets new tokens, as the provider rotates them
+    if let Some(tokens) = adapter.oauth() {
+        Mock::given(method("POST"))
+            .and(path(tokens.config().token_url.path()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "access_token": format!("simulated-at-{:016x}", fastrand::u64(..)),
+                "refresh_token": format!("simulated-rt-{:016x}", fastrand::u64(..)),
+                "token_type": "Bearer",
+                "expires_in": 3600
+            })))
+            .mount(&server)
+            .await;
+    }
     replay::mount(&server, &order.exchanges).await?;
     if let Some(c) = &cancellation {
         replay::mount(&server, &c.exchanges).await?;

@@ -642,3 +642,101 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("← 401"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ats_simulate_plays_lever_with_its_reads_and_notes_against_the_gateway() {
+    let lever_port = free_port();
+    let (gateway_url, _processes) = start(
+        "simulate-lever",
+        &format!(
+            r#"
+[providers.lever]
+base_url = "http://127.0.0.1:{lever_port}/v1"
+oauth_base_url = "http://127.0.0.1:{lever_port}"
+client_id = "lever-client"
+client_secret = "${{TEST_API_KEY}}"
+"#
+        ),
+    );
+    // the customer's connection: the webhook's signature token and the
+    // stage that orders the vendor's package
+    let r = reqwest::Client::new()
+        .post(format!("{gateway_url}/api/v1/connections"))
+        .bearer_auth(API_KEY)
+        .json(&json!({"provider": "lever", "tenant": "acme",
+            "signature_tokens": ["lever-sig-acme"],
+            "trigger_stages": {"36f675cc-81e7-4ef5-a8e2-5d940ed90475": "pkg-rust-senior"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // and its tokens, as after the OAuth grant
+    let dir = std::env::temp_dir().join(format!(
+        "ats-gateway-python-simulate-lever-{}",
+        std::process::id()
+    ));
+    let ring = ats_store::KeyRing::parse("1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
+    let store = ats_store::Store::connect(
+        &format!("sqlite://{}", dir.join("gateway.db").display()),
+        ring,
+    )
+    .await
+    .unwrap();
+    // expired: the first read refreshes them at the simulated token endpoint
+    ats_core::oauth::TokenStore::save(
+        &store.oauth_tokens("lever", "test"),
+        &ats_core::TenantId::new("acme"),
+        ats_core::oauth::TokenSet::new(
+            "lever-at-1",
+            "lever-rt-1",
+            chrono::Utc::now() - chrono::Duration::minutes(1),
+        ),
+    )
+    .await
+    .unwrap();
+    let target = format!("{gateway_url}/lever/acme/webhook");
+    let listen = format!("127.0.0.1:{lever_port}");
+    let (code, text) = simulate(&[
+        "lever",
+        "--target",
+        &target,
+        "--listen",
+        &listen,
+        "--secret",
+        "lever-sig-acme",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("← GET /v1/opportunities/6513270e-269e-4d37-b2a7-4de452e6b438 (read)"),
+        "{text}"
+    );
+    assert!(text.contains("← POST /oauth/token (read)"), "{text}");
+    let refreshed = ats_core::oauth::TokenStore::load(
+        &store.oauth_tokens("lever", "test"),
+        &ats_core::TenantId::new("acme"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        refreshed.access_token.expose().starts_with("simulated-at-"),
+        "the rotated tokens were stored"
+    );
+    assert!(
+        text.contains("← POST /v1/opportunities/6513270e-269e-4d37-b2a7-4de452e6b438/notes"),
+        "{text}"
+    );
+    // signed with another token: refused
+    let (code, text) = simulate(&[
+        "lever",
+        "--target",
+        &target,
+        "--secret",
+        "lever-sig-acme",
+        "--bad-signature",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("← 401"), "{text}");
+}
