@@ -24,6 +24,8 @@ const SIGNING_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const API_KEY: &str = "vendor-api-key-for-tests";
 const KOMBO_SECRET: &str = "kombo-webhook-secret";
 const COMPLETED_AT: &str = "2026-12-01T10:00:00Z";
+/// The gateway's key ring (made up).
+const ENCRYPTION_KEY: &str = "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// Starts the Python vendor and `ats serve` on SQLite with `providers` (the
 /// configuration's provider and runtime sections); the gateway's URL, and
@@ -70,10 +72,7 @@ key = "${{TEST_API_KEY}}"
     let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"))
         .args(["serve", "--config"])
         .arg(&config)
-        .env(
-            "TEST_ENCRYPTION_KEY",
-            "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        )
+        .env("TEST_ENCRYPTION_KEY", ENCRYPTION_KEY)
         .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
         .env("TEST_API_KEY", API_KEY)
         .env("TEST_KOMBO_API_KEY", "kombo-api-key")
@@ -291,6 +290,38 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         ashby_auth, "Basic YXNoYnktY3VzdG9tZXIta2V5Og==",
         "the customer's Ashby key"
     );
+}
+
+/// Writes OAuth tokens for `tenant` of `provider` into the store of the
+/// gateway [`start`]ed as `name`, as its OAuth callback would, expiring in
+/// `expires_in`; the store, to read them back.
+async fn seed_tokens(
+    name: &str,
+    provider: &str,
+    tenant: &str,
+    expires_in: chrono::Duration,
+) -> ats_store::Store {
+    let dir =
+        std::env::temp_dir().join(format!("ats-gateway-python-{name}-{}", std::process::id()));
+    let ring = ats_store::KeyRing::parse(ENCRYPTION_KEY).unwrap();
+    let store = ats_store::Store::connect(
+        &format!("sqlite://{}", dir.join("gateway.db").display()),
+        ring,
+    )
+    .await
+    .unwrap();
+    ats_core::oauth::TokenStore::save(
+        &store.oauth_tokens(provider, "test"),
+        &ats_core::TenantId::new(tenant),
+        ats_core::oauth::TokenSet::new(
+            format!("{provider}-at-1"),
+            format!("{provider}-rt-1"),
+            chrono::Utc::now() + expires_in,
+        ),
+    )
+    .await
+    .unwrap();
+    store
 }
 
 /// Runs `ats simulate` with `args`; its exit code and transcript.
@@ -586,28 +617,13 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
 
     // HiBob: signed the way Bob signs (HMAC-SHA512, base64); the company's
     // tokens are in the gateway's store as after its OAuth grant
-    let dir = std::env::temp_dir().join(format!(
-        "ats-gateway-python-simulate-new-{}",
-        std::process::id()
-    ));
-    let ring = ats_store::KeyRing::parse("1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
-    let store = ats_store::Store::connect(
-        &format!("sqlite://{}", dir.join("gateway.db").display()),
-        ring,
+    seed_tokens(
+        "simulate-new",
+        "hibob",
+        "900123",
+        chrono::Duration::hours(1),
     )
-    .await
-    .unwrap();
-    ats_core::oauth::TokenStore::save(
-        &store.oauth_tokens("hibob", "test"),
-        &ats_core::TenantId::new("900123"),
-        ats_core::oauth::TokenSet::new(
-            "bob-at-1",
-            "bob-rt-1",
-            chrono::Utc::now() + chrono::Duration::hours(1),
-        ),
-    )
-    .await
-    .unwrap();
+    .await;
     let (code, text) = simulate(&[
         "hibob",
         "--target",
@@ -671,29 +687,14 @@ client_secret = "${{TEST_API_KEY}}"
         .unwrap();
     assert_eq!(r.status(), 201);
     // and its tokens, as after the OAuth grant
-    let dir = std::env::temp_dir().join(format!(
-        "ats-gateway-python-simulate-lever-{}",
-        std::process::id()
-    ));
-    let ring = ats_store::KeyRing::parse("1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
-    let store = ats_store::Store::connect(
-        &format!("sqlite://{}", dir.join("gateway.db").display()),
-        ring,
-    )
-    .await
-    .unwrap();
     // expired: the first read refreshes them at the simulated token endpoint
-    ats_core::oauth::TokenStore::save(
-        &store.oauth_tokens("lever", "test"),
-        &ats_core::TenantId::new("acme"),
-        ats_core::oauth::TokenSet::new(
-            "lever-at-1",
-            "lever-rt-1",
-            chrono::Utc::now() - chrono::Duration::minutes(1),
-        ),
+    let store = seed_tokens(
+        "simulate-lever",
+        "lever",
+        "acme",
+        -chrono::Duration::minutes(1),
     )
-    .await
-    .unwrap();
+    .await;
     let target = format!("{gateway_url}/lever/acme/webhook");
     let listen = format!("127.0.0.1:{lever_port}");
     let (code, text) = simulate(&[
