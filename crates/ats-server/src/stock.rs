@@ -127,11 +127,12 @@ pub struct StockOptions {
     /// Only these adapters (by name); `None`: all of [`stock_names`].
     pub only: Option<Vec<String>>,
     /// A base URL per adapter name, replacing the provider's production
-    /// API (`ashby`, `kombo`, `stackone`, `knit`, `recruitee`; `lever`'s API base).
+    /// API, for the adapters whose registration allows one
+    /// ([`Served::base_url`](ats_core::registry::Served::base_url)).
     pub base_urls: BTreeMap<String, String>,
-    /// Hosts to which per-order callback URLs (Greenhouse, Workable) may
-    /// point over plain `http`, besides the providers' own `https` hosts:
-    /// for a local stand-in of the provider only.
+    /// Hosts to which per-order callback URLs (Greenhouse, Workable,
+    /// Teamtailor) may point over plain `http`, besides the providers' own
+    /// `https` hosts: for a local stand-in of the provider only.
     pub insecure_callback_hosts: Vec<String>,
     /// The HTTP retry policy of each outbound call (inside one outbox
     /// attempt); default: the adapters' own.
