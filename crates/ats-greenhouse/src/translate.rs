@@ -444,6 +444,38 @@ mod tests {
     }
 
     #[test]
+    fn section_range_text_writes_numbers_as_json_does() {
+        // Written through the JSON number, not `f64`'s `Display`: a negative
+        // zero is `0` (not `-0`) and a value from 9e15 up is in exponent
+        // form (not `10000000000000000`).
+        let mut r = AssessmentResult::with_status(AssessmentStatus::InProgress);
+        let section = |id: &str, score: Score| Section {
+            id: id.into(),
+            label: id.into(),
+            score: Some(score),
+            passed: None,
+            summary: None,
+        };
+        r.sections = vec![
+            section("Zero", Score::out_of(-0.0, 5.0)),
+            section("Huge", Score::out_of(3.0, 1e16)),
+            section(
+                "Shifted",
+                Score {
+                    value: 1.0,
+                    min: Some(-0.5),
+                    max: Some(2.0),
+                },
+            ),
+        ];
+        let m = status_response(&r).unwrap().metadata.unwrap();
+        assert_eq!(
+            Value::Object(m),
+            json!({"Zero": "0 / 5", "Huge": "3 / 1e+16", "Shifted": "1 / 2 (from -0.5)"})
+        );
+    }
+
+    #[test]
     fn completed_without_report_url_is_refused() {
         let r = AssessmentResult::with_status(AssessmentStatus::Completed);
         assert!(matches!(status_response(&r), Err(Error::Config { .. })));
