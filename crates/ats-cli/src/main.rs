@@ -234,6 +234,15 @@ print what would be served, without starting."
         /// The longest wait for the result, in seconds.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
+        /// OAuth providers (Lever, HiBob): first connect this tenant through the service's OAuth routes, playing the customer's consent (needs --api and --api-key).
+        #[arg(long, requires_all = ["api", "api_key"])]
+        connect: Option<String>,
+        /// The gateway's base URL, for --connect.
+        #[arg(long)]
+        api: Option<String>,
+        /// The gateway's REST API key, for --connect.
+        #[arg(long, env = "ATS_SIMULATE_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
     },
     /// Record real exchanges as fixtures: a proxy between a provider and your service.
     #[command(
@@ -355,6 +364,9 @@ fn run(cli: Cli) -> Result<(), String> {
             reject,
             cancel,
             timeout,
+            connect,
+            api,
+            api_key,
         } => {
             let args = simulate::Args {
                 provider,
@@ -369,6 +381,12 @@ fn run(cli: Cli) -> Result<(), String> {
                 reject,
                 cancel,
                 timeout: std::time::Duration::from_secs(timeout),
+                connect: match (connect, api, api_key) {
+                    (Some(tenant), Some(api), Some(key)) => {
+                        Some(simulate::Connect { tenant, api, key })
+                    }
+                    _ => None,
+                },
             };
             if simulate::run(&args)? {
                 Ok(())

@@ -67,6 +67,22 @@ pub struct Args {
     pub cancel: bool,
     /// The longest wait for the result.
     pub timeout: Duration,
+    /// First connect a tenant through the service's OAuth routes.
+    pub connect: Option<Connect>,
+}
+
+/// An OAuth connection to make before the order: the gateway's
+/// `POST /api/v1/connections/{provider}/{tenant}/authorize`, then the
+/// customer's consent, played by the simulator (its authorization page
+/// redirects straight back with a code).
+#[derive(Debug)]
+pub struct Connect {
+    /// The tenant to connect.
+    pub tenant: String,
+    /// The gateway's base URL.
+    pub api: String,
+    /// The gateway's REST API key.
+    pub key: String,
 }
 
 /// Runs the simulation; `Ok(false)` on a mismatch or a timeout.
@@ -184,6 +200,15 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
     say(format!(
         "ats simulate {name}: playing {name}'s API on http://{local} (point the service's {name} base URL here)"
     ))?;
+    if let Some(connect) = &args.connect {
+        consent(adapter.as_ref(), &server, connect).await?;
+    }
+    // what the service sends from here on (the consent's calls before it
+    // are not the order's)
+    let skip = server.received_requests().await.unwrap_or_default().len();
+    let since = |all: Vec<wiremock::Request>| -> Vec<wiremock::Request> {
+        all.into_iter().skip(skip).collect()
+    };
 
     // the order, with the service's credentials
     let mut body = recorded.body_bytes()?.to_vec();
@@ -238,7 +263,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             "✗ the service accepted wrong credentials".to_owned()
         })?;
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let written = server.received_requests().await.unwrap_or_default();
+        let written = since(server.received_requests().await.unwrap_or_default());
         if !written.is_empty() {
             say("✗ and it wrote to the provider's API anyway")?;
             ok = false;
@@ -257,10 +282,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         if !(200..300).contains(&want) {
             // nothing may be written for an order that was never accepted
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let written: Vec<_> = server
-                .received_requests()
-                .await
-                .unwrap_or_default()
+            let written: Vec<_> = since(server.received_requests().await.unwrap_or_default())
                 .into_iter()
                 .filter(|r| r.method.as_str() != "GET")
                 .collect();
@@ -323,7 +345,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         .last()
         .map(|e| (e.request.method.clone(), e.request.path.clone()));
     let received = loop {
-        let got = server.received_requests().await.unwrap_or_default();
+        let got = since(server.received_requests().await.unwrap_or_default());
         let done = got.iter().any(|r| {
             Some((r.method.to_string(), r.url.path().to_owned())) == final_write
                 && !(args.write_back.is_some()
@@ -336,7 +358,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         if done {
             // let a duplicate write show itself
             tokio::time::sleep(Duration::from_secs(1)).await;
-            break server.received_requests().await.unwrap_or_default();
+            break since(server.received_requests().await.unwrap_or_default());
         }
         if started.elapsed() > args.timeout {
             if progress {
@@ -442,6 +464,84 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         format!("✗ {name}: see above")
     })?;
     Ok(ok)
+}
+
+/// Connects `connect.tenant` through the gateway's OAuth routes, playing
+/// the provider's authorization page: it grants at once, redirecting to
+/// the app's redirect URI with a code and the state it was given; the
+/// gateway then exchanges the code at the simulated token endpoint.
+async fn consent(
+    adapter: &dyn AtsProvider,
+    server: &MockServer,
+    connect: &Connect,
+) -> Result<(), String> {
+    let name = adapter.name();
+    let tokens = adapter
+        .oauth()
+        .ok_or_else(|| format!("--connect: {name} does not connect through OAuth"))?;
+    Mock::given(method("GET"))
+        .and(path(tokens.config().authorize_url.path()))
+        .respond_with(|request: &wiremock::Request| {
+            let query: std::collections::BTreeMap<String, String> =
+                request.url.query_pairs().into_owned().collect();
+            match (query.get("redirect_uri"), query.get("state")) {
+                (Some(redirect), Some(state)) => match url::Url::parse_with_params(
+                    redirect,
+                    [
+                        ("code", format!("simulated-code-{:016x}", fastrand::u64(..))),
+                        ("state", state.clone()),
+                    ],
+                ) {
+                    Ok(back) => ResponseTemplate::new(302).insert_header("location", back.as_str()),
+                    Err(_) => ResponseTemplate::new(400),
+                },
+                _ => ResponseTemplate::new(400),
+            }
+        })
+        .mount(server)
+        .await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let url = format!(
+        "{}/api/v1/connections/{name}/{}/authorize",
+        connect.api.trim_end_matches('/'),
+        connect.tenant
+    );
+    say(format!("→ POST {url}"))?;
+    let answer = client
+        .post(&url)
+        .bearer_auth(&connect.key)
+        .send()
+        .await
+        .map_err(|e| format!("--connect: {e}"))?;
+    let status = answer.status();
+    let bytes = answer
+        .bytes()
+        .await
+        .map_err(|e| format!("--connect: {e}"))?;
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let authorization = body["authorization_url"]
+        .as_str()
+        .filter(|_| status.is_success())
+        .ok_or_else(|| format!("--connect: the service answered {status}: {body}"))?;
+    say(format!(
+        "  the customer's administrator consents at {authorization}"
+    ))?;
+    // the browser: the provider's page, then the redirect to the callback
+    let page = client
+        .get(authorization)
+        .send()
+        .await
+        .map_err(|e| format!("--connect: {e}"))?;
+    let (status, landed) = (page.status(), page.url().path().to_owned());
+    let text = page.text().await.unwrap_or_default();
+    say(format!("← {status} {landed}: {}", excerpt(&text)))?;
+    if !status.is_success() {
+        return Err(format!("--connect: the callback answered {status}"));
+    }
+    Ok(())
 }
 
 /// Where a recorded call goes on the service: partner APIs get the

@@ -292,6 +292,18 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
     );
 }
 
+/// The store of the gateway [`start`]ed as `name`, opened beside it.
+async fn gateway_store(name: &str) -> ats_store::Store {
+    let dir =
+        std::env::temp_dir().join(format!("ats-gateway-python-{name}-{}", std::process::id()));
+    ats_store::Store::connect(
+        &format!("sqlite://{}", dir.join("gateway.db").display()),
+        ats_store::KeyRing::parse(ENCRYPTION_KEY).unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
 /// Writes OAuth tokens for `tenant` of `provider` into the store of the
 /// gateway [`start`]ed as `name`, as its OAuth callback would, expiring in
 /// `expires_in`; the store, to read them back.
@@ -301,15 +313,7 @@ async fn seed_tokens(
     tenant: &str,
     expires_in: chrono::Duration,
 ) -> ats_store::Store {
-    let dir =
-        std::env::temp_dir().join(format!("ats-gateway-python-{name}-{}", std::process::id()));
-    let ring = ats_store::KeyRing::parse(ENCRYPTION_KEY).unwrap();
-    let store = ats_store::Store::connect(
-        &format!("sqlite://{}", dir.join("gateway.db").display()),
-        ring,
-    )
-    .await
-    .unwrap();
+    let store = gateway_store(name).await;
     ats_core::oauth::TokenStore::save(
         &store.oauth_tokens(provider, "test"),
         &ats_core::TenantId::new(tenant),
@@ -686,8 +690,47 @@ client_secret = "${{TEST_API_KEY}}"
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    // and its tokens, as after the OAuth grant
-    // expired: the first read refreshes them at the simulated token endpoint
+    let target = format!("{gateway_url}/lever/acme/webhook");
+    let listen = format!("127.0.0.1:{lever_port}");
+    // the customer's administrator connects Lever through the gateway's
+    // OAuth routes (the simulator plays the consent and the token
+    // endpoint); then a webhook signed with another token is refused
+    let (code, text) = simulate(&[
+        "lever",
+        "--target",
+        &target,
+        "--listen",
+        &listen,
+        "--secret",
+        "lever-sig-acme",
+        "--bad-signature",
+        "--connect",
+        "acme",
+        "--api",
+        &gateway_url,
+        "--api-key",
+        API_KEY,
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("← 200 OK /oauth/lever/callback: Lever is connected for `acme`."),
+        "{text}"
+    );
+    assert!(text.contains("← 401"), "{text}");
+    let acme = ats_core::TenantId::new("acme");
+    // the tokens the code exchange stored
+    let store = gateway_store("simulate-lever").await;
+    let connected = ats_core::oauth::TokenStore::load(&store.oauth_tokens("lever", "t"), &acme)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        connected.access_token.expose().starts_with("simulated-at-"),
+        "the consent's code was exchanged and its tokens stored"
+    );
+    // then expired: the first read refreshes them at the simulated token
+    // endpoint
     let store = seed_tokens(
         "simulate-lever",
         "lever",
@@ -695,8 +738,6 @@ client_secret = "${{TEST_API_KEY}}"
         -chrono::Duration::minutes(1),
     )
     .await;
-    let target = format!("{gateway_url}/lever/acme/webhook");
-    let listen = format!("127.0.0.1:{lever_port}");
     let (code, text) = simulate(&[
         "lever",
         "--target",
@@ -708,36 +749,21 @@ client_secret = "${{TEST_API_KEY}}"
     ])
     .await;
     assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("← POST /oauth/token (read)"), "{text}");
     assert!(
         text.contains("← GET /v1/opportunities/6513270e-269e-4d37-b2a7-4de452e6b438 (read)"),
         "{text}"
-    );
-    assert!(text.contains("← POST /oauth/token (read)"), "{text}");
-    let refreshed = ats_core::oauth::TokenStore::load(
-        &store.oauth_tokens("lever", "test"),
-        &ats_core::TenantId::new("acme"),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(
-        refreshed.access_token.expose().starts_with("simulated-at-"),
-        "the rotated tokens were stored"
     );
     assert!(
         text.contains("← POST /v1/opportunities/6513270e-269e-4d37-b2a7-4de452e6b438/notes"),
         "{text}"
     );
-    // signed with another token: refused
-    let (code, text) = simulate(&[
-        "lever",
-        "--target",
-        &target,
-        "--secret",
-        "lever-sig-acme",
-        "--bad-signature",
-    ])
-    .await;
-    assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("← 401"), "{text}");
+    let refreshed = ats_core::oauth::TokenStore::load(&store.oauth_tokens("lever", "t"), &acme)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        refreshed.access_token.expose().starts_with("simulated-at-"),
+        "the rotated tokens were stored"
+    );
 }
