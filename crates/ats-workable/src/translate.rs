@@ -582,6 +582,33 @@ mod tests {
     }
 
     #[test]
+    fn an_address_needs_both_sides_of_the_at_and_no_blank() {
+        for address in [
+            "marisol.quenby@",
+            "@example.com",
+            "marisol quenby@example.com",
+            "marisol@example .com",
+        ] {
+            let mut body = create_body();
+            body["candidate"]["email"] = json!(address);
+            assert_eq!(
+                refused(&body).to_string(),
+                "malformed payload at `candidate.email`: not an e-mail address",
+                "{address}"
+            );
+        }
+        let mut body = create_body();
+        body["candidate"]["email"] = json!("m@x");
+        let o = create_assessment_to_order(
+            body.to_string().as_bytes(),
+            at("2026-01-01T00:00:00Z"),
+            &policy(),
+        )
+        .unwrap();
+        assert_eq!(o.candidate.primary_email(), Some("m@x"));
+    }
+
+    #[test]
     fn create_refuses_a_callback_outside_workable() {
         for url in [
             "https://attacker.example/collect",
@@ -812,6 +839,82 @@ mod tests {
             body["assessment"]["details"],
             json!({"Algorithms": "40 / 50", "Percent": 72.5, "Judgement": "2.5 / 5 (from -5)"})
         );
+    }
+
+    #[test]
+    fn a_zero_maximum_is_not_a_range() {
+        // A maximum of 0 gives no percentage: the value is sent as it is and
+        // no `Score` detail is written (a `5 / 0` would be meaningless).
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.report_url = Some(Url::parse("https://assess.example.com/r/4").unwrap());
+        r.score = Some(Score::out_of(5.0, 0.0));
+        let body = serde_json::to_value(callback_body(&r).unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"status": "completed", "results_url": "https://assess.example.com/r/4",
+                   "assessment": {"score": "5"}})
+        );
+    }
+
+    #[test]
+    fn a_section_out_of_100_is_a_range_only_when_it_starts_below_or_above_zero() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.report_url = Some(Url::parse("https://assess.example.com/r/5").unwrap());
+        let section = |label: &str, min: Option<f64>| Section {
+            id: label.into(),
+            label: label.into(),
+            score: Some(Score {
+                value: 60.0,
+                min,
+                max: Some(100.0),
+            }),
+            passed: None,
+            summary: None,
+        };
+        r.sections = vec![
+            section("From zero", Some(0.0)),
+            section("No minimum", None),
+            section("From -20", Some(-20.0)),
+        ];
+        let body = serde_json::to_value(callback_body(&r).unwrap()).unwrap();
+        assert_eq!(
+            body["assessment"]["details"],
+            json!({"From zero": 60, "No minimum": 60, "From -20": "60 / 100 (from -20)"})
+        );
+    }
+
+    #[test]
+    fn shared_link_ids_are_percent_decoded() {
+        // Each id starts with a plain byte, so a wrong step of the decoding
+        // index underflows (a failure) rather than looping at 0 forever.
+        let q = shared_link_query("/v1/assessments/x%41%2Fc%C3%A9/shared-link/").unwrap();
+        assert_eq!(q.order, OrderRef::vendor("xA/cé"));
+        assert_eq!(q.provider, "workable");
+        for (path, message) in [
+            (
+                "/v1/assessments/x%4/shared-link",
+                "the assessment id is not valid percent-encoded UTF-8",
+            ),
+            (
+                "/v1/assessments/x%FF/shared-link",
+                "the assessment id is not valid percent-encoded UTF-8",
+            ),
+            (
+                "/v1/assessments/x%09/shared-link",
+                "the assessment id is empty or holds control characters",
+            ),
+            (
+                "/v1/assessments/1/link",
+                "not …/assessments/{id}/shared-link",
+            ),
+        ] {
+            let e = shared_link_query(path).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("malformed payload at `path`: {message}"),
+                "{path}"
+            );
+        }
     }
 
     #[test]
