@@ -767,3 +767,133 @@ client_secret = "${{TEST_API_KEY}}"
         "the rotated tokens were stored"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ats_simulate_plays_workable_stackone_knit_and_recruitee_against_the_gateway() {
+    let (wk_port, so_port, knit_port, rc_port) =
+        (free_port(), free_port(), free_port(), free_port());
+    // the providers' account secrets: the ones the simulator signs with
+    let (stackone_secret, knit_key) = (KOMBO_SECRET, "kombo-api-key");
+    let (gateway_url, _processes) = start(
+        "simulate-more",
+        &format!(
+            r#"
+[runtime]
+insecure_callback_hosts = ["127.0.0.1"]
+
+[providers.workable]
+
+[providers.stackone]
+base_url = "http://127.0.0.1:{so_port}"
+api_key = "${{TEST_API_KEY}}"
+signing_secret = "${{TEST_KOMBO_SECRET}}"
+
+[providers.knit]
+base_url = "http://127.0.0.1:{knit_port}"
+api_key = "${{TEST_KOMBO_API_KEY}}"
+
+[providers.recruitee]
+base_url = "http://127.0.0.1:{rc_port}/api"
+partner_secret = "${{TEST_API_KEY}}"
+codename = "acme-assess"
+"#
+        ),
+    );
+    let http = reqwest::Client::new();
+    let issue = |body: Value| {
+        let http = http.clone();
+        let gateway_url = gateway_url.clone();
+        async move {
+            let r = http
+                .post(format!("{gateway_url}/api/v1/connections"))
+                .bearer_auth(API_KEY)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            let created: Value = r.json().await.unwrap();
+            created["issued_key"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    let play = |provider: &'static str,
+                target: String,
+                port: u16,
+                credential: (&'static str, String)| async move {
+        let listen = format!("127.0.0.1:{port}");
+        simulate(&[
+            provider,
+            "--target",
+            &target,
+            "--listen",
+            &listen,
+            credential.0,
+            &credential.1,
+            "--package",
+            "pkg-rust-senior",
+        ])
+        .await
+    };
+
+    // Workable calls with the key issued to the customer; the result goes
+    // to the callback URL of the order, with Workable's token
+    let key = issue(
+        json!({"provider": "workable", "tenant": "acme", "callback_token": "wk-callback-token"}),
+    )
+    .await;
+    let (code, text) = play(
+        "workable",
+        format!("{gateway_url}/workable"),
+        wk_port,
+        ("--key", key),
+    )
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("the order's callback URL points here"),
+        "{text}"
+    );
+
+    // StackOne signs its webhook; the service reads the application,
+    // candidate and job, then writes the result
+    let (code, text) = play(
+        "stackone",
+        format!("{gateway_url}/stackone/webhooks"),
+        so_port,
+        ("--secret", stackone_secret.to_owned()),
+    )
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("(read)"), "{text}");
+
+    // Knit signs with the vendor's Knit API key; the result goes through
+    // Knit's passthrough
+    let (code, text) = play(
+        "knit",
+        format!("{gateway_url}/knit/webhooks"),
+        knit_port,
+        ("--secret", knit_key.to_owned()),
+    )
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("← POST /passthrough"), "{text}");
+
+    // Recruitee sends the candidate with the key issued to the customer;
+    // the report is PATCHed with the partner secret
+    let key = issue(json!({"provider": "recruitee", "tenant": "acme"})).await;
+    let (code, text) = play(
+        "recruitee",
+        format!("{gateway_url}/recruitee"),
+        rc_port,
+        ("--key", key),
+    )
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("← PATCH /api/p/acme-assess/reports/"),
+        "{text}"
+    );
+}
