@@ -352,6 +352,55 @@ mod tests {
 
     const AT: &str = "2026-01-01T10:00:00Z";
 
+    #[test]
+    fn a_company_id_with_a_control_character_is_refused_at_its_field() {
+        let delivery = |id: &str| WebhookDelivery {
+            company_id: Some(id.to_owned()),
+            ..decode_delivery(br#"{"type": "assessment.triggered"}"#).unwrap()
+        };
+        assert_eq!(
+            company(&delivery(" 900123 ")).unwrap(),
+            TenantId::new("900123")
+        );
+        for bad in ["900\u{7}123", "900123\n"] {
+            let e = company(&delivery(bad)).unwrap_err();
+            assert_eq!(e.kind(), ats_core::ErrorKind::Malformed, "{bad:?}: {e}");
+            assert!(e.to_string().contains("companyId"), "{e}");
+        }
+    }
+
+    #[test]
+    fn assessment_ids_take_letters_digits_dashes_and_underscores_only() {
+        for ok in ["41872", "41-872", "41_872", "aB9"] {
+            assert!(plausible_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "41/872",
+            "41 872",
+            "41.872",
+            "41%2F",
+            "ü1",
+            &"9".repeat(65),
+        ] {
+            assert!(!plausible_id(bad), "{bad:?}");
+        }
+        assert!(plausible_id(&"9".repeat(64)));
+    }
+
+    #[test]
+    fn the_replay_key_names_provider_company_event_and_assessment() {
+        let acme = TenantId::new("900123");
+        assert_eq!(
+            delivery_key("assessment.triggered", &acme, "41872"),
+            "hibob:900123:assessment.triggered:41872"
+        );
+        assert_ne!(
+            delivery_key("assessment.triggered", &acme, "41872"),
+            delivery_key("assessment.cancelled", &acme, "41872")
+        );
+    }
+
     fn at() -> DateTime<Utc> {
         AT.parse().unwrap()
     }
