@@ -292,6 +292,28 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
     );
 }
 
+/// Creates a connection through the gateway's REST API (201 expected);
+/// the gateway's answer.
+async fn connect(gateway_url: &str, body: Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{gateway_url}/api/v1/connections"))
+        .bearer_auth(API_KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+/// The key a connection's answer issued ("" when none was).
+fn issued_key(created: &Value) -> String {
+    created["issued_key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The store of the gateway [`start`]ed as `name`, opened beside it.
 async fn gateway_store(name: &str) -> ats_store::Store {
     let dir =
@@ -372,27 +394,13 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
 "#
         ),
     );
-    let http = reqwest::Client::new();
     let issue = |provider: &'static str, extra: Value| {
-        let http = http.clone();
-        let gateway_url = gateway_url.clone();
-        async move {
-            let mut body = json!({"provider": provider, "tenant": "acme"});
-            body.as_object_mut()
-                .unwrap()
-                .extend(extra.as_object().unwrap().clone());
-            let created: Value = http
-                .post(format!("{gateway_url}/api/v1/connections"))
-                .bearer_auth(API_KEY)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            created["issued_key"].as_str().unwrap().to_owned()
+        let mut body = json!({"provider": provider, "tenant": "acme"});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
         }
+        let gateway_url = gateway_url.clone();
+        async move { issued_key(&connect(&gateway_url, body).await) }
     };
 
     // Kombo signs its webhook; the service's first result write is refused
@@ -557,25 +565,13 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
 "#
         ),
     );
-    let http = reqwest::Client::new();
-    let connect = |body: Value| {
-        let http = http.clone();
-        let gateway_url = gateway_url.clone();
-        async move {
-            let r = http
-                .post(format!("{gateway_url}/api/v1/connections"))
-                .bearer_auth(API_KEY)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201);
-            r.json::<Value>().await.unwrap()
-        }
-    };
 
     // Teamtailor: the provider key it minted is handed over, then used
-    connect(json!({"provider": "teamtailor", "tenant": "acme", "key": "tt-minted-key-1"})).await;
+    connect(
+        &gateway_url,
+        json!({"provider": "teamtailor", "tenant": "acme", "key": "tt-minted-key-1"}),
+    )
+    .await;
     let (code, text) = simulate(&[
         "teamtailor",
         "--target",
@@ -596,7 +592,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
 
     // SmartRecruiters: an issued key in, the company's client credentials
     // out (token, then the result)
-    let created = connect(json!({"provider": "smartrecruiters", "tenant": "acme",
+    let created = connect(&gateway_url, json!({"provider": "smartrecruiters", "tenant": "acme",
         "secrets": {"customer_client_id": "sr-client-acme", "customer_client_secret": "sr-secret-acme"}}))
     .await;
     let key = created["issued_key"].as_str().unwrap().to_owned();
@@ -799,25 +795,9 @@ codename = "acme-assess"
 "#
         ),
     );
-    let http = reqwest::Client::new();
     let issue = |body: Value| {
-        let http = http.clone();
         let gateway_url = gateway_url.clone();
-        async move {
-            let r = http
-                .post(format!("{gateway_url}/api/v1/connections"))
-                .bearer_auth(API_KEY)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201);
-            let created: Value = r.json().await.unwrap();
-            created["issued_key"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        }
+        async move { issued_key(&connect(&gateway_url, body).await) }
     };
     let play = |provider: &'static str,
                 target: String,
