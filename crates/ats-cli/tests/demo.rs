@@ -355,3 +355,46 @@ async fn replay_against_a_running_service_compares_its_answers() {
     assert!(text.contains("send_test_accepted.json"), "{text}");
     assert!(text.contains("FAILED  status 500, expected 200"), "{text}");
 }
+
+#[test]
+fn simulate_connect_refuses_a_provider_without_oauth_and_wants_the_gateway_api() {
+    // Kombo has no OAuth consent to play: bad input, exit 2, nothing sent
+    let out = ats(&[
+        "simulate",
+        "kombo",
+        "--target",
+        "http://127.0.0.1:9/kombo/webhooks",
+        "--secret",
+        "s",
+        "--connect",
+        "acme",
+        "--api",
+        "http://127.0.0.1:9",
+        "--api-key",
+        "k",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--connect: kombo does not connect through OAuth"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // --connect needs the gateway's URL and REST API key
+    let out = ats(&[
+        "simulate",
+        "lever",
+        "--target",
+        "http://127.0.0.1:9/lever/acme/webhook",
+        "--secret",
+        "s",
+        "--connect",
+        "acme",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--api <API>") && err.contains("--api-key <API_KEY>"),
+        "{err}"
+    );
+}

@@ -458,6 +458,25 @@ async fn results_reported_twice_go_out_in_order_and_the_order_shows_its_history(
     let orders = s.gateway.store().orders(&Default::default()).await.unwrap();
     let id = orders[0].handle.vendor_assessment_id.clone().unwrap();
     let http = reqwest::Client::new();
+    // a completed result Kombo can never take (no report URL) is refused
+    // at once, not queued to die later
+    let refused = http
+        .post(format!("{}/api/v1/orders/{id}/result", s.base))
+        .bearer_auth(API_KEY)
+        .body(r#"{"status":"completed","score":{"value":3,"max":4}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let p: Value = refused.json().await.unwrap();
+    assert_eq!(
+        p["type"],
+        "https://ats-connect.dev/problems/result-incomplete"
+    );
+    assert_eq!(
+        p["detail"],
+        "kombo cannot take this result without a report_url (Kombo requires a result_url with every result)"
+    );
     for body in [
         r#"{"status":"expired","report_url":"https://quiz.example.com/r/1"}"#,
         r#"{"status":"completed","score":{"value":3,"max":4},"report_url":"https://quiz.example.com/r/1"}"#,
@@ -1248,6 +1267,16 @@ async fn a_hibob_company_connects_through_the_same_oauth_routes() {
         .await
         .unwrap();
     assert_eq!(none.status(), 404);
+    // nor a callback or a connect page; a connect link without its state
+    // is no page either
+    for page in [
+        "/oauth/ashby/callback?code=c&state=s",
+        "/oauth/ashby/connect?state=s",
+        "/oauth/hibob/connect",
+    ] {
+        let r = http.get(format!("{base}{page}")).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{page}");
+    }
     // Bob's redirect: the code is exchanged, the tokens stored for the company
     let done = http
         .get(format!(
@@ -1288,6 +1317,10 @@ async fn a_hibob_company_connects_through_the_same_oauth_routes() {
         .map(|a| a.ok)
         .collect();
     assert_eq!(callbacks, [false, true], "newest first");
+    assert!(
+        log.iter().all(|a| a.provider != "ashby"),
+        "a provider without OAuth logs no callback"
+    );
     for a in &log {
         let row = format!("{a:?}");
         assert!(
