@@ -1117,6 +1117,49 @@ mod tests {
     }
 
     #[test]
+    fn completed_is_read_back_from_its_status_value_alone() {
+        assert_eq!(
+            status_from_value("Completed"),
+            Some(AssessmentStatus::Completed)
+        );
+        assert_eq!(
+            status_from_value(" COMPLETED "),
+            Some(AssessmentStatus::Completed)
+        );
+        // an update body read back without its assessment_result
+        let mut u = update_body("a", &completed(), at()).unwrap();
+        u.assessment_result = None;
+        assert_eq!(status_of_update(&u), Some(AssessmentStatus::Completed));
+    }
+
+    #[test]
+    fn each_ending_without_a_result_has_its_own_default_reason() {
+        let reason = |status| {
+            let u = update_body("a", &AssessmentResult::with_status(status), at()).unwrap();
+            let d = u.cancelled_reason.unwrap();
+            assert_eq!(
+                (d.identifier.as_str(), d.label.as_str()),
+                ("cancelled_reason", "Cancellation reason")
+            );
+            d.value
+        };
+        assert_eq!(
+            reason(AssessmentStatus::Error),
+            DataValue::Text("The assessment could not be carried out".into())
+        );
+        assert_eq!(
+            reason(AssessmentStatus::Cancelled),
+            DataValue::Text("The assessment was cancelled".into())
+        );
+        assert_eq!(
+            reason(AssessmentStatus::Expired),
+            DataValue::Text(
+                "The invitation expired before the candidate completed the assessment".into()
+            )
+        );
+    }
+
+    #[test]
     fn cancellation_reason_defaults_and_status_reason() {
         let mut r = AssessmentResult::with_status(AssessmentStatus::Expired);
         let u = update_body("a", &r, at()).unwrap();
@@ -1253,6 +1296,39 @@ mod tests {
         assert!(number(f64::INFINITY, "x").is_err());
         assert_eq!(show(100.0), "100");
         assert_eq!(show(7.5), "7.5");
+    }
+
+    #[test]
+    fn a_maximum_is_shown_as_its_json_number() {
+        // f64's `Display` would write `-0` and `10000000000000000`
+        assert_eq!(show(-0.0), "0");
+        assert_eq!(show(1e16), "1e+16");
+        let d = score_data(Score::out_of(3.0, 1e16)).unwrap();
+        assert_eq!(d.description.as_deref(), Some("Out of 1e+16"));
+        let d = score_data(Score::out_of(0.0, -0.0)).unwrap();
+        assert_eq!(d.description.as_deref(), Some("Out of 0"));
+    }
+
+    #[test]
+    fn only_http_and_https_text_without_spaces_is_a_url() {
+        assert!(is_web_url("https://assess.example.com/rec/1"));
+        assert!(is_web_url("http://assess.example.com/rec/1"));
+        for text in [
+            "mailto:ada@example.com",
+            "urn:isbn:0451450523",
+            "https://assess.example.com/rec 1",
+            "Rust",
+        ] {
+            assert!(!is_web_url(text), "{text}");
+        }
+        let mut r = AssessmentResult::with_status(AssessmentStatus::InProgress);
+        r.attributes = vec![Attribute {
+            id: "contact".into(),
+            label: "Contact".into(),
+            value: AttributeValue::Text("mailto:ada@example.com".into()),
+        }];
+        let m = update_body("a", &r, at()).unwrap().metadata.unwrap();
+        assert_eq!(m[0].data_type, AssessmentDataType::String);
     }
 
     #[test]
