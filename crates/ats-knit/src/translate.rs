@@ -671,6 +671,37 @@ mod tests {
     }
 
     #[test]
+    fn unified_meta_data_of_package_and_assessment_go_to_extras() {
+        let body = json!({
+            "eventType": "record.new",
+            "eventData": {"candidateAssessment": {
+                "id": "ats_ass_4",
+                "assessmentPackage": {"id": "p", "metaData": {"durationMinutes": 90}},
+                "metaData": {"source": "career_site", "attempt": 2}
+            }}
+        });
+        let o = order(record_new(body.to_string().as_bytes(), tenant(), at()).unwrap());
+        assert_eq!(
+            Value::Object(o.extras),
+            json!({
+                "assessment_package": {"metaData": {"durationMinutes": 90}},
+                "meta_data": {"source": "career_site", "attempt": 2}
+            })
+        );
+        // JSON nulls add nothing
+        let body = json!({
+            "eventType": "record.new",
+            "eventData": {"candidateAssessment": {
+                "id": "ats_ass_5",
+                "assessmentPackage": {"id": "p", "metaData": null},
+                "metaData": null
+            }}
+        });
+        let o = order(record_new(body.to_string().as_bytes(), tenant(), at()).unwrap());
+        assert!(o.extras.is_empty(), "{:?}", o.extras);
+    }
+
+    #[test]
     fn required_fields_are_named() {
         let e = record_new(
             br#"{"eventType":"record.new","eventData":{"candidateAssessment":{"id":"a"}}}"#,
