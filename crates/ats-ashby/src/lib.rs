@@ -60,7 +60,8 @@ pub fn registration() -> ats_core::registry::Registration {
             )
             .with_packages("assessment_list_ok.json")
             .with_rejection("assessment_start_unknown_package.json")
-            .with_cancellation("assessment_cancel_ok.json"),
+            .with_cancellation("assessment_cancel_ok.json")
+            .with_settings(&[("base_url", "{api}")]),
         ),
         served: Some(SERVED),
     }

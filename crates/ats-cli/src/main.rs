@@ -180,9 +180,9 @@ print what would be served, without starting."
         #[arg(long)]
         check: bool,
     },
-    /// Every provider against one vendor through the durable runtime, from recorded traffic.
+    /// Every provider simulated against the gateway and a demo vendor behind it: packages, orders, rejections, cancellations, results.
     #[command(
-        long_about = "Play each provider's recorded order and result through the durable runtime (SQLite) with one vendor: the order is answered as recorded, the API reads the adapter makes are the recorded ones, and the vendor's result is delivered by the outbox byte for byte. Runs offline: an in-process stand-in plays each provider's API. Exits 1 if anything differs from the recording."
+        long_about = "Start the gateway in process on a new SQLite database, with a built-in vendor behind it (Standard Webhooks events in, results through the REST API), and play every registered provider against it with the simulator (`ats simulate`), all at once: the package list, an order the vendor accepts and its result received where the provider would receive it, an order it rejects, and a cancellation, each where the provider has one. No account, key or network: each provider's API is simulated on a local port. Prints one table, then whether all passed (exit 0) or which failed (exit 1). --recorded plays the recorded fixtures through the durable runtime instead, byte for byte."
     )]
     Demo {
         /// Only these providers (default: all).
@@ -193,6 +193,9 @@ print what would be served, without starting."
         /// Print every exchange after the table.
         #[arg(long, short)]
         verbose: bool,
+        /// Play the recorded fixtures through the durable runtime instead (no gateway, no simulator): every answer and API call compared with the recording byte for byte.
+        #[arg(long)]
+        recorded: bool,
     },
     /// Play a provider against a running vendor service: send its order, receive its result.
     #[command(
@@ -231,16 +234,22 @@ print what would be served, without starting."
         /// After the order is accepted, send the provider's cancellation.
         #[arg(long, conflicts_with = "wrong_key")]
         cancel: bool,
+        /// Only the package list: ask for it as the provider does, or (where the vendor pushes its list) push the recorded list through the gateway's API (--api, --api-key) and check that the provider receives it. With --package, the list must name that package.
+        #[arg(long, conflicts_with_all = ["reject", "cancel"])]
+        packages: bool,
+        /// Give the order a new id (its last letter or digit moved N places), everywhere the recordings name it: a provider's next order, which the service has not seen.
+        #[arg(long, default_value_t = 0)]
+        fresh: u32,
         /// The longest wait for the result, in seconds.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
         /// OAuth providers (Lever, HiBob): first connect this tenant through the service's OAuth routes, playing the customer's consent (needs --api and --api-key).
         #[arg(long, requires_all = ["api", "api_key"])]
         connect: Option<String>,
-        /// The gateway's base URL, for --connect.
-        #[arg(long)]
+        /// The gateway's base URL, for --connect and a pushed package list.
+        #[arg(long, requires = "api_key")]
         api: Option<String>,
-        /// The gateway's REST API key, for --connect.
+        /// The gateway's REST API key, for --connect and a pushed package list.
         #[arg(long, env = "ATS_SIMULATE_API_KEY", hide_env_values = true)]
         api_key: Option<String>,
     },
@@ -344,8 +353,14 @@ fn run(cli: Cli) -> Result<(), String> {
             providers,
             dir,
             verbose,
+            recorded,
         } => {
-            if demo::run(&providers, dir, verbose)? {
+            let passed = if recorded {
+                demo::recorded::run(&providers, dir, verbose)?
+            } else {
+                demo::run(&providers, dir, verbose)?
+            };
+            if passed {
                 Ok(())
             } else {
                 std::process::exit(1)
@@ -363,6 +378,8 @@ fn run(cli: Cli) -> Result<(), String> {
             package,
             reject,
             cancel,
+            packages,
+            fresh,
             timeout,
             connect,
             api,
@@ -378,13 +395,15 @@ fn run(cli: Cli) -> Result<(), String> {
                 duplicate,
                 write_back,
                 package,
+                package_optional: false,
                 reject,
                 cancel,
+                packages,
+                fresh,
                 timeout: std::time::Duration::from_secs(timeout),
-                connect: match (connect, api, api_key) {
-                    (Some(tenant), Some(api), Some(key)) => {
-                        Some(simulate::Connect { tenant, api, key })
-                    }
+                connect,
+                api: match (api, api_key) {
+                    (Some(url), Some(key)) => Some(simulate::Api { url, key }),
                     _ => None,
                 },
             };

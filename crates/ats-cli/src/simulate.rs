@@ -65,24 +65,119 @@ pub struct Args {
     pub reject: bool,
     /// After the order is accepted, send the provider's cancellation.
     pub cancel: bool,
+    /// Where the order cannot name `package` (the connection decides it,
+    /// as Lever's trigger stages do), send it as recorded instead of
+    /// refusing to run.
+    pub package_optional: bool,
+    /// Only the package list: ask for it where the provider asks, or push
+    /// the recorded list through the gateway's API (`api`) where the
+    /// vendor pushes it, and check what the provider receives.
+    pub packages: bool,
+    /// Give the order a new id, as the provider's next order would carry:
+    /// the recorded id with its last letter or digit moved this many places
+    /// (0: the recorded id), everywhere the recordings name it.
+    pub fresh: u32,
     /// The longest wait for the result.
     pub timeout: Duration,
-    /// First connect a tenant through the service's OAuth routes.
-    pub connect: Option<Connect>,
+    /// First connect this tenant through the gateway's OAuth routes
+    /// (needs `api`).
+    pub connect: Option<String>,
+    /// The gateway's REST API, for `connect` and a pushed package list.
+    pub api: Option<Api>,
 }
 
-/// An OAuth connection to make before the order: the gateway's
-/// `POST /api/v1/connections/{provider}/{tenant}/authorize`, then the
-/// customer's consent, played by the simulator (its authorization page
-/// redirects straight back with a code).
-#[derive(Debug)]
-pub struct Connect {
-    /// The tenant to connect.
-    pub tenant: String,
+impl Args {
+    /// The recorded order, sent once to `target` with `key` or `secret`,
+    /// its API played on `listen`, the result awaited for up to a minute.
+    pub fn new(provider: impl Into<String>, target: impl Into<String>) -> Self {
+        Self {
+            provider: provider.into(),
+            target: target.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            key: None,
+            secret: None,
+            wrong_credentials: false,
+            duplicate: 1,
+            write_back: None,
+            package: None,
+            package_optional: false,
+            reject: false,
+            cancel: false,
+            packages: false,
+            fresh: 0,
+            timeout: Duration::from_secs(60),
+            connect: None,
+            api: None,
+        }
+    }
+}
+
+/// The gateway's REST API: its base URL and the vendor's key.
+#[derive(Clone)]
+pub struct Api {
     /// The gateway's base URL.
-    pub api: String,
+    pub url: String,
     /// The gateway's REST API key.
     pub key: String,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a run showed, beyond its transcript.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Whether everything was as the provider expects.
+    pub ok: bool,
+    /// The status of the service's first answer to the order (or to the
+    /// package list request).
+    pub answer: Option<u16>,
+    /// Packages listed in the answer, or pushed.
+    pub packages: Option<usize>,
+    /// The order asked for `package` (in its body, or as the provider's
+    /// API answers when read); false when it was sent as recorded.
+    pub package_named: bool,
+    /// The order was accepted, then its cancellation taken.
+    pub cancelled: bool,
+    /// When the service's result write arrived, after the order was sent.
+    pub result_after: Option<Duration>,
+}
+
+/// The lines of a run: printed as they come (`echo`), and kept.
+#[derive(Debug, Default)]
+pub struct Transcript {
+    echo: bool,
+    /// Every line so far.
+    pub lines: Vec<String>,
+}
+
+impl Transcript {
+    /// A transcript that prints each line to standard output as well.
+    pub fn printed() -> Self {
+        Self {
+            echo: true,
+            lines: Vec::new(),
+        }
+    }
+
+    /// A transcript that only keeps its lines.
+    pub fn kept() -> Self {
+        Self::default()
+    }
+
+    fn say(&mut self, line: impl Into<String>) -> Result<(), String> {
+        let line = line.into();
+        if self.echo {
+            writeln!(std::io::stdout(), "{line}").map_err(|e| e.to_string())?;
+        }
+        self.lines.push(line);
+        Ok(())
+    }
 }
 
 /// Runs the simulation; `Ok(false)` on a mismatch or a timeout.
@@ -92,41 +187,96 @@ pub fn run(args: &Args) -> Result<bool, String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    runtime.block_on(play(&registration, args))
+    let listener = std::net::TcpListener::bind(args.listen)
+        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    let mut out = Transcript::printed();
+    let outcome = runtime.block_on(play(&registration, args, listener, &mut out))?;
+    Ok(outcome.ok)
 }
 
-fn say(line: impl AsRef<str>) -> Result<(), String> {
-    writeln!(std::io::stdout(), "{}", line.as_ref()).map_err(|e| e.to_string())
+/// `id` with its last letter or digit moved `n` places within its kind
+/// (digits, `a`–`f`, `g`–`z`, and the same in capitals), so that a hex or
+/// numeric id stays one.
+pub fn fresh_id(id: &str, n: u32) -> String {
+    let mut chars: Vec<char> = id.chars().collect();
+    if let Some(c) = chars.iter_mut().rev().find(|c| c.is_ascii_alphanumeric()) {
+        let (base, len) = match *c {
+            '0'..='9' => (b'0', 10),
+            'a'..='f' => (b'a', 6),
+            'A'..='F' => (b'A', 6),
+            'g'..='z' => (b'g', 20),
+            _ => (b'G', 20),
+        };
+        let at = u32::from(*c as u8 - base);
+        *c = char::from(base + ((at + n) % len) as u8);
+    }
+    chars.into_iter().collect()
 }
 
-async fn play(registration: &Registration, args: &Args) -> Result<bool, String> {
+/// Plays `registration`'s provider as `args` says, its API served on
+/// `listener`; the lines go to `out`.
+pub async fn play(
+    registration: &Registration,
+    args: &Args,
+    listener: std::net::TcpListener,
+    out: &mut Transcript,
+) -> Result<Outcome, String> {
     let name = registration.name;
     let demo = registration
         .demo
         .ok_or_else(|| format!("{name}: no recorded order to play"))?;
     let folder = ats_testkit::fixtures_dir().join(name);
-    let listener = std::net::TcpListener::bind(args.listen)
-        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let server = MockServer::builder().listener(listener).start().await;
-    let read = |file: &str| -> Result<Fixture, String> {
-        FixtureFile::read(folder.join(file))
-            .and_then(|f| f.parse(&server.uri()))
-            .map_err(|e| e.to_string())
-    };
-    let mut order = if args.reject {
-        read(
-            demo.rejection
-                .ok_or_else(|| format!("--reject: no recorded rejection for {name}"))?,
-        )?
+    // one order throughout: the result and the cancellation name the
+    // order sent (recordings of one provider may use different ids), given
+    // a new id when asked, everywhere the recordings name it
+    let subject = if args.reject {
+        demo.rejection
+            .ok_or_else(|| format!("--reject: no recorded rejection for {name}"))?
     } else {
-        read(demo.order)?
+        demo.order
     };
-    let cancellation = match (args.cancel, demo.cancellation) {
+    let cancelled = match (args.cancel, demo.cancellation) {
         (false, _) => None,
-        (true, Some(file)) => Some(read(file)?),
+        (true, Some(file)) => Some(file),
         (true, None) => return Err(format!("--cancel: {name} sends no cancellation")),
     };
+    let id_in = |file: &str| -> Result<Option<String>, String> {
+        let f = FixtureFile::read(folder.join(file))
+            .and_then(|f| f.parse(&server.uri()))
+            .map_err(|e| e.to_string())?;
+        Ok(order_id(&f))
+    };
+    let mut renames: Vec<(String, String)> = Vec::new();
+    if let Some(id) = id_in(subject)? {
+        let to = if args.fresh > 0 {
+            fresh_id(&id, args.fresh)
+        } else {
+            id.clone()
+        };
+        if to != id {
+            out.say(format!("  a new order: id {to} (recorded: {id})"))?;
+        }
+        for other in [Some(demo.result), cancelled].into_iter().flatten() {
+            if let Some(other_id) = id_in(other)?.filter(|o| *o != id && *o != to) {
+                renames.push((other_id, to.clone()));
+            }
+        }
+        renames.push((id, to));
+    }
+    let read = |file: &str| -> Result<Fixture, String> {
+        let mut f = FixtureFile::read(folder.join(file)).map_err(|e| e.to_string())?;
+        for (from, to) in &renames {
+            if from != to {
+                f = f.with_token_replaced(from, to);
+            }
+        }
+        f.parse(&server.uri()).map_err(|e| e.to_string())
+    };
+    let mut outcome = Outcome::default();
+    let mut order = read(subject)?;
+    let cancellation = cancelled.map(read).transpose()?;
     let result = read(demo.result)?;
     let adapter = (registration.translation_only)().map_err(|e| e.to_string())?;
     let capabilities = adapter.capabilities();
@@ -197,11 +347,18 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
     for _ in 0..(args.duplicate.max(1) + 2) {
         replay::mount(&server, &result.exchanges).await?;
     }
-    say(format!(
+    out.say(format!(
         "ats simulate {name}: playing {name}'s API on http://{local} (point the service's {name} base URL here)"
     ))?;
-    if let Some(connect) = &args.connect {
-        consent(adapter.as_ref(), &server, connect).await?;
+    if let Some(tenant) = &args.connect {
+        let api = args
+            .api
+            .as_ref()
+            .ok_or("--connect: the gateway's API (--api and --api-key)")?;
+        consent(adapter.as_ref(), &server, tenant, api, out).await?;
+    }
+    if args.packages {
+        return packages(&server, adapter.as_ref(), demo, &read, args, out).await;
     }
     // what the service sends from here on (the consent's calls before it
     // are not the order's)
@@ -217,26 +374,38 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         && let Some(pointed) = crate::demo::point_at(&body, callback)
     {
         body = pointed;
-        say(format!(
+        out.say(format!(
             "  the order's callback URL points here: {callback}"
         ))?;
     }
+    outcome.package_named = args.package.is_some();
     if let (Some(package), true) = (&args.package, package_in_reads) {
-        say(format!(
+        out.say(format!(
             "  the order asks for package {package} (recorded: {recorded_package}), as {name}'s API answers when read"
         ))?;
     } else if let Some(package) = &args.package {
         let mut json: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-        if recorded_package.is_empty() || replace_value(&mut json, &recorded_package, package) == 0
+        if !recorded_package.is_empty() && replace_value(&mut json, &recorded_package, package) > 0
         {
+            body = serde_json::to_vec(&json).map_err(|e| e.to_string())?;
+            out.say(format!(
+                "  the order asks for package {package} (recorded: {recorded_package})"
+            ))?;
+        } else if args.package_optional {
+            outcome.package_named = false;
+            out.say(format!(
+                "  the order names no package: the connection decides it (recorded: {})",
+                if recorded_package.is_empty() {
+                    "-"
+                } else {
+                    &recorded_package
+                }
+            ))?;
+        } else {
             return Err(format!(
                 "--package: {name}'s order does not name its package in the body"
             ));
         }
-        body = serde_json::to_vec(&json).map_err(|e| e.to_string())?;
-        say(format!(
-            "  the order asks for package {package} (recorded: {recorded_package})"
-        ))?;
     }
     let url = endpoint(capabilities.orders, name, &args.target, &recorded.path);
     let client = reqwest::Client::builder()
@@ -244,12 +413,14 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         .build()
         .map_err(|e| e.to_string())?;
     let mut answers = Vec::new();
+    // the round trip: from the order sent to the result received
+    let started = Instant::now();
     for copy in 0..args.duplicate.max(1) {
         let (body, headers) =
             credentials(adapter.as_ref(), recorded, body.clone(), args, copy == 0)?;
-        say(format!("→ {} {url}", recorded.method))?;
+        out.say(format!("→ {} {url}", recorded.method))?;
         let (status, text) = send(&client, &recorded.method, &url, body, &headers).await?;
-        say(format!("← {status} {}", excerpt(&text)))?;
+        out.say(format!("← {status} {}", excerpt(&text)))?;
         answers.push((status, text));
     }
 
@@ -257,7 +428,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
     let mut ok = true;
     if args.wrong_credentials {
         let refused = answers.iter().all(|(s, _)| matches!(s, 401 | 403));
-        say(if refused {
+        out.say(if refused {
             "✓ refused, as the provider expects for wrong credentials".to_owned()
         } else {
             "✗ the service accepted wrong credentials".to_owned()
@@ -265,16 +436,18 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
         tokio::time::sleep(Duration::from_secs(2)).await;
         let written = since(server.received_requests().await.unwrap_or_default());
         if !written.is_empty() {
-            say("✗ and it wrote to the provider's API anyway")?;
+            out.say("✗ and it wrote to the provider's API anyway")?;
             ok = false;
         }
-        return Ok(ok && refused);
+        outcome.ok = ok && refused;
+        return Ok(outcome);
     }
     let (first_status, first_body) = answers.first().cloned().unwrap_or_default();
+    outcome.answer = Some(first_status);
     if args.reject {
         let want = order.response.as_ref().map_or(0, |r| r.status);
         let shown = first_status == want;
-        say(if shown {
+        out.say(if shown {
             format!("✓ refused the way {name} shows a rejection ({want})")
         } else {
             format!("✗ answered {first_status}; {name} expects {want} for a rejected order")
@@ -287,26 +460,27 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
                 .filter(|r| r.method.as_str() != "GET")
                 .collect();
             if !written.is_empty() {
-                say(format!("✗ and it wrote to {name}: {}", list(&written)))?;
-                return Ok(false);
+                out.say(format!("✗ and it wrote to {name}: {}", list(&written)))?;
+                return Ok(outcome);
             }
-            return Ok(shown);
+            outcome.ok = shown;
+            return Ok(outcome);
         }
         // a webhook is acknowledged; the rejection goes back as a result
         ok = shown;
     }
     if !(200..300).contains(&first_status) {
-        say(format!("✗ the order was not accepted ({first_status})"))?;
-        return Ok(false);
+        out.say(format!("✗ the order was not accepted ({first_status})"))?;
+        return Ok(outcome);
     }
     if answers
         .iter()
         .any(|a| a != &(first_status, first_body.clone()))
     {
-        say("✗ copies of the order got different answers")?;
+        out.say("✗ copies of the order got different answers")?;
         ok = false;
     } else if answers.len() > 1 {
-        say(format!("✓ {} copies, one answer", answers.len()))?;
+        out.say(format!("✓ {} copies, one answer", answers.len()))?;
     }
 
     if let Some(c) = &cancellation {
@@ -314,29 +488,42 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             .request
             .as_ref()
             .ok_or("the cancellation has no request recorded")?;
-        let (body, headers) = credentials(
-            adapter.as_ref(),
-            recorded,
-            recorded.body_bytes()?.to_vec(),
-            args,
-            true,
-        )?;
+        // a provider that cancels by the vendor's id names the one the
+        // service answered with, not the recorded one
+        let mut body = recorded.body_bytes()?.to_vec();
+        if let (Some(ats_core::VendorReply::Accepted(a)), Some(answer)) = (
+            &order.reply,
+            order.response.as_ref().and_then(|r| r.body.as_ref()),
+        ) && let Some(given) = serde_json::from_str::<Value>(&first_body)
+            .ok()
+            .and_then(|actual| same_place(answer, &a.vendor_assessment_id, &actual))
+            && let Ok(mut json) = serde_json::from_slice::<Value>(&body)
+            && replace_value(&mut json, &a.vendor_assessment_id, &given) > 0
+        {
+            out.say(format!(
+                "  the cancellation names assessment {given}, as the service answered (recorded: {})",
+                a.vendor_assessment_id
+            ))?;
+            body = serde_json::to_vec(&json).map_err(|e| e.to_string())?;
+        }
+        let (body, headers) = credentials(adapter.as_ref(), recorded, body, args, true)?;
         let url = endpoint(capabilities.orders, name, &args.target, &recorded.path);
-        say(format!("→ {} {url} (the cancellation)", recorded.method))?;
+        out.say(format!("→ {} {url} (the cancellation)", recorded.method))?;
         let (status, text) = send(&client, &recorded.method, &url, body, &headers).await?;
-        say(format!("← {status} {}", excerpt(&text)))?;
+        out.say(format!("← {status} {}", excerpt(&text)))?;
         let taken = (200..300).contains(&status);
-        say(if taken {
+        out.say(if taken {
             format!("✓ {name}: order accepted, then cancelled")
         } else {
             format!("✗ the cancellation was answered {status}")
         })?;
-        return Ok(ok && taken);
+        outcome.ok = ok && taken;
+        outcome.cancelled = taken;
+        return Ok(outcome);
     }
 
     // the result: wait for the service's write, with a progress line
-    let started = Instant::now();
-    let progress = std::io::stderr().is_terminal();
+    let progress = out.echo && std::io::stderr().is_terminal();
     let write_paths: BTreeSet<(String, String)> = writes
         .iter()
         .map(|e| (e.request.method.clone(), e.request.path.clone()))
@@ -356,6 +543,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
                         < 2)
         });
         if done {
+            outcome.result_after = Some(started.elapsed());
             // let a duplicate write show itself
             tokio::time::sleep(Duration::from_secs(1)).await;
             break since(server.received_requests().await.unwrap_or_default());
@@ -364,12 +552,12 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
             if progress {
                 eprintln!();
             }
-            say(format!(
+            out.say(format!(
                 "✗ no result within {} s (received: {})",
                 args.timeout.as_secs(),
                 list(&got)
             ))?;
-            return Ok(false);
+            return Ok(outcome);
         }
         if progress {
             eprint!(
@@ -377,7 +565,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
                 started.elapsed().as_secs()
             );
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
     };
     if progress {
         eprintln!();
@@ -387,7 +575,7 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
     for r in &received {
         let key = (r.method.to_string(), r.url.path().to_owned());
         let is_write = write_paths.contains(&key);
-        say(format!(
+        out.say(format!(
             "← {} {}{}",
             r.method,
             r.url.path(),
@@ -407,9 +595,9 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
                     .cloned()
                     .collect();
                 if unknown.is_empty() {
-                    say(format!("  ✓ {} fields, all known to {name}", fields.len()))?;
+                    out.say(format!("  ✓ {} fields, all known to {name}", fields.len()))?;
                 } else {
-                    say(format!(
+                    out.say(format!(
                         "  ✗ fields {name}'s recordings do not know: {}",
                         unknown.join(", ")
                     ))?;
@@ -430,12 +618,12 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
                     .cloned()
                     .collect();
                 if unknown.is_empty() {
-                    say(format!(
+                    out.say(format!(
                         "  ✓ form with {} fields, all known to {name}",
                         fields.len()
                     ))?;
                 } else {
-                    say(format!(
+                    out.say(format!(
                         "  ✗ form fields {name}'s recordings do not know: {}",
                         unknown.join(", ")
                     ))?;
@@ -443,37 +631,203 @@ async fn play(registration: &Registration, args: &Args) -> Result<bool, String> 
                 }
             }
             Err(e) => {
-                say(format!("  ✗ the body is not JSON: {e}"))?;
+                out.say(format!("  ✗ the body is not JSON: {e}"))?;
                 ok = false;
             }
         }
     }
     let expected_writes = writes.len() + usize::from(args.write_back.is_some());
     if writes_seen > expected_writes {
-        say(format!(
+        out.say(format!(
             "✗ {writes_seen} writes for one result (at most {expected_writes} expected): a repeat reached {name}"
         ))?;
         ok = false;
     }
-    say(if ok {
+    out.say(if ok && args.reject {
+        format!(
+            "✓ {name}: the rejection written back in {:.1} s",
+            outcome.result_after.unwrap_or_default().as_secs_f64()
+        )
+    } else if ok {
         format!(
             "✓ {name}: order accepted and result received in {:.1} s",
-            started.elapsed().as_secs_f64()
+            outcome.result_after.unwrap_or_default().as_secs_f64()
         )
     } else {
         format!("✗ {name}: see above")
     })?;
-    Ok(ok)
+    outcome.ok = ok;
+    Ok(outcome)
 }
 
-/// Connects `connect.tenant` through the gateway's OAuth routes, playing
+/// The package list: asked for where the provider asks (the recorded
+/// request, with the service's credentials: the answer must be 2xx and
+/// list the packages), pushed through the gateway's API where the vendor
+/// pushes it (the provider must receive the recorded write).
+async fn packages(
+    server: &MockServer,
+    adapter: &dyn AtsProvider,
+    demo: ats_core::registry::DemoFixtures,
+    read: &(dyn Fn(&str) -> Result<Fixture, String> + Sync),
+    args: &Args,
+    out: &mut Transcript,
+) -> Result<Outcome, String> {
+    let name = adapter.name();
+    let file = demo
+        .packages
+        .ok_or_else(|| format!("--packages: {name} has no package list"))?;
+    let fixture = read(file)?;
+    let mut outcome = Outcome::default();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    match fixture.direction {
+        ats_core::Direction::Inbound => {
+            let recorded = fixture
+                .request
+                .as_ref()
+                .ok_or_else(|| format!("{file}: no request recorded"))?;
+            replay::mount(server, &fixture.exchanges).await?;
+            let (body, headers) = credentials(
+                adapter,
+                recorded,
+                recorded.body_bytes()?.to_vec(),
+                args,
+                true,
+            )?;
+            let url = beside(&args.target, name, &recorded.path).unwrap_or_else(|| {
+                endpoint(
+                    adapter.capabilities().orders,
+                    name,
+                    &args.target,
+                    &recorded.path,
+                )
+            });
+            let url = match &recorded.query {
+                Some(q) if !q.is_empty() => format!("{url}?{q}"),
+                _ => url,
+            };
+            out.say(format!("→ {} {url} (the package list)", recorded.method))?;
+            let (status, text) = send(&client, &recorded.method, &url, body, &headers).await?;
+            out.say(format!("← {status} {}", excerpt(&text)))?;
+            outcome.answer = Some(status);
+            let listed = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|j| args.package.as_deref().and_then(|p| listing(&j, p)));
+            outcome.ok =
+                (200..300).contains(&status) && (args.package.is_none() || listed.is_some());
+            outcome.packages = listed;
+            out.say(match (outcome.ok, listed) {
+                (true, Some(n)) => format!("✓ {name}: {n} packages listed"),
+                (true, None) => format!("✓ {name}: the package list answered {status}"),
+                (false, _) if (200..300).contains(&status) => format!(
+                    "✗ the list does not name package {}",
+                    args.package.as_deref().unwrap_or_default()
+                ),
+                (false, _) => format!("✗ the package list was answered {status}"),
+            })?;
+        }
+        ats_core::Direction::Outbound => {
+            let Some(ats_core::OutboundCall::PublishPackages { tenant, packages }) = &fixture.call
+            else {
+                return Err(format!("{file}: not a publish_packages call"));
+            };
+            let api = args
+                .api
+                .as_ref()
+                .ok_or("--packages: the vendor pushes its list through the gateway's API (--api and --api-key)")?;
+            replay::mount(server, &fixture.exchanges).await?;
+            let url = format!(
+                "{}/api/v1/connections/{name}/{}/packages",
+                api.url.trim_end_matches('/'),
+                tenant.as_str()
+            );
+            out.say(format!("→ PUT {url} ({} packages)", packages.len()))?;
+            let answer = client
+                .put(&url)
+                .bearer_auth(&api.key)
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(packages).map_err(|e| e.to_string())?)
+                .send()
+                .await
+                .map_err(|e| format!("{url}: {e}"))?;
+            let status = answer.status().as_u16();
+            out.say(format!(
+                "← {status} {}",
+                excerpt(&answer.text().await.unwrap_or_default())
+            ))?;
+            outcome.answer = Some(status);
+            let received = server.received_requests().await.unwrap_or_default();
+            for r in &received {
+                out.say(format!("← {} {}", r.method, r.url.path()))?;
+            }
+            let arrived = fixture.exchanges.iter().all(|e| {
+                received.iter().any(|r| {
+                    r.method.as_str() == e.request.method && r.url.path() == e.request.path
+                })
+            });
+            outcome.ok = (200..300).contains(&status) && arrived;
+            if outcome.ok {
+                outcome.packages = Some(packages.len());
+            }
+            out.say(if outcome.ok {
+                format!("✓ {name}: {} packages pushed", packages.len())
+            } else {
+                format!("✗ {name} did not receive the package list")
+            })?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// The provider's id of the order a fixture is about: its order's (or its
+/// application's, where orders have no id), its cancellation's or its
+/// result's.
+fn order_id(fixture: &Fixture) -> Option<String> {
+    match (&fixture.expect.event, &fixture.call) {
+        // an order the provider does not number: a new order is a new
+        // application
+        (Some(ats_core::InboundEvent::OrderReceived(o)), _) => o
+            .provider_order_id
+            .clone()
+            .or_else(|| o.application.as_ref().and_then(|a| a.id.clone())),
+        (Some(ats_core::InboundEvent::OrderCancelled(c)), _) => c.order.provider_order_id.clone(),
+        (_, Some(OutboundCall::SubmitResult { order, .. })) => order.provider_order_id.clone(),
+        _ => None,
+    }
+}
+
+/// How many packages the list in `answer` holds: the length of the first
+/// array one of whose items names `package`.
+fn listing(answer: &Value, package: &str) -> Option<usize> {
+    match answer {
+        Value::Array(items) if items.iter().any(|i| names(i, package)) => Some(items.len()),
+        Value::Array(items) => items.iter().find_map(|i| listing(i, package)),
+        Value::Object(map) => map.values().find_map(|v| listing(v, package)),
+        _ => None,
+    }
+}
+
+/// Whether `item` has `package` as one of its values (or is it).
+fn names(item: &Value, package: &str) -> bool {
+    match item {
+        Value::String(s) => s == package,
+        Value::Object(map) => map.values().any(|v| v.as_str() == Some(package)),
+        _ => false,
+    }
+}
+
+/// Connects `tenant` through the gateway's OAuth routes, playing
 /// the provider's authorization page: it grants at once, redirecting to
 /// the app's redirect URI with a code and the state it was given; the
 /// gateway then exchanges the code at the simulated token endpoint.
 async fn consent(
     adapter: &dyn AtsProvider,
     server: &MockServer,
-    connect: &Connect,
+    tenant: &str,
+    api: &Api,
+    out: &mut Transcript,
 ) -> Result<(), String> {
     let name = adapter.name();
     let tokens = adapter
@@ -506,13 +860,13 @@ async fn consent(
         .map_err(|e| e.to_string())?;
     let url = format!(
         "{}/api/v1/connections/{name}/{}/authorize",
-        connect.api.trim_end_matches('/'),
-        connect.tenant
+        api.url.trim_end_matches('/'),
+        tenant
     );
-    say(format!("→ POST {url}"))?;
+    out.say(format!("→ POST {url}"))?;
     let answer = client
         .post(&url)
-        .bearer_auth(&connect.key)
+        .bearer_auth(&api.key)
         .send()
         .await
         .map_err(|e| format!("--connect: {e}"))?;
@@ -526,7 +880,7 @@ async fn consent(
         .as_str()
         .filter(|_| status.is_success())
         .ok_or_else(|| format!("--connect: the service answered {status}: {body}"))?;
-    say(format!(
+    out.say(format!(
         "  the customer's administrator consents at {authorization}"
     ))?;
     // the browser: the provider's page, then the redirect to the callback
@@ -537,7 +891,7 @@ async fn consent(
         .map_err(|e| format!("--connect: {e}"))?;
     let (status, landed) = (page.status(), page.url().path().to_owned());
     let text = page.text().await.unwrap_or_default();
-    say(format!("← {status} {landed}: {}", excerpt(&text)))?;
+    out.say(format!("← {status} {landed}: {}", excerpt(&text)))?;
     if !status.is_success() {
         return Err(format!("--connect: the callback answered {status}"));
     }
@@ -559,6 +913,24 @@ fn endpoint(orders: OrderDelivery, name: &str, target: &str, recorded_path: &str
         }
         OrderDelivery::Webhook => target.to_owned(),
     }
+}
+
+/// A recorded path under the adapter's mount (`/stackone/assessments/packages`)
+/// on the service whose endpoint for the adapter is `target`
+/// (`http://gw/stackone/webhooks` → `http://gw/stackone/assessments/packages`);
+/// `None` when the path or the target is not under a `/<name>` segment.
+fn beside(target: &str, name: &str, recorded_path: &str) -> Option<String> {
+    let rest = recorded_path.strip_prefix(&format!("/{name}/"))?;
+    let mut url = url::Url::parse(target).ok()?;
+    let segments: Vec<String> = url.path_segments()?.map(str::to_owned).collect();
+    let at = segments.iter().position(|s| s == name)?;
+    let mut path = segments[..=at].join("/");
+    path.insert(0, '/');
+    path.push('/');
+    path.push_str(rest);
+    url.set_path(&path);
+    url.set_query(None);
+    Some(url.to_string())
 }
 
 /// Sends one call as the provider would; its status and body.
@@ -597,7 +969,20 @@ fn credentials(
     args: &Args,
     first: bool,
 ) -> Result<(Vec<u8>, Headers), String> {
-    let auth = adapter.capabilities().inbound_auth;
+    // a signing provider's calls that carry a key instead (StackOne's
+    // package list): the key, in the recorded scheme
+    let auth = match (
+        adapter.capabilities().inbound_auth,
+        recorded.headers.get("authorization"),
+    ) {
+        (InboundAuth::HeaderSignature { header }, Some(v))
+            if !recorded.headers.contains_key(header) =>
+        {
+            key_scheme(v)
+        }
+        (InboundAuth::BodySignature { .. }, Some(v)) => key_scheme(v),
+        (auth, _) => auth,
+    };
     let mut headers: Vec<(String, String)> = recorded
         .headers
         .iter()
@@ -676,6 +1061,29 @@ fn credentials(
     Ok((body, headers))
 }
 
+/// The string in `actual` at the place where `recorded` holds `value`.
+fn same_place(recorded: &Value, value: &str, actual: &Value) -> Option<String> {
+    match (recorded, actual) {
+        (Value::String(s), Value::String(a)) if s == value => Some(a.clone()),
+        (Value::Object(r), Value::Object(a)) => {
+            r.iter().find_map(|(k, v)| same_place(v, value, a.get(k)?))
+        }
+        (Value::Array(r), Value::Array(a)) => {
+            r.iter().zip(a).find_map(|(v, x)| same_place(v, value, x))
+        }
+        _ => None,
+    }
+}
+
+/// Basic or Bearer, as a recorded `Authorization` value shows.
+fn key_scheme(recorded: &str) -> InboundAuth {
+    if recorded.starts_with("Basic ") {
+        InboundAuth::BasicApiKey
+    } else {
+        InboundAuth::BearerToken
+    }
+}
+
 /// Replaces every string (or number) equal to `from` with `to`; how many.
 fn replace_value(value: &mut Value, from: &str, to: &str) -> usize {
     match value {
@@ -695,18 +1103,22 @@ fn replace_value(value: &mut Value, from: &str, to: &str) -> usize {
     }
 }
 
-/// Every field path the provider's recorded writes to these targets hold.
+/// Every field path the provider's recorded writes to these targets hold,
+/// in any of its fixtures: a target is matched by its [`shape`] (ids
+/// aside), so that the writes for any recorded order count.
 fn known_fields(
     folder: &std::path::Path,
     targets: &BTreeSet<(String, String)>,
 ) -> BTreeSet<String> {
+    let targets: BTreeSet<(String, String)> =
+        targets.iter().map(|(m, p)| (m.clone(), shape(p))).collect();
     let mut known = BTreeSet::new();
     for file in read_dir(folder).unwrap_or_default() {
         let Ok(fixture) = file.parse("http://127.0.0.1") else {
             continue;
         };
         for ex in &fixture.exchanges {
-            let target = (ex.request.method.clone(), ex.request.path.clone());
+            let target = (ex.request.method.clone(), shape(&ex.request.path));
             if !targets.contains(&target) {
                 continue;
             }
@@ -720,6 +1132,21 @@ fn known_fields(
         }
     }
     known
+}
+
+/// A path with every segment that holds a digit (an id) as `*`:
+/// `/orders/asr_5Hc8/result` → `/orders/*/result`.
+fn shape(path: &str) -> String {
+    path.split('/')
+        .map(|s| {
+            if s.chars().any(|c| c.is_ascii_digit()) {
+                "*"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The keys of a form-encoded body.
@@ -769,5 +1196,121 @@ fn excerpt(text: &str) -> String {
         format!("{}…", text.chars().take(100).collect::<String>())
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_fresh_id_keeps_the_kind_of_each_character() {
+        assert_eq!(fresh_id("8812345", 1), "8812346");
+        assert_eq!(fresh_id("8812349", 1), "8812340");
+        assert_eq!(fresh_id("41872", 2), "41874");
+        // hex stays hex, in its case; other letters stay other letters
+        assert_eq!(fresh_id("6e3c4f70", 0), "6e3c4f70");
+        assert_eq!(
+            fresh_id("7c2f0d4e-5b1a-4e8f-9a63-2d5e8b1c4f7f", 1),
+            "7c2f0d4e-5b1a-4e8f-9a63-2d5e8b1c4f7a"
+        );
+        assert_eq!(
+            fresh_id("Hx4pLq9TzW2mRv7cYb3nKs6D", 1),
+            "Hx4pLq9TzW2mRv7cYb3nKs6E"
+        );
+        assert_eq!(fresh_id("abcF", 1), "abcA");
+        assert_eq!(fresh_id("abz", 1), "abg");
+        assert_eq!(fresh_id("abZ", 1), "abG");
+        // the last letter or digit, past any other character
+        assert_eq!(fresh_id("ord-7_", 1), "ord-8_");
+        assert_eq!(fresh_id("--", 1), "--");
+        assert_eq!(fresh_id("", 3), "");
+    }
+
+    #[test]
+    fn a_recorded_path_is_found_beside_the_endpoint() {
+        assert_eq!(
+            beside(
+                "http://gw:8080/stackone/webhooks",
+                "stackone",
+                "/stackone/assessments/packages"
+            )
+            .as_deref(),
+            Some("http://gw:8080/stackone/assessments/packages")
+        );
+        // behind a proxy's prefix, and a host named like the provider
+        assert_eq!(
+            beside(
+                "https://stackone.example/ats/stackone/webhooks?x=1",
+                "stackone",
+                "/stackone/assessments/packages"
+            )
+            .as_deref(),
+            Some("https://stackone.example/ats/stackone/assessments/packages")
+        );
+        assert_eq!(
+            beside("http://gw/kombo/webhooks", "stackone", "/stackone/x"),
+            None
+        );
+        assert_eq!(
+            beside("http://gw/stackone/webhooks", "stackone", "/other/x"),
+            None
+        );
+        assert_eq!(beside("not a url", "stackone", "/stackone/x"), None);
+    }
+
+    #[test]
+    fn a_write_is_matched_by_its_shape() {
+        assert_eq!(
+            shape("/unified/ats/assessments/orders/asr_5Hc8Wd3Ne1/result"),
+            "/unified/ats/assessments/orders/*/result"
+        );
+        assert_eq!(shape("/passthrough"), "/passthrough");
+        assert_eq!(
+            shape("/v1/hiring/assessments/41872"),
+            "/*/hiring/assessments/*"
+        );
+    }
+
+    #[test]
+    fn a_listing_is_the_array_that_names_the_package() {
+        let answer = json!({"totalFound": 3, "content": [
+            {"id": "a", "name": "A"}, {"id": "pkg", "name": "P"}, {"id": "c"}
+        ], "other": [1, 2]});
+        assert_eq!(listing(&answer, "pkg"), Some(3));
+        assert_eq!(listing(&json!(["x", "pkg"]), "pkg"), Some(2));
+        assert_eq!(
+            listing(
+                &json!({"config": {"fields": [{"options": [{"value": "pkg"}]}]}}),
+                "pkg"
+            ),
+            Some(1)
+        );
+        assert_eq!(listing(&answer, "nope"), None);
+        assert_eq!(listing(&json!({"id": "pkg"}), "pkg"), None);
+    }
+
+    #[test]
+    fn the_vendors_id_is_read_where_the_recording_had_its_own() {
+        let recorded = json!({"success": true, "results": {"assessment_id": "rec-1", "url": "u"}});
+        let actual = json!({"success": true, "results": {"assessment_id": "demo-9", "url": "v"}});
+        assert_eq!(
+            same_place(&recorded, "rec-1", &actual).as_deref(),
+            Some("demo-9")
+        );
+        assert_eq!(
+            same_place(&json!([{"id": "rec-1"}]), "rec-1", &json!([{"id": 5}])),
+            None
+        );
+        assert_eq!(same_place(&recorded, "absent", &actual), None);
+    }
+
+    #[test]
+    fn a_recorded_authorization_decides_the_key_scheme() {
+        assert_eq!(key_scheme("Basic eDo="), InboundAuth::BasicApiKey);
+        assert_eq!(key_scheme("Bearer t"), InboundAuth::BearerToken);
     }
 }

@@ -21,9 +21,15 @@ fn stdout(o: &Output) -> String {
 }
 
 #[test]
-fn the_demo_plays_every_provider_through_the_runtime() {
+fn the_recorded_demo_plays_every_provider_through_the_runtime() {
     let dir = std::env::temp_dir().join(format!("ats-demo-test-{}", std::process::id()));
-    let out = ats(&["demo", "--verbose", "--dir", dir.to_str().unwrap()]);
+    let out = ats(&[
+        "demo",
+        "--recorded",
+        "--verbose",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
     let text = stdout(&out);
     assert!(
         out.status.success(),
@@ -142,7 +148,7 @@ fn the_demo_plays_every_provider_through_the_runtime() {
 }
 
 #[test]
-fn the_demo_fails_when_a_provider_differs_from_its_recording() {
+fn the_recorded_demo_fails_when_a_provider_differs_from_its_recording() {
     // a copy of the recordings in which Kombo's result write was recorded
     // with another status: the service's write no longer matches
     let copy = std::env::temp_dir().join(format!("ats-demo-fixtures-{}", std::process::id()));
@@ -158,7 +164,7 @@ fn the_demo_fails_when_a_provider_differs_from_its_recording() {
     fixture["exchanges"][0]["request"]["body"]["status"] = "CANCELLED".into();
     std::fs::write(&file, fixture.to_string()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ats"))
-        .args(["demo", "kombo"])
+        .args(["demo", "--recorded", "kombo"])
         .env("ATS_FIXTURES_DIR", &copy)
         .output()
         .unwrap();
@@ -397,4 +403,279 @@ fn simulate_connect_refuses_a_provider_without_oauth_and_wants_the_gateway_api()
         err.contains("--api <API>") && err.contains("--api-key <API_KEY>"),
         "{err}"
     );
+}
+
+/// Each provider's orders in the demo's gateway database: their statuses,
+/// sorted, and the vendor's ids of the cancelled ones.
+async fn orders_in(dir: &std::path::Path, provider: &str) -> (Vec<String>, Vec<String>) {
+    let key = std::fs::read_to_string(dir.join("secrets/encryption_key")).unwrap();
+    let store = ats_store::Store::connect(
+        &format!("sqlite://{}", dir.join("gateway.db").display()),
+        ats_store::KeyRing::parse(key.trim()).unwrap(),
+    )
+    .await
+    .unwrap();
+    let orders = store
+        .orders(&ats_store::OrderFilter {
+            provider: Some(provider.to_owned()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let mut statuses: Vec<String> = orders.iter().map(|o| o.status.clone()).collect();
+    statuses.sort();
+    let cancelled = orders
+        .iter()
+        .filter(|o| o.status == "cancelled")
+        .filter_map(|o| o.handle.vendor_assessment_id.clone())
+        .collect();
+    (statuses, cancelled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_plays_every_provider_against_the_gateway_and_its_vendor() {
+    let dir = std::env::temp_dir().join(format!("ats-demo-gateway-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let at = dir.to_str().unwrap().to_owned();
+    let out = tokio::task::spawn_blocking(move || ats(&["demo", "--verbose", "--dir", &at]))
+        .await
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("all 11 providers passed"), "{text}");
+    // one row per provider: packages, order, rejection, cancellation, result;
+    // and the orders the gateway's database holds afterwards
+    for (provider, cells, statuses) in [
+        (
+            "greenhouse",
+            ["2 listed ✓", "accepted ✓", "shown (404) ✓", "–"],
+            &["completed"][..],
+        ),
+        (
+            "ashby",
+            ["2 listed ✓", "accepted ✓", "shown (422) ✓", "cancelled ✓"],
+            &["cancelled", "completed"],
+        ),
+        // Lever's orders name no package (the connection's stage does): no
+        // rejection to show; its rejection step's order is an order
+        (
+            "lever",
+            ["–", "accepted ✓", "–", "cancelled ✓"],
+            &["cancelled", "completed", "completed"],
+        ),
+        (
+            "workable",
+            ["2 listed ✓", "accepted ✓", "–", "–"],
+            &["completed"],
+        ),
+        (
+            "kombo",
+            ["4 pushed ✓", "accepted ✓", "shown (422) ✓", "–"],
+            &["completed"],
+        ),
+        // a rejection acknowledged to the provider: the order is cancelled,
+        // with a page that says why
+        (
+            "stackone",
+            ["2 listed ✓", "accepted ✓", "acknowledged (200) ✓", "–"],
+            &["cancelled", "completed"],
+        ),
+        (
+            "knit",
+            ["–", "accepted ✓", "acknowledged (200) ✓", "cancelled ✓"],
+            &["cancelled", "cancelled", "completed"],
+        ),
+        (
+            "recruitee",
+            ["2 listed ✓", "accepted ✓", "shown (422) ✓", "–"],
+            &["completed"],
+        ),
+        (
+            "teamtailor",
+            ["2 listed ✓", "accepted ✓", "shown (422) ✓", "–"],
+            &["completed"],
+        ),
+        (
+            "smartrecruiters",
+            ["2 listed ✓", "accepted ✓", "shown (404) ✓", "–"],
+            &["completed"],
+        ),
+        (
+            "hibob",
+            ["–", "accepted ✓", "–", "cancelled ✓"],
+            &["cancelled", "completed"],
+        ),
+    ] {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{provider} ")))
+            .unwrap_or_else(|| panic!("no {provider} row in {text}"));
+        let columns: Vec<&str> = row
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(columns[1..5], cells, "{row}");
+        assert_eq!(columns[5], "delivered ✓", "{row}");
+        assert!(columns[6].ends_with(" s"), "the round trip: {row}");
+        let (got, cancelled) = orders_in(&dir, provider).await;
+        assert_eq!(got, statuses, "{provider}'s orders");
+        // the vendor was told of each provider cancellation by its own id
+        // (the gateway adds it to events that name only the provider's)
+        let section = text
+            .split("\n\n")
+            .find(|s| s.starts_with(&format!("{provider}\n")))
+            .unwrap_or_else(|| panic!("no {provider} transcript in {text}"));
+        if cells[3] == "cancelled ✓" {
+            assert!(
+                cancelled.iter().any(|id| section.contains(&format!(
+                    "vendor: order {id} cancelled: no result will follow"
+                ))),
+                "{provider}: {cancelled:?} in {section}"
+            );
+        }
+    }
+    // each provider's result write reached the simulated provider where the
+    // real one receives it, in a shape its recordings know
+    for (provider, write) in [
+        (
+            "greenhouse",
+            "← PATCH /integrations/testing_partners/take_home_tests/8812345",
+        ),
+        ("ashby", "← POST /assessment.update"),
+        (
+            "lever",
+            "← POST /v1/opportunities/6513270e-269e-4d37-b2a7-4de452e6b438/notes",
+        ),
+        ("workable", "← PUT /assessments/callbacks/5512093"),
+        (
+            "kombo",
+            "← PUT /assessment/orders/Hx4pLq9TzW2mRv7cYb3nKs6D/result",
+        ),
+        (
+            "stackone",
+            "← PATCH /unified/ats/assessments/orders/asr_5Hc8Wd3Ne1/result",
+        ),
+        ("knit", "← POST /passthrough"),
+        ("recruitee", "← PATCH /api/p/acme-assess/reports/"),
+        (
+            "teamtailor",
+            "← PUT /partner/v1/partner-results/7c2f0d4e-5b1a-4e8f-9a63-2d5e8b1c4f70",
+        ),
+        (
+            "smartrecruiters",
+            "← PATCH /assessment-api/v202010/orders/8c1d5e2a-41f7-4b9e-a3d2-6f0e9b7c5a14/results",
+        ),
+        ("hibob", "← PATCH /v1/hiring/assessments/41872"),
+    ] {
+        let section = text
+            .split("\n\n")
+            .find(|s| s.starts_with(&format!("{provider}\n")))
+            .unwrap();
+        assert!(section.contains(write), "{section}");
+        assert!(!section.contains('✗'), "{section}");
+    }
+    // the configuration names its secrets by file only; the files are the
+    // owner's alone
+    let config = std::fs::read_to_string(dir.join("ats.toml")).unwrap();
+    for name in [
+        "encryption_key",
+        "vendor_signing_secret",
+        "api_key",
+        "provider_secret",
+    ] {
+        let path = dir.join("secrets").join(name);
+        let value = std::fs::read_to_string(&path).unwrap();
+        assert!(!config.contains(value.trim()), "{name} written in {config}");
+        assert!(
+            config.contains(&format!("file:{}", path.display())),
+            "{config}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+    }
+    // the activity log, read as a vendor reads it: every provider's calls
+    // in and its result out
+    let log = ats(&[
+        "log",
+        "--database",
+        &format!("sqlite://{}", dir.join("gateway.db").display()),
+        "--json",
+        "--limit",
+        "1000",
+    ]);
+    assert!(
+        log.status.success(),
+        "{}",
+        String::from_utf8_lossy(&log.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&log.stdout).unwrap();
+    for provider in ["greenhouse", "ashby", "lever", "kombo", "hibob"] {
+        for direction in ["inbound", "outbound"] {
+            assert!(
+                rows.as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["provider"] == provider
+                        && r["direction"] == direction
+                        && r["ok"] == true),
+                "no {direction} row for {provider}: {rows}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_demo_fails_when_a_providers_write_is_not_of_its_shape() {
+    // a copy of the recordings in which Kombo never writes `max_score`: the
+    // gateway's result write now has a field Kombo's recordings do not know
+    let copy = std::env::temp_dir().join(format!("ats-demo-shape-{}", std::process::id()));
+    let kombo = copy.join("kombo");
+    std::fs::create_dir_all(&kombo).unwrap();
+    for entry in std::fs::read_dir(fixtures().join("kombo")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut fixture: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if let Some(exchanges) = fixture
+            .get_mut("exchanges")
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            for ex in exchanges {
+                if let Some(body) = ex
+                    .pointer_mut("/request/body")
+                    .and_then(serde_json::Value::as_object_mut)
+                {
+                    body.remove("max_score");
+                }
+            }
+        }
+        std::fs::write(kombo.join(path.file_name().unwrap()), fixture.to_string()).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_ats"))
+        .args(["demo", "kombo"])
+        .env("ATS_FIXTURES_DIR", &copy)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let row = text.lines().find(|l| l.starts_with("kombo ")).unwrap();
+    assert!(row.contains("4 pushed ✓") && row.contains('✗'), "{row}");
+    assert!(
+        text.contains("✗ fields kombo's recordings do not know: max_score"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ an order, and its result: see the transcript"),
+        "{text}"
+    );
+    assert!(text.contains("1 of 1 providers failed: kombo"), "{text}");
 }

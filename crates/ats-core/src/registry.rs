@@ -60,7 +60,25 @@ pub struct Registration {
 /// What `ats demo` plays for an adapter, as fixture file names in the
 /// adapter's fixture folder: an order the vendor accepts and the completed
 /// result that goes back, and where the provider has them, its package
-/// list, a rejected order and a cancellation.
+/// list, a rejected order and a cancellation; and how the demo's gateway
+/// is set up for the simulated provider (its settings, the customer's
+/// connection).
+///
+/// In [`settings`](Self::settings) and [`connection`](Self::connection),
+/// `{api}` stands for the simulated provider's API (`http://127.0.0.1:PORT`),
+/// `{secret}` for the one random secret the demo shares with the simulated
+/// provider (its keys, signing secrets, OAuth client secret), and
+/// `{package}` for the package the demo orders.
+///
+/// ```
+/// use ats_core::registry::DemoFixtures;
+///
+/// const DEMO: DemoFixtures = DemoFixtures::new("order.json", "result.json")
+///     .with_tenant("900123")
+///     .with_settings(&[("base_url", "{api}/v1"), ("webhook_secret", "{secret}")]);
+/// assert_eq!(DEMO.settings[0], ("base_url", "{api}/v1"));
+/// assert_eq!(DEMO.connection, "{}");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DemoFixtures {
     /// An inbound fixture whose event is an order the vendor accepts.
@@ -74,6 +92,17 @@ pub struct DemoFixtures {
     pub rejection: Option<&'static str>,
     /// An inbound fixture that cancels an order.
     pub cancellation: Option<&'static str>,
+    /// The tenant the recorded order is for (`acme` unless the provider
+    /// names it in the order: an integration, account or company id).
+    pub tenant: &'static str,
+    /// The gateway's `[providers.<name>]` settings for the demo, as
+    /// (key, value) pairs: `base_url` and every setting the adapter needs
+    /// to reach the simulated provider.
+    pub settings: &'static [(&'static str, &'static str)],
+    /// Fields of the demo's `POST /api/v1/connections` beyond `provider`,
+    /// `tenant`, the given `key` and the declared connection secrets (which
+    /// the demo fills in itself), as a JSON object.
+    pub connection: &'static str,
 }
 
 impl DemoFixtures {
@@ -85,6 +114,9 @@ impl DemoFixtures {
             packages: None,
             rejection: None,
             cancellation: None,
+            tenant: "acme",
+            settings: &[],
+            connection: "{}",
         }
     }
 
@@ -103,6 +135,27 @@ impl DemoFixtures {
     /// With a cancellation.
     pub const fn with_cancellation(mut self, fixture: &'static str) -> Self {
         self.cancellation = Some(fixture);
+        self
+    }
+
+    /// With the tenant the recorded order is for.
+    pub const fn with_tenant(mut self, tenant: &'static str) -> Self {
+        self.tenant = tenant;
+        self
+    }
+
+    /// With the gateway settings the demo configures.
+    pub const fn with_settings(
+        mut self,
+        settings: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// With more fields for the demo's connection request (a JSON object).
+    pub const fn with_connection(mut self, fields: &'static str) -> Self {
+        self.connection = fields;
         self
     }
 }

@@ -392,8 +392,21 @@ impl Vendor for WebhookVendor {
     }
 
     async fn cancel(&self, c: &Cancellation) -> Result<(), VendorError> {
-        self.queue(&InboundEvent::OrderCancelled(c.clone()), None)
-            .await
+        // the provider names its own id: add the vendor's, when the order
+        // is known, so that the service need not keep a map of ids
+        let mut c = c.clone();
+        if let (None, Some(id)) = (&c.order.vendor_assessment_id, &c.order.provider_order_id) {
+            let known = self
+                .inner
+                .store
+                .order_by_provider_id(&c.provider, c.tenant.as_ref().map(|t| t.as_str()), id)
+                .await
+                .map_err(|e| VendorError::Unavailable {
+                    message: e.to_string(),
+                })?;
+            c.order.vendor_assessment_id = known.and_then(|o| o.handle.vendor_assessment_id);
+        }
+        self.queue(&InboundEvent::OrderCancelled(c), None).await
     }
 
     async fn status(&self, q: &StatusQuery) -> Result<AssessmentResult, VendorError> {

@@ -55,7 +55,16 @@ pub fn registration() -> ats_core::registry::Registration {
                 "assessment_triggered_accepted.json",
                 "update_assessment_passed.json",
             )
-            .with_cancellation("assessment_cancelled.json"),
+            .with_cancellation("assessment_cancelled.json")
+            .with_tenant("900123")
+            .with_settings(&[
+                ("base_url", "{api}/v1"),
+                ("token_url", "{api}/api/oauth2/token"),
+                ("authorize_url", "{api}/api/oauth2/authorize"),
+                ("client_id", "bob-client"),
+                ("client_secret", "{secret}"),
+                ("webhook_secret", "{secret}"),
+            ]),
         ),
         served: Some(SERVED),
     }

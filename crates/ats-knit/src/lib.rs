@@ -66,7 +66,9 @@ pub fn registration() -> ats_core::registry::Registration {
                 "passthrough_ashby_completed.json",
             )
             .with_rejection("record_new_unknown_package.json")
-            .with_cancellation("record_deleted_minimal.json"),
+            .with_cancellation("record_deleted_minimal.json")
+            .with_tenant("int_8Hq2LmXc4VbN7sRt1KpZ0w")
+            .with_settings(&[("base_url", "{api}"), ("api_key", "{secret}")]),
         ),
         served: Some(SERVED),
     }

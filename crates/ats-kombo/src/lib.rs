@@ -64,7 +64,13 @@ pub fn registration() -> ats_core::registry::Registration {
                 "update_order_result_completed.json",
             )
             .with_packages("set_packages_ok.json")
-            .with_rejection("order_received_unknown_package.json"),
+            .with_rejection("order_received_unknown_package.json")
+            .with_tenant("greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H")
+            .with_settings(&[
+                ("base_url", "{api}"),
+                ("api_key", "{secret}"),
+                ("webhook_secret", "{secret}"),
+            ]),
         ),
         served: Some(SERVED),
     }

@@ -78,7 +78,16 @@ pub fn registration() -> ats_core::registry::Registration {
                 "createNote_completed.json",
             )
             .with_rejection("candidateStageChange_unknown_package.json")
-            .with_cancellation("candidateArchiveChange_archived.json"),
+            .with_cancellation("candidateArchiveChange_archived.json")
+            .with_settings(&[
+                ("base_url", "{api}/v1"),
+                ("oauth_base_url", "{api}"),
+                ("client_id", "lever-client"),
+                ("client_secret", "{secret}"),
+            ])
+            .with_connection(
+                r#"{"signature_tokens": ["{secret}"], "trigger_stages": {"36f675cc-81e7-4ef5-a8e2-5d940ed90475": "{package}"}}"#,
+            ),
         ),
         served: Some(SERVED),
     }

@@ -63,7 +63,12 @@ pub fn registration() -> ats_core::registry::Registration {
                 "update_report_completed.json",
             )
             .with_packages("tests_ok.json")
-            .with_rejection("send_candidate_unknown_test.json"),
+            .with_rejection("send_candidate_unknown_test.json")
+            .with_settings(&[
+                ("base_url", "{api}/api"),
+                ("partner_secret", "{secret}"),
+                ("codename", "acme-assess"),
+            ]),
         ),
         served: Some(SERVED),
     }

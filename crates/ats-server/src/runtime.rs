@@ -11,7 +11,9 @@ use ats_core::{
     AssessmentResult, AtsProvider, Error, ErrorKind, InboundEvent, InboundRequest, InboundResponse,
     OrderHandle, OutboundCall, Vendor, VendorError, VendorReply, serve,
 };
-use ats_store::{Activity, Claim, Flow, IntakeKey, Store, StoreError, StoredAnswer, redact};
+use ats_store::{
+    Activity, Claim, Flow, IntakeKey, OrderChange, Store, StoreError, StoredAnswer, redact,
+};
 use http::{HeaderName, HeaderValue, StatusCode};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
@@ -569,6 +571,11 @@ impl Runtime {
                 }
                 _ => None,
             };
+            let change = match (&accepted, &inbound.event) {
+                (Some(handle), _) => OrderChange::Accepted(handle),
+                (None, InboundEvent::OrderCancelled(c)) => OrderChange::Cancelled(&c.order),
+                _ => OrderChange::None,
+            };
             // the answer, the accepted order and the call's log row: one
             // commit
             let mut done = log.clone();
@@ -576,7 +583,7 @@ impl Runtime {
             if let Err(e) = self
                 .inner
                 .store
-                .answer_intake(key, &stored(&response), accepted.as_ref(), Some(&done))
+                .answer_intake(key, &stored(&response), change, Some(&done))
                 .await
             {
                 // not recorded: the provider must ask again rather than

@@ -57,7 +57,13 @@ pub fn registration() -> ats_core::registry::Registration {
                 "results_update_completed.json",
             )
             .with_packages("packages_list_ok.json")
-            .with_rejection("packages_order_unknown_package.json"),
+            .with_rejection("packages_order_unknown_package.json")
+            .with_settings(&[
+                ("base_url", "{api}/assessment-api/v202010"),
+                ("token_url", "{api}/identity/oauth/token"),
+                ("client_id", "sr-partner"),
+                ("client_secret", "{secret}"),
+            ]),
         ),
         served: Some(SERVED),
     }

@@ -80,7 +80,13 @@ pub fn registration() -> ats_core::registry::Registration {
                 "ats_update_assessments_result_completed.json",
             )
             .with_packages("list_packages_basic.json")
-            .with_rejection("ats_assessments_created_unknown_package.json"),
+            .with_rejection("ats_assessments_created_unknown_package.json")
+            .with_tenant("acc_7Qm2xT9kLp")
+            .with_settings(&[
+                ("base_url", "{api}"),
+                ("api_key", "{secret}"),
+                ("signing_secret", "{secret}"),
+            ]),
         ),
         served: Some(SERVED),
     }

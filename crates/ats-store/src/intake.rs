@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use ats_core::{OrderHandle, TenantId};
+use ats_core::{OrderHandle, OrderRef, TenantId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -37,6 +37,19 @@ impl IntakeKey {
             dedup_key: dedup_key.into(),
         }
     }
+}
+
+/// What answering a call does to an order ([`Store::answer_intake`]).
+#[derive(Clone, Copy, Debug)]
+pub enum OrderChange<'a> {
+    /// Nothing.
+    None,
+    /// The vendor accepted this order: saved as `invited`.
+    Accepted(&'a OrderHandle),
+    /// The provider cancelled the order it names (by the vendor's
+    /// assessment id or its own order id, for the call's provider and
+    /// tenant): marked `cancelled` unless it was completed already.
+    Cancelled(&'a OrderRef),
 }
 
 /// The answer given to a call, as stored.
@@ -142,16 +155,16 @@ impl Store {
         })
     }
 
-    /// Stores the answer to a claimed call; when the vendor accepted an
-    /// order, its handle is saved in the same transaction (so an accepted
-    /// order can always be reported on), and so is `log`, the call's
-    /// activity row (one commit for the answer and its record). Returns the
-    /// order's row id.
+    /// Stores the answer to a claimed call and, in the same transaction,
+    /// what it did to an order (`change`: an accepted order's handle is
+    /// saved, so that it can always be reported on; a cancelled order is
+    /// marked so) and `log`, the call's activity row (one commit for the
+    /// answer and its record). Returns the row id of the order changed.
     pub async fn answer_intake(
         &self,
         key: &IntakeKey,
         answer: &StoredAnswer,
-        accepted: Option<&OrderHandle>,
+        change: OrderChange<'_>,
         log: Option<&Activity>,
     ) -> Result<Option<i64>, StoreError> {
         let now = self.now_ms();
@@ -170,9 +183,28 @@ impl Store {
         .bind(&key.dedup_key)
         .execute(&mut *tx)
         .await?;
-        let order = match accepted {
-            Some(handle) => Some(upsert_order(&mut tx, handle, "invited", now).await?),
-            None => None,
+        let order = match change {
+            OrderChange::None => None,
+            OrderChange::Accepted(handle) => {
+                Some(upsert_order(&mut tx, handle, "invited", now).await?)
+            }
+            OrderChange::Cancelled(order) => {
+                // by either id the provider names; a finished order stays so
+                let rows = sqlx::query(
+                    "UPDATE orders SET status = 'cancelled', updated_at = $1 \
+                     WHERE provider = $2 AND tenant = $3 \
+                     AND ((vendor_assessment_id = $4 AND $4 <> '') OR (provider_order_id = $5 AND $5 <> '')) \
+                     AND status NOT IN ('completed', 'cancelled') RETURNING id",
+                )
+                .bind(now)
+                .bind(&key.provider)
+                .bind(&key.tenant)
+                .bind(order.vendor_assessment_id.as_deref().unwrap_or(""))
+                .bind(order.provider_order_id.as_deref().unwrap_or(""))
+                .fetch_all(&mut *tx)
+                .await?;
+                rows.first().map(|r| r.try_get("id")).transpose()?
+            }
         };
         if let Some(log) = log {
             insert_activity(&mut tx, log).await?;

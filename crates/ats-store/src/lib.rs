@@ -58,7 +58,7 @@ pub use crate::activity::{Activity, ActivityQuery, Flow, redact};
 pub use crate::cipher::KeyRing;
 pub use crate::error::StoreError;
 pub use crate::events::{NewVendorEvent, VendorEvent};
-pub use crate::intake::{Claim, IntakeKey, StoredAnswer};
+pub use crate::intake::{Claim, IntakeKey, OrderChange, StoredAnswer};
 pub use crate::keys::{ISSUED_KEY, IssuedKeys, Secrets, Versioned, random_token};
 pub use crate::outbox::{
     ClaimedItem, ItemState, OrderFilter, OrderRecord, OutboxFilter, OutboxItem, order_key,

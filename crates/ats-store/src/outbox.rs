@@ -449,6 +449,29 @@ impl Store {
         }
     }
 
+    /// The order `provider` knows as `provider_order_id` for `tenant` (any
+    /// tenant when `None`), the newest when several match: how a
+    /// cancellation, which names only the provider's id, finds the
+    /// vendor's assessment.
+    pub async fn order_by_provider_id(
+        &self,
+        provider: &str,
+        tenant: Option<&str>,
+        provider_order_id: &str,
+    ) -> Result<Option<OrderRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders \
+             WHERE provider = $1 AND ($2 = '' OR tenant = $2) AND provider_order_id = $3 \
+             ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(provider)
+        .bind(tenant.unwrap_or(""))
+        .bind(provider_order_id)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.as_ref().map(order_from_row).transpose()
+    }
+
     /// An order by row id.
     pub async fn order(&self, id: i64) -> Result<Option<OrderRecord>, StoreError> {
         let row = sqlx::query(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"))

@@ -61,7 +61,8 @@ pub fn registration() -> ats_core::registry::Registration {
                 "update_partner_result_completed.json",
             )
             .with_packages("config_ok.json")
-            .with_rejection("webhook_unknown_test.json"),
+            .with_rejection("webhook_unknown_test.json")
+            .with_settings(&[("base_url", "{api}"), ("api_key", "{secret}")]),
         ),
         served: Some(SERVED),
     }

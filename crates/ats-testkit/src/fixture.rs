@@ -279,6 +279,54 @@ impl FixtureFile {
         Ok(Self { path, text })
     }
 
+    /// The same file with every whole occurrence of `from` replaced by
+    /// `to`: an id given a new value throughout (the order, its reads and
+    /// its write-back), as a provider's next order would carry. An
+    /// occurrence is whole when the characters beside it are not letters,
+    /// digits, `_` or `-` (`41872` is not replaced inside `1741872000`).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("fixture-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("f.json");
+    /// std::fs::write(&path, r#"{"id": "41872", "at": 1741872000, "path": "/a/41872"}"#)?;
+    /// let file = ats_testkit::fixture::FixtureFile::read(&path)?.with_token_replaced("41872", "41873");
+    /// assert_eq!(file.text(), r#"{"id": "41873", "at": 1741872000, "path": "/a/41873"}"#);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_token_replaced(&self, from: &str, to: &str) -> Self {
+        let inside =
+            |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        let mut text = String::with_capacity(self.text.len());
+        let mut rest = self.text.as_str();
+        while let (false, Some(at)) = (from.is_empty(), rest.find(from)) {
+            let before = if at == 0 {
+                text.chars().next_back()
+            } else {
+                rest[..at].chars().next_back()
+            };
+            let after = rest[at + from.len()..].chars().next();
+            text.push_str(&rest[..at]);
+            if inside(before) || inside(after) {
+                text.push_str(from);
+            } else {
+                text.push_str(to);
+            }
+            rest = &rest[at + from.len()..];
+        }
+        text.push_str(rest);
+        Self {
+            path: self.path.clone(),
+            text,
+        }
+    }
+
+    /// The file's text, as read.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Parses the fixture, replacing [`SERVER_PLACEHOLDER`] with `server`.
     pub fn parse(&self, server: &str) -> Result<Fixture, FixtureError> {
         let text = self.text.replace(SERVER_PLACEHOLDER, server);
@@ -475,6 +523,25 @@ mod tests {
             "response": {"status": 200, "body": {"ok": true}},
             "expect": {"error": {"kind": "malformed", "path": "a"}}
         })
+    }
+
+    #[test]
+    fn only_whole_tokens_are_replaced() {
+        let f = FixtureFile {
+            path: PathBuf::from("x.json"),
+            text: "abc abc-1 x_abc abcd abc/abc\"abc".into(),
+        };
+        assert_eq!(
+            f.with_token_replaced("abc", "XY").text(),
+            "XY abc-1 x_abc abcd XY/XY\"XY"
+        );
+        // a replacement that begins the text, and one right after another
+        let f = FixtureFile {
+            path: PathBuf::from("x.json"),
+            text: "7 77 7".into(),
+        };
+        assert_eq!(f.with_token_replaced("7", "8").text(), "8 77 8");
+        assert_eq!(f.with_token_replaced("", "8").text(), "7 77 7");
     }
 
     fn file(v: &Value) -> FixtureFile {

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use ats_core::auth::{KeyDirectory, SecretStore};
 use ats_core::oauth::{TokenSet, TokenStore};
-use ats_core::{AssessmentResult, AssessmentStatus, OrderHandle, Secret, TenantId};
+use ats_core::{AssessmentResult, AssessmentStatus, OrderHandle, OrderRef, Secret, TenantId};
 use ats_lever::{ConnectionStore, LeverConnection};
 use ats_stackone::PackageIdStore;
 use ats_store::{
     Activity, ActivityQuery, Claim, Flow, IntakeKey, ItemState, KeyRing, LeverConnections,
-    OutboxFilter, StackOnePackageIds, Store, StoredAnswer,
+    OrderChange, OutboxFilter, StackOnePackageIds, Store, StoredAnswer,
 };
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -262,7 +262,12 @@ pub async fn intake_answers_each_call_once(db: &Db) {
     );
     let h = handle("kombo", "acme", "inv-1");
     let order_id = store
-        .answer_intake(&key("1"), &answer("{\"ok\":1}"), Some(&h), None)
+        .answer_intake(
+            &key("1"),
+            &answer("{\"ok\":1}"),
+            OrderChange::Accepted(&h),
+            None,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -281,6 +286,72 @@ pub async fn intake_answers_each_call_once(db: &Db) {
     assert_eq!(order.id, order_id);
     assert_eq!(order.handle, h);
     assert_eq!(order.status, "invited");
+    // and by the provider's id, for its tenant or any
+    for tenant in [Some("acme"), None] {
+        let found = again
+            .order_by_provider_id("kombo", tenant, "po-inv-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, order_id);
+    }
+    // a cancellation that names the order (by either id) marks it, in the
+    // answer's commit; one for another tenant or an unknown id marks none
+    let cancel = |n: &str, r: OrderRef| {
+        let store = again.clone();
+        let k = key(n);
+        async move {
+            assert_eq!(
+                store.claim_intake(&k, "cancel", LEASE).await.unwrap(),
+                Claim::Owner
+            );
+            store
+                .answer_intake(&k, &answer("{}"), OrderChange::Cancelled(&r), None)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(cancel("c1", OrderRef::provider("po-unknown")).await, None);
+    assert_eq!(
+        cancel("c2", OrderRef::provider("po-inv-1")).await,
+        Some(order_id)
+    );
+    let order = again.order(order_id).await.unwrap().unwrap();
+    assert_eq!(order.status, "cancelled");
+    // once cancelled, not again (the first cancellation's row stands)
+    assert_eq!(cancel("c3", OrderRef::vendor("inv-1")).await, None);
+    let other = IntakeKey::new("kombo", Some(&TenantId::new("globex")), "order:c4");
+    assert_eq!(
+        again.claim_intake(&other, "cancel", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+    assert_eq!(
+        again
+            .answer_intake(
+                &other,
+                &answer("{}"),
+                OrderChange::Cancelled(&OrderRef::vendor("inv-1")),
+                None
+            )
+            .await
+            .unwrap(),
+        None,
+        "another tenant's cancellation"
+    );
+    for (provider, tenant, id) in [
+        ("kombo", Some("other"), "po-inv-1"),
+        ("ashby", None, "po-inv-1"),
+        ("kombo", None, "po-inv-2"),
+    ] {
+        assert!(
+            again
+                .order_by_provider_id(provider, tenant, id)
+                .await
+                .unwrap()
+                .is_none(),
+            "{provider} {tenant:?} {id}"
+        );
+    }
     // a released claim is answered afresh
     assert_eq!(
         store.claim_intake(&key("2"), "op", LEASE).await.unwrap(),

@@ -1,4 +1,4 @@
-//! `ats demo`: every registered provider against one vendor, through the
+//! `ats demo --recorded`: every registered provider against one vendor, through the
 //! durable runtime on SQLite, from recorded traffic.
 //!
 //! For each provider, an in-process stand-in answers the provider's API as
@@ -36,29 +36,12 @@ use ats_testkit::replay;
 use ats_testkit::vendor::ScriptedVendor;
 use wiremock::MockServer;
 
-use crate::registry;
-
 /// Runs the demo for every registered provider (or only `only`); the stores
 /// go in `dir` (a new temporary folder when `None`); `verbose` prints every
 /// exchange. `Ok(false)` when a provider's exchanges differed from the
 /// recording.
 pub fn run(only: &[String], dir: Option<PathBuf>, verbose: bool) -> Result<bool, String> {
-    let chosen: Vec<Registration> = if only.is_empty() {
-        registry::registrations()
-    } else {
-        only.iter()
-            .map(|n| registry::registration(n))
-            .collect::<Result<_, _>>()?
-    };
-    let dir = match dir {
-        Some(d) => d,
-        None => std::env::temp_dir().join(format!("ats-demo-{}", std::process::id())),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let (chosen, dir, runtime) = super::setup(only, dir)?;
     let mut out = std::io::stdout().lock();
     let mut say = |text: String| writeln!(out, "{text}").map_err(|e| e.to_string());
     say(format!(
