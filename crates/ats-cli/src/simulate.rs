@@ -146,6 +146,9 @@ pub struct Outcome {
     pub cancelled: bool,
     /// When the service's result write arrived, after the order was sent.
     pub result_after: Option<Duration>,
+    /// The status the service then showed the provider, where the
+    /// provider asks for it (Greenhouse's `test_status`).
+    pub status: Option<String>,
 }
 
 /// The lines of a run: printed as they come (`echo`), and kept.
@@ -491,12 +494,8 @@ pub async fn play(
         // a provider that cancels by the vendor's id names the one the
         // service answered with, not the recorded one
         let mut body = recorded.body_bytes()?.to_vec();
-        if let (Some(ats_core::VendorReply::Accepted(a)), Some(answer)) = (
-            &order.reply,
-            order.response.as_ref().and_then(|r| r.body.as_ref()),
-        ) && let Some(given) = serde_json::from_str::<Value>(&first_body)
-            .ok()
-            .and_then(|actual| same_place(answer, &a.vendor_assessment_id, &actual))
+        if let (Some(ats_core::VendorReply::Accepted(a)), Some(given)) =
+            (&order.reply, given_id(&order, &first_body))
             && let Ok(mut json) = serde_json::from_slice::<Value>(&body)
             && replace_value(&mut json, &a.vendor_assessment_id, &given) > 0
         {
@@ -635,6 +634,23 @@ pub async fn play(
                 ok = false;
             }
         }
+    }
+    // a provider that then asks for the order's status (Greenhouse's
+    // test_status): the service answers from the result it reported
+    if let (false, true, Some(file)) = (args.reject, ok, demo.status) {
+        let asked = read(file)?;
+        let given = given_id(&order, &first_body);
+        let (status, shown) = ask_status(
+            &client,
+            adapter.as_ref(),
+            &asked,
+            given.as_deref(),
+            args,
+            out,
+        )
+        .await?;
+        outcome.status = shown;
+        ok &= status;
     }
     let expected_writes = writes.len() + usize::from(args.write_back.is_some());
     if writes_seen > expected_writes {
@@ -1061,6 +1077,103 @@ fn credentials(
     Ok((body, headers))
 }
 
+/// The vendor's id in the service's answer `actual` to `order`: where the
+/// recorded answer holds the recorded vendor's id.
+fn given_id(order: &Fixture, actual: &str) -> Option<String> {
+    let (Some(ats_core::VendorReply::Accepted(a)), Some(answer)) = (
+        &order.reply,
+        order.response.as_ref().and_then(|r| r.body.as_ref()),
+    ) else {
+        return None;
+    };
+    let actual = serde_json::from_str::<Value>(actual).ok()?;
+    same_place(answer, &a.vendor_assessment_id, &actual)
+}
+
+/// Asks for the order's status as the provider does (`asked`, its
+/// recorded vendor id replaced by `given`); whether the answer is 2xx and
+/// names the status the recording shows, and the status it names.
+async fn ask_status(
+    client: &reqwest::Client,
+    adapter: &dyn AtsProvider,
+    asked: &Fixture,
+    given: Option<&str>,
+    args: &Args,
+    out: &mut Transcript,
+) -> Result<(bool, Option<String>), String> {
+    let name = adapter.name();
+    let recorded = asked
+        .request
+        .as_ref()
+        .ok_or("the status request has no request recorded")?;
+    let recorded_id = match &asked.expect.event {
+        Some(ats_core::InboundEvent::StatusRequested(q)) => q.order.vendor_assessment_id.clone(),
+        _ => None,
+    };
+    let swap = |text: &str| match (&recorded_id, given) {
+        (Some(from), Some(to)) => text.replace(from.as_str(), to),
+        _ => text.to_owned(),
+    };
+    let body = swap(&String::from_utf8_lossy(&recorded.body_bytes()?)).into_bytes();
+    let (body, headers) = credentials(adapter, recorded, body, args, true)?;
+    let url = endpoint(
+        adapter.capabilities().orders,
+        name,
+        &args.target,
+        &swap(&recorded.path),
+    );
+    let url = match &recorded.query {
+        Some(q) if !q.is_empty() => format!("{url}?{}", swap(q)),
+        _ => url,
+    };
+    out.say(format!("→ {} {url} (the order's status)", recorded.method))?;
+    let (status, text) = send(client, &recorded.method, &url, body, &headers).await?;
+    out.say(format!("← {status} {}", excerpt(&text)))?;
+    let want = asked
+        .response
+        .as_ref()
+        .and_then(|r| r.body.as_ref())
+        .and_then(status_field);
+    let got = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|actual| {
+            let (path, _) = want.as_ref()?;
+            actual.pointer(path)?.as_str().map(str::to_owned)
+        });
+    let ok = (200..300).contains(&status) && want.as_ref().map(|(_, w)| w) == got.as_ref();
+    out.say(match (&want, &got) {
+        (Some((_, w)), Some(g)) if ok => {
+            format!("✓ {name} sees the order `{g}`, as recorded (`{w}`)")
+        }
+        (Some((path, w)), _) => format!(
+            "✗ the status answer's {path} is {}, where the recording shows `{w}`",
+            got.as_deref()
+                .map_or("missing".to_owned(), |g| format!("`{g}`"))
+        ),
+        (None, _) if ok => format!("✓ {name} asked for the status: {status}"),
+        (None, _) => format!("✗ the status was answered {status}"),
+    })?;
+    Ok((ok, got))
+}
+
+/// The first string field whose name says `status`, at any depth: its
+/// JSON pointer and value.
+fn status_field(value: &Value) -> Option<(String, String)> {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| match v {
+                Value::String(s) if k.contains("status") => Some((format!("/{k}"), s.clone())),
+                _ => None,
+            })
+            .or_else(|| {
+                map.iter()
+                    .find_map(|(k, v)| status_field(v).map(|(p, s)| (format!("/{k}{p}"), s)))
+            }),
+        _ => None,
+    }
+}
+
 /// The string in `actual` at the place where `recorded` holds `value`.
 fn same_place(recorded: &Value, value: &str, actual: &Value) -> Option<String> {
     match (recorded, actual) {
@@ -1306,6 +1419,20 @@ mod tests {
             None
         );
         assert_eq!(same_place(&recorded, "absent", &actual), None);
+    }
+
+    #[test]
+    fn the_status_is_the_first_field_named_so() {
+        assert_eq!(
+            status_field(&json!({"partner_score": 81, "partner_status": "complete"})),
+            Some(("/partner_status".into(), "complete".into()))
+        );
+        assert_eq!(
+            status_field(&json!({"data": {"score": 1, "test_status": "done"}, "id": "x"})),
+            Some(("/data/test_status".into(), "done".into()))
+        );
+        assert_eq!(status_field(&json!({"status": 3})), None);
+        assert_eq!(status_field(&json!(["status"])), None);
     }
 
     #[test]

@@ -579,6 +579,17 @@ async fn the_demo_plays_every_provider_against_the_gateway_and_its_vendor() {
             .unwrap();
         assert!(section.contains(write), "{section}");
         assert!(!section.contains('✗'), "{section}");
+        if provider == "greenhouse" {
+            // then Greenhouse asks for the status: the reported result's
+            assert!(
+                section.contains("/greenhouse/test_status?partner_interview_id=demo-"),
+                "{section}"
+            );
+            assert!(
+                section.contains("✓ greenhouse sees the order `complete`, as recorded"),
+                "{section}"
+            );
+        }
     }
     // the configuration names its secrets by file only; the files are the
     // owner's alone

@@ -92,6 +92,9 @@ pub struct DemoFixtures {
     pub rejection: Option<&'static str>,
     /// An inbound fixture that cancels an order.
     pub cancellation: Option<&'static str>,
+    /// An inbound fixture where the provider asks for an order's status
+    /// once the result is in (Greenhouse's `test_status`).
+    pub status: Option<&'static str>,
     /// The tenant the recorded order is for (`acme` unless the provider
     /// names it in the order: an integration, account or company id).
     pub tenant: &'static str,
@@ -114,6 +117,7 @@ impl DemoFixtures {
             packages: None,
             rejection: None,
             cancellation: None,
+            status: None,
             tenant: "acme",
             settings: &[],
             connection: "{}",
@@ -135,6 +139,12 @@ impl DemoFixtures {
     /// With a cancellation.
     pub const fn with_cancellation(mut self, fixture: &'static str) -> Self {
         self.cancellation = Some(fixture);
+        self
+    }
+
+    /// With the provider's request for an order's status.
+    pub const fn with_status(mut self, fixture: &'static str) -> Self {
+        self.status = Some(fixture);
         self
     }
 

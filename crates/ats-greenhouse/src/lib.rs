@@ -53,7 +53,8 @@ pub fn registration() -> ats_core::registry::Registration {
                 "patch_completed_test_ok.json",
             )
             .with_packages("list_tests_ok.json")
-            .with_rejection("send_test_unknown_package.json"),
+            .with_rejection("send_test_unknown_package.json")
+            .with_status("test_status_complete.json"),
         ),
         served: Some(SERVED),
     }
