@@ -1457,6 +1457,172 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_order_type_in_the_context_is_refused() {
+        let mut ctx = Map::new();
+        ctx.insert(ORDER_TYPE.into(), json!("assessment"));
+        assert_eq!(
+            OrderType::from_context(&ctx).unwrap(),
+            OrderType::Assessment
+        );
+        for bad in ["background-check", "Background_Check", ""] {
+            ctx.insert(ORDER_TYPE.into(), json!(bad));
+            let e = OrderType::from_context(&ctx).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "configuration error: unknown StackOne order type \"{bad}\" in the order's context"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn an_application_named_by_its_status_or_remote_id_alone_is_kept() {
+        let o = webhook_to_order(
+            br#"{"account_id":"a","record_id":"o","data":{"package":{"id":"p"},
+                 "application":{"remote_id":"4471"}}}"#,
+            OrderType::Assessment,
+            at(),
+        )
+        .unwrap();
+        assert_eq!(
+            o.application,
+            Some(Application {
+                remote_id: Some("4471".into()),
+                ..Application::default()
+            })
+        );
+        let o = webhook_to_order(
+            br#"{"account_id":"a","record_id":"o","data":{"package":{"id":"p"},
+                 "application":{"application_status":{"value":"assessment"}}}}"#,
+            OrderType::Assessment,
+            at(),
+        )
+        .unwrap();
+        assert_eq!(
+            o.application,
+            Some(Application {
+                status: Some("assessment".into()),
+                ..Application::default()
+            })
+        );
+        let o = webhook_to_order(
+            br#"{"account_id":"a","record_id":"o","data":{"package":{"id":"p"},"application":{}}}"#,
+            OrderType::Assessment,
+            at(),
+        )
+        .unwrap();
+        assert_eq!(o.application, None);
+    }
+
+    #[test]
+    fn a_blank_grade_is_not_the_source_value() {
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.grade = Some("  ".into());
+        let v = result_update(&r, None).unwrap().result.unwrap();
+        assert_eq!(v.source_value, Some(json!("completed")));
+        r.grade = Some("B".into());
+        let v = result_update(&r, None).unwrap().result.unwrap();
+        assert_eq!(v.source_value, Some(json!("B")));
+        // a grade on an unfinished result is not the source value either
+        r.status = AssessmentStatus::InProgress;
+        let v = result_update(&r, None).unwrap().result.unwrap();
+        assert_eq!(v.source_value, Some(json!("in_progress")));
+    }
+
+    #[test]
+    fn text_files_are_known_by_their_extension() {
+        for name in [
+            "notes.TXT",
+            "README.md",
+            "page.html",
+            "page.htm",
+            "scores.csv",
+        ] {
+            assert_eq!(content_type_value(None, name), "text", "{name}");
+        }
+        assert_eq!(content_type_value(None, "scores.xlsx"), "other");
+    }
+
+    #[test]
+    fn only_a_test_id_may_be_a_number() {
+        let mut p = Package::new("bg-uk", "Standard (UK)");
+        p.extras
+            .insert("tests".into(), json!([{"id": 42, "name": "Identity"}]));
+        assert_eq!(
+            serde_json::to_string(&package_body(&p, true).unwrap()).unwrap(),
+            r#"{"name":"Standard (UK)","tests":[{"id":"42","name":"Identity"}]}"#
+        );
+        p.extras.insert("tests".into(), json!([{"name": 7}]));
+        assert_eq!(
+            package_body(&p, false).unwrap_err().to_string(),
+            "configuration error: background-check package `bg-uk`: extras.tests[0].name is not text"
+        );
+        p.extras.insert(
+            "tests".into(),
+            json!([{"name": "Identity", "description": 7}]),
+        );
+        assert_eq!(
+            package_body(&p, false).unwrap_err().to_string(),
+            "configuration error: background-check package `bg-uk`: extras.tests[0].description is not text"
+        );
+    }
+
+    #[test]
+    fn an_application_status_falls_back_to_its_source_value() {
+        let status = |status: Value| {
+            let v = json!({"account_id": "a", "record_id": "o", "data": {
+                "package": {"id": "p"}, "application_id": "app_1",
+                "application": {"application_status": status}
+            }});
+            webhook_to_order(&body(v), OrderType::Assessment, at())
+                .unwrap()
+                .application
+                .unwrap()
+                .status
+        };
+        assert_eq!(
+            status(json!({"source_value": "Technical Test"})).as_deref(),
+            Some("Technical Test")
+        );
+        assert_eq!(
+            status(json!({"value": " ", "source_value": "Technical Test"})).as_deref(),
+            Some("Technical Test")
+        );
+        assert_eq!(status(json!({"source_value": 4})), None);
+        assert_eq!(status(json!({"source_value": " "})), None);
+    }
+
+    #[test]
+    fn phone_numbers_are_kept_once_each_in_their_order() {
+        let mut o = order();
+        let rec: CandidateRecord = serde_json::from_value(json!({
+            "phone": "+44 2",
+            "phone_numbers": [
+                {"phone": "+44 1", "type": "mobile"},
+                {"phone": "+44 2", "type": "work"},
+                {"phone": "+44 1", "type": "home"},
+                {"phone": " "}
+            ]
+        }))
+        .unwrap();
+        apply_candidate(&mut o, &rec);
+        assert_eq!(
+            o.candidate.phones,
+            [
+                Phone {
+                    number: "+44 1".into(),
+                    kind: Some("mobile".into())
+                },
+                Phone {
+                    number: "+44 2".into(),
+                    kind: Some("work".into())
+                }
+            ]
+        );
+    }
+
+    #[test]
     fn other_events_are_ignored_with_their_account() {
         let i = ignored_event(
             br#"{"event":"account.created","account_id":"acc_1","provider":"workday"}"#,
