@@ -411,6 +411,14 @@ mod tests {
         assert_eq!(err(""), (".".into(), "empty body".into()));
         assert_eq!(err("  \n").1, "empty body");
         assert_eq!(err(r#"{"candidate":{"ema"#).0, "candidate");
+        // truncated before any field is named: the path is `?`, reported as `.`
+        assert_eq!(
+            err(r#"{"cand"#),
+            (
+                ".".into(),
+                "EOF while parsing a string at line 1 column 6".into()
+            )
+        );
         assert_eq!(err("not json").0, ".");
         let (path, msg) = err(r#"{"candidate":{"email":"a"}} x"#);
         assert_eq!(path, ".");
@@ -443,6 +451,8 @@ mod tests {
         assert_eq!(non_blank(Some(" x ".into())).as_deref(), Some(" x "));
         assert_eq!(non_blank(Some(" \t".into())), None);
         assert_eq!(non_blank_str(Some("")), None);
+        assert_eq!(non_blank_str(Some(" \t")), None);
+        assert_eq!(non_blank_str(Some(" x ")), Some(" x "));
         assert_eq!(non_blank_str(None), None);
     }
 
@@ -452,6 +462,14 @@ mod tests {
         assert_eq!(text(81.0).as_deref(), Some("81"));
         assert_eq!(text(-3.0).as_deref(), Some("-3"));
         assert_eq!(text(7.5).as_deref(), Some("7.5"));
+        // whole values are written as integers below 9e15, short of 2^53
+        // where f64 stops holding every integer; from there on as floats
+        assert_eq!(
+            text(8_999_999_999_999_998.0).as_deref(),
+            Some("8999999999999998")
+        );
+        assert_eq!(text(9.0e15).as_deref(), Some("9000000000000000.0"));
+        assert_eq!(text(-9.0e15).as_deref(), Some("-9000000000000000.0"));
         assert_eq!(text(f64::NAN), None);
         assert_eq!(text(f64::INFINITY), None);
     }
@@ -478,6 +496,140 @@ mod tests {
         );
         let e = decode_json::<Ids>(br#"{"a": "1", "b": []}"#).unwrap_err();
         assert!(e.to_string().contains("at `b`"), "{e}");
+    }
+
+    /// An order holding every field [`check_event_text`] reads, all clean.
+    fn full_order() -> serde_json::Value {
+        serde_json::json!({
+            "type": "order_received",
+            "provider": "p", "tenant": "t1", "provider_order_id": "o-1",
+            "package_id": "pk",
+            "candidate": {
+                "id": "c-1", "first_name": "Maya", "last_name": "Lind",
+                "preferred_name": "May",
+                "emails": [{"address": "maya@example.com"}, {"address": "m@example.com"}],
+                "phones": [{"number": "+1 555"}, {"number": "+1 556"}],
+                "profile_url": "https://ats.example/c/1",
+                "resume_url": "https://ats.example/c/1/cv"
+            },
+            "application": {"id": "a-1", "url": "https://ats.example/a/1"},
+            "job": {
+                "id": "j-1", "name": "Welder", "requisition_id": "r-1",
+                "url": "https://ats.example/j/1",
+                "hiring_team": [
+                    {"id": "h-0"},
+                    {"id": "h-1", "first_name": "Ann", "last_name": "Berg", "email": "ann@example.com"}
+                ]
+            },
+            "requested_by": {"id": "u-1", "first_name": "Bo", "last_name": "Ek", "email": "bo@example.com"},
+            "received_at": "2026-01-01T00:00:00Z", "raw": null
+        })
+    }
+
+    /// `event` with the text at `pointer` replaced by one holding U+0001.
+    fn tainted(mut event: serde_json::Value, pointer: &str) -> crate::event::InboundEvent {
+        *event.pointer_mut(pointer).unwrap() = serde_json::json!("x\u{1}y");
+        serde_json::from_value(event).unwrap()
+    }
+
+    fn text_error_path(event: &crate::event::InboundEvent) -> String {
+        match check_event_text(event).unwrap_err() {
+            Error::Malformed { path, message } => {
+                assert_eq!(message, "holds the control character U+0001");
+                path
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_checked_order_field_is_refused_at_its_path() {
+        let clean: crate::event::InboundEvent = serde_json::from_value(full_order()).unwrap();
+        assert!(check_event_text(&clean).is_ok());
+        for (pointer, path) in [
+            ("/tenant", "tenant"),
+            ("/provider_order_id", "provider_order_id"),
+            ("/package_id", "package_id"),
+            ("/candidate/id", "candidate.id"),
+            ("/candidate/first_name", "candidate.first_name"),
+            ("/candidate/last_name", "candidate.last_name"),
+            ("/candidate/preferred_name", "candidate.preferred_name"),
+            ("/candidate/emails/1/address", "candidate.emails[1].address"),
+            ("/candidate/phones/1/number", "candidate.phones[1].number"),
+            ("/candidate/profile_url", "candidate.profile_url"),
+            ("/candidate/resume_url", "candidate.resume_url"),
+            ("/application/id", "application.id"),
+            ("/application/url", "application.url"),
+            ("/job/id", "job.id"),
+            ("/job/name", "job.name"),
+            ("/job/requisition_id", "job.requisition_id"),
+            ("/job/url", "job.url"),
+            ("/job/hiring_team/1/id", "job.hiring_team[1].id"),
+            (
+                "/job/hiring_team/1/first_name",
+                "job.hiring_team[1].first_name",
+            ),
+            (
+                "/job/hiring_team/1/last_name",
+                "job.hiring_team[1].last_name",
+            ),
+            ("/job/hiring_team/1/email", "job.hiring_team[1].email"),
+            ("/requested_by/id", "requested_by.id"),
+            ("/requested_by/first_name", "requested_by.first_name"),
+            ("/requested_by/last_name", "requested_by.last_name"),
+            ("/requested_by/email", "requested_by.email"),
+        ] {
+            assert_eq!(text_error_path(&tainted(full_order(), pointer)), path);
+        }
+        // free text is not checked
+        let mut description = full_order();
+        description["job"]["description"] = serde_json::json!("line one\nline two");
+        let event: crate::event::InboundEvent = serde_json::from_value(description).unwrap();
+        assert!(check_event_text(&event).is_ok());
+    }
+
+    #[test]
+    fn order_references_are_refused_at_their_path() {
+        let reference = serde_json::json!({
+            "provider_order_id": "o-1", "vendor_assessment_id": "v-1"
+        });
+        let cancelled = serde_json::json!({
+            "type": "order_cancelled", "provider": "p", "tenant": "t1",
+            "order": reference, "received_at": "2026-01-01T00:00:00Z", "raw": null
+        });
+        let status = serde_json::json!({
+            "type": "status_requested", "provider": "p", "order": reference
+        });
+        let reported = serde_json::json!({
+            "type": "error_reported", "provider": "p", "operation": "x",
+            "errors": ["bad\u{1}text is free"], "order": reference, "raw": null
+        });
+        for event in [&cancelled, &status, &reported] {
+            let clean: crate::event::InboundEvent = serde_json::from_value(event.clone()).unwrap();
+            assert!(check_event_text(&clean).is_ok(), "{event}");
+            for (pointer, path) in [
+                ("/order/provider_order_id", "order.provider_order_id"),
+                ("/order/vendor_assessment_id", "order.vendor_assessment_id"),
+            ] {
+                assert_eq!(
+                    text_error_path(&tainted(event.clone(), pointer)),
+                    path,
+                    "{event}"
+                );
+            }
+        }
+        let mut no_order = reported;
+        no_order.as_object_mut().unwrap().remove("order");
+        let event: crate::event::InboundEvent = serde_json::from_value(no_order).unwrap();
+        assert!(check_event_text(&event).is_ok());
+        // the tenant is checked on every event, even one with nothing else
+        let ignored = serde_json::json!({
+            "type": "ignored", "provider": "p", "tenant": "t1",
+            "event_type": "ping", "reason": "r"
+        });
+        assert!(check_event_text(&serde_json::from_value(ignored.clone()).unwrap()).is_ok());
+        assert_eq!(text_error_path(&tainted(ignored, "/tenant")), "tenant");
+        assert_eq!(text_error_path(&tainted(cancelled, "/tenant")), "tenant");
     }
 
     #[test]
