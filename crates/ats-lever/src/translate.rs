@@ -845,6 +845,8 @@ pub struct NoteScore {
 
 impl NoteScore {
     /// No score on any note (the default).
+    // cargo mutants' `Default::default()` for this body is equivalent: the
+    // body is `Self::default()` already.
     pub fn off() -> Self {
         Self::default()
     }
@@ -943,6 +945,8 @@ fn number(n: f64) -> String {
     if !n.is_finite() {
         return "?".to_owned();
     }
+    // `<` → `<=` is an equivalent mutant: at exactly 9e15 both branches
+    // write `9000000000000000`.
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         return format!("{}", n as i64);
     }
@@ -997,6 +1001,17 @@ mod tests {
             panic!("not ignored")
         };
         assert_eq!(i.reason, TEST_DELIVERY);
+    }
+
+    #[test]
+    fn a_triggered_at_sent_as_text_is_read_too() {
+        let raw = json!({"triggeredAt": " 1767261600123 ", "data": {"opportunityId": "6513270e"}});
+        assert_eq!(
+            delivery_details(&raw),
+            "opportunityId `6513270e`, triggeredAt 2026-01-01T10:00:00.123Z"
+        );
+        let raw = json!({"triggeredAt": "soon", "id": ""});
+        assert_eq!(delivery_details(&raw), "");
     }
 
     #[test]
@@ -1277,6 +1292,63 @@ mod tests {
     }
 
     #[test]
+    fn the_requester_is_who_last_moved_into_the_trigger_stage() {
+        let order = || {
+            let b = body(
+                CANDIDATE_STAGE_CHANGE,
+                json!({"opportunityId": OPP, "toStageId": STAGE}),
+            );
+            let InboundEvent::OrderReceived(o) =
+                webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap()
+            else {
+                panic!("not an order")
+            };
+            *o
+        };
+        let mut opp = opportunity();
+        opp.stage_changes = serde_json::from_value(json!([
+            {"toStageId": STAGE, "userId": "u-into-stage", "updatedAt": 1},
+            {"toStageId": "other", "userId": "u-elsewhere", "updatedAt": 2}
+        ]))
+        .unwrap();
+        let mut o = order();
+        enrich_order(&mut o, &opp, None);
+        assert_eq!(
+            o.requested_by,
+            Some(Person {
+                id: Some("u-into-stage".into()),
+                ..Person::default()
+            })
+        );
+        // without the trigger stage in the context nobody is the requester
+        let mut o = order();
+        o.context.remove(CTX_STAGE_ID);
+        enrich_order(&mut o, &opp, None);
+        assert_eq!(o.requested_by, None);
+    }
+
+    #[test]
+    fn a_job_without_its_posting_keeps_the_posting_id() {
+        let b = body(
+            CANDIDATE_STAGE_CHANGE,
+            json!({"opportunityId": OPP, "toStageId": STAGE}),
+        );
+        let InboundEvent::OrderReceived(mut o) =
+            webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap()
+        else {
+            panic!("not an order")
+        };
+        enrich_order(&mut o, &opportunity(), None);
+        assert_eq!(
+            o.job,
+            Some(Job {
+                id: Some("8d116ece-1738-47d9-bd9c-172411e20b8f".into()),
+                ..Job::default()
+            })
+        );
+    }
+
+    #[test]
     fn blockers() {
         let mut o = opportunity();
         o.is_anonymized = Some(true);
@@ -1435,5 +1507,32 @@ mod tests {
         assert_eq!(number(81.25), "81.25");
         assert_eq!(number(1.0 / 3.0), "0.33");
         assert_eq!(number(f64::NAN), "?");
+    }
+
+    #[test]
+    fn whole_numbers_go_through_i64_only_below_9e15() {
+        // the two-decimal path would write `-0`; the i64 path saturates
+        assert_eq!(number(-0.0), "0");
+        assert_eq!(number(1e20), "100000000000000000000");
+        assert_eq!(number(-1e20), "-100000000000000000000");
+        assert_eq!(number(9.0e15), "9000000000000000");
+    }
+
+    #[test]
+    fn a_note_score_is_off_only_without_grades_and_pass_fail() {
+        assert!(NoteScore::off().is_off());
+        assert!(NoteScore::default().is_off());
+        assert!(!NoteScore::pass_fail(4, 1).is_off());
+        assert!(!NoteScore::off().grade("A", 4).is_off());
+        let passed_only = NoteScore {
+            passed: Some(3),
+            ..NoteScore::default()
+        };
+        assert!(!passed_only.is_off());
+        let failed_only = NoteScore {
+            failed: Some(2),
+            ..NoteScore::default()
+        };
+        assert!(!failed_only.is_off());
     }
 }
