@@ -336,6 +336,38 @@ mod tests {
     }
 
     #[test]
+    fn headers_are_read_as_visible_ascii_text() {
+        let r = InboundRequest::new(Method::POST, "/")
+            .with_header("X-Tenant", "acme")
+            .unwrap()
+            .with_header("x-empty", "")
+            .unwrap();
+        assert_eq!(r.header("x-tenant"), Some("acme"));
+        assert_eq!(r.header("X-TENANT"), Some("acme"));
+        assert_eq!(r.header("x-empty"), Some(""));
+        assert_eq!(r.header("x-missing"), None);
+        let mut r = r;
+        r.headers
+            .insert("x-latin", HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap());
+        assert_eq!(r.header("x-latin"), None);
+    }
+
+    #[test]
+    fn response_bodies_are_parsed_as_json_when_they_are() {
+        let r = InboundResponse::json(StatusCode::OK, &serde_json::json!({"a": [1]})).unwrap();
+        assert_eq!(r.body_json(), Some(serde_json::json!({"a": [1]})));
+        assert_eq!(
+            InboundResponse::empty(StatusCode::NO_CONTENT).body_json(),
+            None
+        );
+        let text = InboundResponse {
+            body: Bytes::from_static(b"not json"),
+            ..InboundResponse::empty(StatusCode::OK)
+        };
+        assert_eq!(text.body_json(), None);
+    }
+
+    #[test]
     fn bad_header_is_an_error() {
         let r = InboundRequest::new(Method::GET, "/");
         assert!(r.clone().with_header("bad header", "x").is_err());
@@ -398,6 +430,15 @@ mod tests {
         assert!(parse_base_url("API base URL", "api.example.com").is_err());
         let e = parse_base_url("API base URL", "https://user:pw@x.example").unwrap_err();
         assert!(!e.to_string().contains("pw"), "{e}");
+        // a user name alone, or a password alone, is refused as well
+        for text in ["https://user@x.example", "https://:pw@x.example"] {
+            let e = parse_base_url("API base URL", text).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "configuration error: invalid API base URL: credentials belong in the adapter's configuration, not the URL",
+                "{text}"
+            );
+        }
     }
 
     #[test]
