@@ -29,9 +29,15 @@ def verified(headers, body):
                for s in sigs.split() if s.startswith("v1,"))
 
 
+CANCELLED = set()  # assessment ids the ATS withdrew: no result goes back
+
+
 def report(assessment_id):
     """Grades the candidate, then reports the result to the gateway."""
     time.sleep(DELAY)
+    if assessment_id in CANCELLED:
+        print(f"not reporting {assessment_id}: cancelled", flush=True)
+        return
     result = {"status": "completed", "score": {"value": 81, "max": 100}, "passed": True,
               "report_url": f"https://quiz.example.com/reports/{assessment_id}",
               "summary": "Strong on ownership; async needs practice.",
@@ -58,9 +64,13 @@ def answer(event):
         threading.Thread(target=report, args=(assessment_id,), daemon=True).start()
         return {"type": "accepted", "vendor_assessment_id": assessment_id,
                 "candidate_url": f"https://quiz.example.com/take/{assessment_id}"}
+    if kind == "order_cancelled":
+        # the gateway names your id even when the ATS named only its own
+        CANCELLED.add(event["order"].get("vendor_assessment_id"))
+        return {"type": "acknowledged"}
     if kind == "status_requested":
         return {"type": "status", "status": "invited"}
-    return {"type": "acknowledged"}  # order_cancelled, error_reported
+    return {"type": "acknowledged"}  # error_reported
 
 
 class Events(BaseHTTPRequestHandler):
