@@ -611,23 +611,17 @@ struct Connection {
     issued: bool,
 }
 
-/// `POST /api/v1/connections` for the demo's customer of `registration`:
-/// the given key and declared secrets are the shared secret; the
-/// registration's demo fields are added.
-async fn connect(
-    registration: &Registration,
-    api: &Api,
-    secret: &str,
-) -> Result<Connection, String> {
+/// The body of the demo's `POST /api/v1/connections` for `registration`:
+/// its demo fields (`{secret}` and `{package}` replaced in every string),
+/// the provider, the tenant, the given key and each declared secret, all
+/// the shared `secret`.
+fn connection_body(registration: &Registration, secret: &str) -> Result<Value, String> {
     let (Some(demo), Some(served)) = (registration.demo, registration.served) else {
         return Err("no demo registered".into());
     };
-    let fields = demo
-        .connection
-        .replace("{secret}", secret)
-        .replace("{package}", vendor::PACKAGE);
-    let mut body: Value = serde_json::from_str(&fields)
+    let mut body: Value = serde_json::from_str(demo.connection)
         .map_err(|e| format!("the registration's demo connection is not JSON: {e}"))?;
+    fill(&mut body, secret);
     let Some(map) = body.as_object_mut() else {
         return Err("the registration's demo connection is not a JSON object".into());
     };
@@ -645,6 +639,36 @@ async fn connect(
             .collect();
         map.insert("secrets".into(), Value::Object(secrets));
     }
+    Ok(body)
+}
+
+/// `{secret}` and `{package}` replaced in every string of `value`.
+fn fill(value: &mut Value, secret: &str) {
+    match value {
+        Value::String(s) => {
+            *s = s
+                .replace("{secret}", secret)
+                .replace("{package}", vendor::PACKAGE)
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| fill(v, secret)),
+        Value::Object(map) => map.values_mut().for_each(|v| fill(v, secret)),
+        _ => {}
+    }
+}
+
+/// `POST /api/v1/connections` for the demo's customer of `registration`:
+/// the given key and declared secrets are the shared secret; the
+/// registration's demo fields are added.
+async fn connect(
+    registration: &Registration,
+    api: &Api,
+    secret: &str,
+) -> Result<Connection, String> {
+    let Some(served) = registration.served else {
+        return Err("not served by the gateway".into());
+    };
+    let shape = served.connection;
+    let body = connection_body(registration, secret)?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -673,4 +697,101 @@ async fn connect(
         issued: issued.is_some(),
         key: issued.or_else(|| (shape.key == ConnectionKey::Given).then(|| secret.to_owned())),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn registration(name: &str) -> Registration {
+        registry::registration(name).unwrap()
+    }
+
+    #[test]
+    fn a_connection_carries_the_shared_secret_where_the_provider_needs_one() {
+        let secret = "s\"e\\c";
+        // Lever: its demo fields, the secret and the package filled in
+        assert_eq!(
+            connection_body(&registration("lever"), secret).unwrap(),
+            json!({"provider": "lever", "tenant": "acme", "signature_tokens": [secret],
+                "trigger_stages": {"36f675cc-81e7-4ef5-a8e2-5d940ed90475": vendor::PACKAGE}})
+        );
+        // Teamtailor mints the key: it is given
+        assert_eq!(
+            connection_body(&registration("teamtailor"), secret).unwrap(),
+            json!({"provider": "teamtailor", "tenant": "acme", "key": secret})
+        );
+        // declared per-customer secrets
+        assert_eq!(
+            connection_body(&registration("smartrecruiters"), secret).unwrap(),
+            json!({"provider": "smartrecruiters", "tenant": "acme", "secrets": {
+                "customer_client_id": secret, "customer_client_secret": secret}})
+        );
+        // a signing provider: the tenant its orders name, nothing else
+        assert_eq!(
+            connection_body(&registration("kombo"), secret).unwrap(),
+            json!({"provider": "kombo", "tenant": "greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H"})
+        );
+    }
+
+    #[test]
+    fn the_configuration_names_every_secret_by_file_and_the_gateway_takes_it() {
+        let dir = std::env::temp_dir().join(format!("ats-demo-config-{}", std::process::id()));
+        let secrets = Secrets::write(&dir).unwrap();
+        let parts: Vec<Part> = registry::registrations()
+            .into_iter()
+            .map(|registration| {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let api = format!("http://{}", listener.local_addr().unwrap());
+                Part {
+                    registration,
+                    demo: registration.demo.unwrap(),
+                    listener,
+                    api,
+                }
+            })
+            .collect();
+        let text = configuration(
+            &parts,
+            &secrets,
+            "127.0.0.1:8080".parse().unwrap(),
+            "127.0.0.1:9000".parse().unwrap(),
+            &dir.join("gateway.db"),
+        );
+        for value in [&secrets.signing, &secrets.api_key, &secrets.provider] {
+            assert!(!text.contains(value.as_str()), "{text}");
+        }
+        // the base URLs point at each simulated provider
+        let hibob = parts
+            .iter()
+            .find(|p| p.registration.name == "hibob")
+            .unwrap();
+        assert!(
+            text.contains(&format!("base_url = \"{}/v1\"", hibob.api)),
+            "{text}"
+        );
+        let config = GatewayConfig::parse(&text).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.vendor_url.as_str(), "http://127.0.0.1:9000/events");
+        assert_eq!(config.api_key.expose(), secrets.api_key);
+        assert_eq!(
+            config
+                .settings
+                .get("kombo", "webhook_secret")
+                .unwrap()
+                .expose(),
+            secrets.provider
+        );
+        assert_eq!(
+            config
+                .settings
+                .get("recruitee", "codename")
+                .unwrap()
+                .expose(),
+            "acme-assess"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
