@@ -149,6 +149,8 @@ pub struct Outcome {
     /// The status the service then showed the provider, where the
     /// provider asks for it (Greenhouse's `test_status`).
     pub status: Option<String>,
+    /// The service's result writes, as received: method, path, body.
+    pub writes: Vec<(String, String, Vec<u8>)>,
 }
 
 /// The lines of a run: printed as they come (`echo`), and kept.
@@ -584,6 +586,11 @@ pub async fn play(
             continue;
         }
         writes_seen += 1;
+        outcome.writes.push((
+            r.method.to_string(),
+            r.url.path().to_owned(),
+            r.body.clone(),
+        ));
         match serde_json::from_slice::<Value>(&r.body) {
             Ok(body) => {
                 let mut fields = BTreeSet::new();

@@ -579,6 +579,11 @@ async fn the_demo_plays_every_provider_against_the_gateway_and_its_vendor() {
             .unwrap();
         assert!(section.contains(write), "{section}");
         assert!(!section.contains('✗'), "{section}");
+        // and its bytes are the adapter's own for the result reported
+        assert!(
+            section.contains("for the result the vendor reported, byte for byte"),
+            "{section}"
+        );
         if provider == "greenhouse" {
             // then Greenhouse asks for the status: the reported result's
             assert!(

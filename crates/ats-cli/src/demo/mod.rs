@@ -175,11 +175,12 @@ async fn demo(chosen: Vec<Registration>, dir: PathBuf, verbose: bool) -> Result<
         let api = api.clone();
         let secret = secrets.provider.clone();
         let vendor = vendor.clone();
+        let gateway = gateway.clone();
         plays.spawn(async move {
             (
                 n,
                 part.registration.name,
-                play(part, api, secret, &vendor).await,
+                play(part, api, secret, &vendor, &gateway).await,
             )
         });
     }
@@ -394,7 +395,13 @@ struct Run {
 const NONE: &str = "–";
 
 /// Connects the provider's customer, then plays its steps in order.
-async fn play(part: Part, api: Api, secret: String, vendor: &vendor::DemoVendor) -> Run {
+async fn play(
+    part: Part,
+    api: Api,
+    secret: String,
+    vendor: &vendor::DemoVendor,
+    gateway: &Gateway,
+) -> Run {
     let mut run = Run {
         packages: NONE.into(),
         order: "✗".into(),
@@ -475,6 +482,19 @@ async fn play(part: Part, api: Api, secret: String, vendor: &vendor::DemoVendor)
         None
     };
     let order = step("an order, and its result", &|_| {}).await;
+    // what reached the provider is what the adapter makes of the result
+    // the vendor reported, byte for byte
+    let mut exactly = None;
+    let order = match order {
+        Ok(o) => match exact(gateway, name, &o.writes).await {
+            Ok(line) => {
+                exactly = Some(line);
+                Ok(o)
+            }
+            Err(e) => Err(format!("the result: {e}")),
+        },
+        Err(e) => Err(e),
+    };
     let rejection = if demo.rejection.is_some() {
         Some(
             step("an order for a package the vendor does not sell", &|a| {
@@ -498,6 +518,10 @@ async fn play(part: Part, api: Api, secret: String, vendor: &vendor::DemoVendor)
     } else {
         None
     };
+    if let Some(line) = exactly {
+        run.lines
+            .push(format!("— the first order's result: {line}"));
+    }
     match packages {
         Some(Ok(o)) => {
             let how = if demo.packages.is_some_and(|f| pushed(name, f)) {
@@ -567,6 +591,102 @@ async fn play(part: Part, api: Api, secret: String, vendor: &vendor::DemoVendor)
         None => {}
     }
     run
+}
+
+/// Checks `writes` (what the simulated provider received for `provider`'s
+/// first order) against the adapter's own `prepare` of the result the
+/// vendor reported, as the gateway stored it: each prepared write must have
+/// been received with the same body, byte for byte (but for a time of
+/// sending: [`same_bytes`]).
+async fn exact(
+    gateway: &Gateway,
+    provider: &str,
+    writes: &[(String, String, Vec<u8>)],
+) -> Result<String, String> {
+    let adapter = gateway
+        .runtime()
+        .adapter(provider)
+        .ok_or("the gateway does not serve it")?;
+    let orders = gateway
+        .store()
+        .orders(&ats_store::OrderFilter {
+            provider: Some(provider.to_owned()),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let order = orders
+        .iter()
+        .rev()
+        .find(|o| o.last_result.is_some())
+        .ok_or("no order with a reported result in the gateway's store")?;
+    let result = order.last_result.clone().ok_or("no result")?;
+    let prepared = adapter
+        .prepare(&ats_core::OutboundCall::SubmitResult {
+            order: Box::new(order.handle.clone()),
+            result: Box::new(result),
+        })
+        .map_err(|e| format!("the adapter cannot prepare the reported result: {e}"))?;
+    for p in &prepared {
+        let (method, path) = (p.method.as_str(), p.url.path());
+        let got = writes
+            .iter()
+            .find(|(m, at, _)| m == method && at == path)
+            .ok_or_else(|| format!("{method} {path}: not received"))?;
+        if !same_bytes(&got.2, &p.body) {
+            return Err(format!(
+                "{method} {path}: received {}, the adapter makes {}",
+                String::from_utf8_lossy(&got.2),
+                String::from_utf8_lossy(&p.body)
+            ));
+        }
+    }
+    Ok(format!(
+        "✓ {} as the adapter makes {} for the result the vendor reported, byte for byte",
+        match prepared.len() {
+            1 => "the result write".to_owned(),
+            n => format!("{n} result writes"),
+        },
+        if prepared.len() == 1 { "it" } else { "them" }
+    ))
+}
+
+/// Equal bytes; or, where they differ, equal JSON once every number field
+/// named `timestamp` (a time of sending: Ashby's, also inside the request
+/// Knit relays as a string) is set aside.
+fn same_bytes(got: &[u8], want: &[u8]) -> bool {
+    if got == want {
+        return true;
+    }
+    let stamped = |bytes: &[u8]| -> Option<Value> {
+        let mut json: Value = serde_json::from_slice(bytes).ok()?;
+        unstamp(&mut json);
+        Some(json)
+    };
+    matches!((stamped(got), stamped(want)), (Some(a), Some(b)) if a == b)
+}
+
+/// `timestamp` numbers set to 0, at any depth and inside JSON text.
+fn unstamp(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "timestamp" && v.is_number() {
+                    *v = json!(0);
+                } else {
+                    unstamp(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(unstamp),
+        Value::String(text) if text.starts_with('{') => {
+            if let Ok(mut inner) = serde_json::from_str::<Value>(text) {
+                unstamp(&mut inner);
+                *text = inner.to_string();
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Waits (up to 10 s) until the vendor was told of a cancellation of one
@@ -734,6 +854,34 @@ mod tests {
             connection_body(&registration("kombo"), secret).unwrap(),
             json!({"provider": "kombo", "tenant": "greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H"})
         );
+    }
+
+    #[test]
+    fn bodies_differ_only_by_their_time_of_sending() {
+        assert!(same_bytes(b"{\"a\":1}", b"{\"a\":1}"));
+        assert!(same_bytes(
+            br#"{"id":"x","timestamp":1796610120391}"#,
+            br#"{"id":"x","timestamp":1796610121409}"#
+        ));
+        // inside a relayed request's text
+        assert!(same_bytes(
+            br#"{"body":"{\"timestamp\":1,\"v\":2}"}"#,
+            br#"{"body":"{\"timestamp\":7,\"v\":2}"}"#
+        ));
+        assert!(!same_bytes(
+            br#"{"body":"{\"timestamp\":1,\"v\":2}"}"#,
+            br#"{"body":"{\"timestamp\":7,\"v\":3}"}"#
+        ));
+        // any other difference, or a timestamp that is not a number, counts
+        assert!(!same_bytes(
+            br#"{"id":"x","timestamp":1}"#,
+            br#"{"id":"y","timestamp":1}"#
+        ));
+        assert!(!same_bytes(
+            br#"{"timestamp":"2026-01-01"}"#,
+            br#"{"timestamp":"2026-01-02"}"#
+        ));
+        assert!(!same_bytes(b"not json", b"not json!"));
     }
 
     #[test]
