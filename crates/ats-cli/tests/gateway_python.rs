@@ -432,6 +432,47 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         text.contains("✓ kombo: order accepted and result received"),
         "{text}"
     );
+    // the vendor's package list pushed to Kombo through the gateway's API
+    let (code, text) = simulate(&[
+        "kombo",
+        "--target",
+        &kombo_target,
+        "--listen",
+        &listen,
+        "--secret",
+        KOMBO_SECRET,
+        "--packages",
+        "--api",
+        &gateway_url,
+        "--api-key",
+        API_KEY,
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "/api/v1/connections/kombo/greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H/packages (4 packages)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("← 204"), "{text}");
+    assert!(text.contains("← PUT /assessment/packages"), "{text}");
+    assert!(text.contains("✓ kombo: 4 packages pushed"), "{text}");
+    // without the API it cannot push
+    let (code, text) = simulate(&[
+        "kombo",
+        "--target",
+        &kombo_target,
+        "--secret",
+        KOMBO_SECRET,
+        "--packages",
+    ])
+    .await;
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("--packages: the vendor pushes its list"),
+        "{text}"
+    );
     // a bad signature is refused, and nothing is written
     let (code, text) = simulate(&[
         "kombo",
@@ -497,6 +538,38 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         text.contains("✓ ashby: order accepted, then cancelled"),
         "{text}"
     );
+    // a new order (a new application), its cancellation naming the id the
+    // Python vendor answered with
+    let (code, text) = simulate(&[
+        "ashby", "--target", &target, "--listen", &listen, "--key", &key, "--cancel", "--fresh",
+        "1",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "a new order: id a91e3b27-64c0-4f5d-8d1b-7e2f9c3a5b61 (recorded: a91e3b27-64c0-4f5d-8d1b-7e2f9c3a5b60)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("the cancellation names assessment py-"),
+        "{text}"
+    );
+    // Ashby's package list, as the Python vendor answers it
+    let (code, text) = simulate(&[
+        "ashby",
+        "--target",
+        &target,
+        "--key",
+        &key,
+        "--packages",
+        "--package",
+        "pkg-rust-senior",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("✓ ashby: 2 packages listed"), "{text}");
 
     // Greenhouse: the order's callback URL is pointed at the simulator
     let key = issue("greenhouse", json!({})).await;
