@@ -251,11 +251,15 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// unless another process holds it: `Ok(false)` then, and the manager
     /// waits for that process's new tokens instead of refreshing.
     async fn lock_refresh(&self, tenant: &TenantId, ttl: Duration) -> Result<bool, Error> {
+        // cargo mutants' `Ok(true)` for this body is an equivalent mutant:
+        // it is this body without the `let _`, which only names the
+        // unused arguments
         let _ = (tenant, ttl);
         Ok(true)
     }
     /// Gives back the right taken with [`lock_refresh`](Self::lock_refresh).
     async fn unlock_refresh(&self, tenant: &TenantId) -> Result<(), Error> {
+        // equivalent mutant, as for `lock_refresh`: `Ok(())` is this body
         let _ = tenant;
         Ok(())
     }
@@ -1463,8 +1467,52 @@ mod tests {
             .map(|(_, v)| v.into_owned());
         assert_eq!(state.as_deref(), Some(request.state.expose()));
         assert_eq!(request.state.expose().len(), 22);
+        assert!(tokens.has_app());
         let dbg = format!("{tokens:?}");
         assert!(!dbg.contains("client-secret-1"), "{dbg}");
+        assert!(
+            dbg.starts_with(
+                r#"TokenManager { config: OAuthConfig { provider: ProviderName { key: "example", display: "Example ATS" }, app: Some(OAuthApp { client_id: "client-1", client_secret: ***, "#
+            ),
+            "{dbg}"
+        );
+        assert!(
+            dbg.ends_with(r#"store: InMemoryTokenStore { tenants: [] }, .. }"#),
+            "{dbg}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_in_memory_store_loads_saves_and_forgets_tenants() {
+        let store = InMemoryTokenStore::new()
+            .with(
+                "acme",
+                TokenSet::new("at-1", "rt-1", at("2026-01-01T11:00:00Z")),
+            )
+            .with(
+                "globex",
+                TokenSet::new("at-g", "rt-g", at("2026-01-01T11:00:00Z")),
+            );
+        let (acme, globex) = (TenantId::new("acme"), TenantId::new("globex"));
+        let loaded = store.load(&acme).await.unwrap().unwrap();
+        assert_eq!(loaded.access_token, Secret::new("at-1"));
+        store.remove(&acme).await.unwrap();
+        assert_eq!(store.load(&acme).await.unwrap(), None);
+        assert_eq!(
+            format!("{store:?}"),
+            r#"InMemoryTokenStore { tenants: [TenantId("globex")] }"#
+        );
+        // removing a tenant that is not there is no error
+        store.remove(&acme).await.unwrap();
+        assert!(store.get(&globex).is_some());
+        // a store of one process grants the refresh lease at once
+        assert!(
+            store
+                .lock_refresh(&globex, Duration::from_secs(1))
+                .await
+                .unwrap()
+        );
+        store.unlock_refresh(&globex).await.unwrap();
     }
 
     #[tokio::test]
