@@ -461,12 +461,13 @@ async fn the_demo_plays_every_provider_against_the_gateway_and_its_vendor() {
             ["2 listed ✓", "accepted ✓", "shown (422) ✓", "cancelled ✓"],
             &["cancelled", "completed"],
         ),
-        // Lever's orders name no package (the connection's stage does): no
-        // rejection to show; its rejection step's order is an order
+        // Lever's orders name no package (the connection's stage does): the
+        // rejected order comes from a second customer whose stage orders
+        // one the vendor does not sell
         (
             "lever",
-            ["–", "accepted ✓", "–", "cancelled ✓"],
-            &["cancelled", "completed", "completed"],
+            ["–", "accepted ✓", "acknowledged (200) ✓", "cancelled ✓"],
+            &["cancelled", "cancelled", "completed"],
         ),
         (
             "workable",

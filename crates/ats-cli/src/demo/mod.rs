@@ -415,7 +415,11 @@ async fn play(
     let registration = part.registration;
     let demo = part.demo;
     let name = registration.name;
-    let connection = match connect(&registration, &api, &secret).await {
+    let customer = Customer {
+        tenant: demo.tenant,
+        package: vendor::PACKAGE,
+    };
+    let connection = match connect(&registration, &api, &secret, &customer).await {
         Ok(c) => c,
         Err(e) => {
             run.problems.push(format!("connecting the customer: {e}"));
@@ -440,6 +444,31 @@ async fn play(
         }
     };
     let mut oauth = adapter.oauth().map(|_| demo.tenant.to_owned());
+    // where the connection decides the package (Lever's trigger stages),
+    // the rejected order comes from a second customer whose connection
+    // orders a package the vendor does not sell
+    let refuser = format!("{}-2", demo.tenant);
+    let mut rejecting = None;
+    if demo.rejection.is_some() && demo.connection.contains("{package}") {
+        let second = Customer {
+            tenant: &refuser,
+            package: vendor::UNKNOWN_PACKAGE,
+        };
+        match connect(&registration, &api, &secret, &second).await {
+            Ok(c) => {
+                run.lines.push(format!(
+                    "connected {refuser} at {}, whose connection orders {}",
+                    c.endpoint,
+                    vendor::UNKNOWN_PACKAGE
+                ));
+                rejecting = Some(c.endpoint);
+            }
+            Err(e) => run
+                .problems
+                .push(format!("connecting a second customer: {e}")),
+        }
+    }
+    let has_oauth = adapter.oauth().is_some();
     let addr = match part.listener.local_addr() {
         Ok(a) => a,
         Err(e) => {
@@ -501,6 +530,10 @@ async fn play(
                 a.reject = true;
                 a.package = Some(vendor::UNKNOWN_PACKAGE.into());
                 a.fresh = 1;
+                if let Some(endpoint) = &rejecting {
+                    a.target = endpoint.clone();
+                    a.connect = has_oauth.then(|| refuser.clone());
+                }
             })
             .await,
         )
@@ -550,7 +583,7 @@ async fn play(
     // the vendor must have refused it: an order whose package the
     // connection decides (Lever's stages) cannot ask for an unknown one
     let rejection = match rejection {
-        Some(Ok(o)) if !o.package_named => {
+        Some(Ok(o)) if !o.package_named && rejecting.is_none() => {
             run.lines.push(format!(
                 "(no rejection: {name}'s orders name no package; the connection's settings decide it)"
             ));
@@ -735,18 +768,22 @@ struct Connection {
 /// its demo fields (`{secret}` and `{package}` replaced in every string),
 /// the provider, the tenant, the given key and each declared secret, all
 /// the shared `secret`.
-fn connection_body(registration: &Registration, secret: &str) -> Result<Value, String> {
+fn connection_body(
+    registration: &Registration,
+    secret: &str,
+    customer: &Customer,
+) -> Result<Value, String> {
     let (Some(demo), Some(served)) = (registration.demo, registration.served) else {
         return Err("no demo registered".into());
     };
     let mut body: Value = serde_json::from_str(demo.connection)
         .map_err(|e| format!("the registration's demo connection is not JSON: {e}"))?;
-    fill(&mut body, secret);
+    fill(&mut body, secret, customer.package);
     let Some(map) = body.as_object_mut() else {
         return Err("the registration's demo connection is not a JSON object".into());
     };
     map.insert("provider".into(), json!(registration.name));
-    map.insert("tenant".into(), json!(demo.tenant));
+    map.insert("tenant".into(), json!(customer.tenant));
     let shape = served.connection;
     if shape.key == ConnectionKey::Given {
         map.insert("key".into(), json!(secret));
@@ -763,17 +800,20 @@ fn connection_body(registration: &Registration, secret: &str) -> Result<Value, S
 }
 
 /// `{secret}` and `{package}` replaced in every string of `value`.
-fn fill(value: &mut Value, secret: &str) {
+fn fill(value: &mut Value, secret: &str, package: &str) {
     match value {
-        Value::String(s) => {
-            *s = s
-                .replace("{secret}", secret)
-                .replace("{package}", vendor::PACKAGE)
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| fill(v, secret)),
-        Value::Object(map) => map.values_mut().for_each(|v| fill(v, secret)),
+        Value::String(s) => *s = s.replace("{secret}", secret).replace("{package}", package),
+        Value::Array(items) => items.iter_mut().for_each(|v| fill(v, secret, package)),
+        Value::Object(map) => map.values_mut().for_each(|v| fill(v, secret, package)),
         _ => {}
     }
+}
+
+/// Which customer a connection is for: the tenant, and the package its
+/// connection orders where the connection decides it (Lever's stages).
+struct Customer<'a> {
+    tenant: &'a str,
+    package: &'a str,
 }
 
 /// `POST /api/v1/connections` for the demo's customer of `registration`:
@@ -783,12 +823,13 @@ async fn connect(
     registration: &Registration,
     api: &Api,
     secret: &str,
+    customer: &Customer<'_>,
 ) -> Result<Connection, String> {
     let Some(served) = registration.served else {
         return Err("not served by the gateway".into());
     };
     let shape = served.connection;
-    let body = connection_body(registration, secret)?;
+    let body = connection_body(registration, secret, customer)?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -825,6 +866,11 @@ mod tests {
 
     use super::*;
 
+    const ACME: Customer<'static> = Customer {
+        tenant: "acme",
+        package: vendor::PACKAGE,
+    };
+
     fn registration(name: &str) -> Registration {
         registry::registration(name).unwrap()
     }
@@ -834,24 +880,46 @@ mod tests {
         let secret = "s\"e\\c";
         // Lever: its demo fields, the secret and the package filled in
         assert_eq!(
-            connection_body(&registration("lever"), secret).unwrap(),
+            connection_body(&registration("lever"), secret, &ACME).unwrap(),
             json!({"provider": "lever", "tenant": "acme", "signature_tokens": [secret],
                 "trigger_stages": {"36f675cc-81e7-4ef5-a8e2-5d940ed90475": vendor::PACKAGE}})
         );
+        // a second customer, whose stage orders another package
+        assert_eq!(
+            connection_body(
+                &registration("lever"),
+                secret,
+                &Customer {
+                    tenant: "acme-2",
+                    package: vendor::UNKNOWN_PACKAGE
+                }
+            )
+            .unwrap(),
+            json!({"provider": "lever", "tenant": "acme-2", "signature_tokens": [secret],
+                "trigger_stages": {"36f675cc-81e7-4ef5-a8e2-5d940ed90475": vendor::UNKNOWN_PACKAGE}})
+        );
         // Teamtailor mints the key: it is given
         assert_eq!(
-            connection_body(&registration("teamtailor"), secret).unwrap(),
+            connection_body(&registration("teamtailor"), secret, &ACME).unwrap(),
             json!({"provider": "teamtailor", "tenant": "acme", "key": secret})
         );
         // declared per-customer secrets
         assert_eq!(
-            connection_body(&registration("smartrecruiters"), secret).unwrap(),
+            connection_body(&registration("smartrecruiters"), secret, &ACME).unwrap(),
             json!({"provider": "smartrecruiters", "tenant": "acme", "secrets": {
                 "customer_client_id": secret, "customer_client_secret": secret}})
         );
         // a signing provider: the tenant its orders name, nothing else
         assert_eq!(
-            connection_body(&registration("kombo"), secret).unwrap(),
+            connection_body(
+                &registration("kombo"),
+                secret,
+                &Customer {
+                    tenant: "greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H",
+                    package: vendor::PACKAGE
+                }
+            )
+            .unwrap(),
             json!({"provider": "kombo", "tenant": "greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H"})
         );
     }
