@@ -597,9 +597,18 @@ async fn the_demo_plays_every_provider_against_the_gateway_and_its_vendor() {
             );
         }
     }
-    // the configuration names its secrets by file only; the files are the
-    // owner's alone
+    // the configuration names its secrets by file only; the files, and
+    // their folder, are the owner's alone
     let config = std::fs::read_to_string(dir.join("ats.toml")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.join("secrets"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
     for name in [
         "encryption_key",
         "vendor_signing_secret",

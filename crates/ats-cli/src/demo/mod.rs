@@ -302,6 +302,12 @@ impl Secrets {
         use base64::Engine as _;
         let folder = dir.join("secrets");
         std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("{}: {e}", folder.display()))?;
+        }
         let random = |n: usize| -> Vec<u8> { (0..n).map(|_| fastrand::u8(..)).collect() };
         let signing = format!(
             "whsec_{}",
