@@ -2,7 +2,9 @@
 //! count and time. In one run it measures:
 //!
 //! * **inbound**: a bare axum handler answering a constant 200 (the
-//!   baseline) against the runtime's router with the Kombo adapter on a
+//!   baseline), the same handler making one SQLite write per call through
+//!   the store (the yardstick of a durable call), and the runtime's router
+//!   with the Kombo adapter on a
 //!   SQLite file, receiving signed `assessment:order-received` webhooks, each
 //!   for a new order (durable intake, vendor, stored answer, activity log),
 //!   at concurrency 1, 16 and 64;
@@ -192,7 +194,7 @@ async fn run() -> Result<(), BoxError> {
 fn write_inbound(
     out: &mut String,
     requests: usize,
-    inbound: &[(Level, Level)],
+    inbound: &[Rows],
 ) -> Result<(), std::fmt::Error> {
     writeln!(
         out,
@@ -200,20 +202,30 @@ fn write_inbound(
     )?;
     writeln!(
         out,
-        "| target | concurrency | requests/s | p50 ms | p99 ms | runtime / bare | errors |"
+        "| target | concurrency | requests/s | p50 ms | p99 ms | / bare | / 1 write | errors |"
     )?;
-    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
-    for (bare, full) in inbound {
-        for (row, ratio) in [(bare, None), (full, Some(full.rate() / bare.rate()))] {
+    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
+    let percent = |r: Option<f64>| r.map_or("–".to_owned(), |r| format!("{:.1} %", r * 100.0));
+    for Rows { bare, write, full } in inbound {
+        for (row, of_bare, of_write) in [
+            (bare, None, None),
+            (write, Some(write.rate() / bare.rate()), None),
+            (
+                full,
+                Some(full.rate() / bare.rate()),
+                Some(full.rate() / write.rate()),
+            ),
+        ] {
             writeln!(
                 out,
-                "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} |",
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
                 row.target,
                 row.concurrency,
                 row.rate(),
                 row.percentile(0.50),
                 row.percentile(0.99),
-                ratio.map_or("–".to_owned(), |r| format!("{:.1} %", r * 100.0)),
+                percent(of_bare),
+                percent(of_write),
                 row.errors,
             )?;
         }
@@ -494,8 +506,46 @@ async fn drive(
     }
 }
 
-async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<(Level, Level)>, BoxError> {
+/// One inbound level's rows: the bare handler, the handler that makes one
+/// durable write, the runtime.
+struct Rows {
+    bare: Level,
+    write: Level,
+    full: Level,
+}
+
+async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxError> {
     let bare = serve(Router::new().route("/kombo/webhooks", post(|| async { "ok" }))).await?;
+    // the fairer yardstick: axum with one SQLite write per call (the body,
+    // upserted under a new name), through the same store and pool settings
+    let written = sqlite(dir, "one-write").await?;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let one_write = {
+        let (store, calls) = (written.clone(), calls.clone());
+        serve(Router::new().route(
+            "/kombo/webhooks",
+            post(move |body: axum::body::Bytes| {
+                let (store, calls) = (store.clone(), calls.clone());
+                async move {
+                    let n = calls.fetch_add(1, Ordering::Relaxed);
+                    match store
+                        .put_setting(
+                            "bench",
+                            &ats_core::TenantId::new(TENANT),
+                            "call",
+                            &n.to_string(),
+                            &String::from_utf8_lossy(&body),
+                        )
+                        .await
+                    {
+                        Ok(()) => axum::http::StatusCode::OK,
+                        Err(_) => axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    }
+                }
+            }),
+        ))
+        .await?
+    };
     let store = sqlite(dir, "inbound").await?;
     let provider = serve(provider_stand_in()).await?;
     let runtime = Runtime::builder()
@@ -511,8 +561,12 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<(Level, Leve
     let orders = Orders(AtomicUsize::new(0));
     let mut rows = Vec::new();
     for c in LEVELS {
-        let mut pair = Vec::new();
-        for (target, base) in [("bare axum", &bare.base), ("runtime + SQLite", &full.base)] {
+        let mut levels = Vec::new();
+        for (target, base) in [
+            ("bare axum", &bare.base),
+            ("axum + 1 write", &one_write.base),
+            ("runtime + SQLite", &full.base),
+        ] {
             let url = format!("{base}/kombo/webhooks");
             // opens the connections, warms the caches; not counted
             let _ = drive(&client, &url, orders.take((2 * c).max(50)), c, target).await;
@@ -524,14 +578,17 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<(Level, Leve
                 level.percentile(0.99),
                 level.errors
             );
-            pair.push(level);
+            levels.push(level);
         }
-        let full_level = pair.pop().ok_or("no runtime level")?;
-        let bare_level = pair.pop().ok_or("no bare level")?;
-        rows.push((bare_level, full_level));
+        let full = levels.pop().ok_or("no runtime level")?;
+        let write = levels.pop().ok_or("no one-write level")?;
+        let bare = levels.pop().ok_or("no bare level")?;
+        rows.push(Rows { bare, write, full });
     }
     drop(full);
+    drop(one_write);
     store.close().await;
+    written.close().await;
     Ok(rows)
 }
 
