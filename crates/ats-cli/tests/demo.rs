@@ -704,4 +704,15 @@ fn the_demo_fails_when_a_providers_write_is_not_of_its_shape() {
         "{text}"
     );
     assert!(text.contains("1 of 1 providers failed: kombo"), "{text}");
+
+    // a folder that cannot be made is bad input (exit 2), before anything runs
+    let file = copy.join("kombo/order_received_accepted.json");
+    let out = ats(&["demo", "--dir", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("order_received_accepted.json"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
 }
