@@ -108,7 +108,10 @@ pub fn non_blank_str(value: Option<&str>) -> Option<&str> {
 
 /// A finite number as a JSON number, whole values written as integers
 /// (`81`, not `81.0`), which is how providers' own examples write scores.
-/// `None` for NaN and infinities, which JSON cannot carry.
+/// Only whole values below 9e15 in magnitude are written so (an `f64`
+/// holds every integer exactly up to 2^53, about 9.007e15); larger ones
+/// keep their float form (`9000000000000000.0`). `None` for NaN and
+/// infinities, which JSON cannot carry.
 pub fn json_number(n: f64) -> Option<serde_json::Number> {
     if !n.is_finite() {
         return None;
