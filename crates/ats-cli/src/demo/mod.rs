@@ -302,28 +302,21 @@ impl Secrets {
         use base64::Engine as _;
         let folder = dir.join("secrets");
         std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700))
-                .map_err(|e| format!("{}: {e}", folder.display()))?;
+        owner_only(&folder, 0o700)?;
+        // from the operating system's generator, as the store's own tokens;
+        // the Standard Webhooks secret is base64 of 32 such bytes
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let mut key = Vec::new();
+        for token in [ats_store::random_token(), ats_store::random_token()] {
+            key.extend(URL_SAFE_NO_PAD.decode(token).map_err(|e| e.to_string())?);
         }
-        let random = |n: usize| -> Vec<u8> { (0..n).map(|_| fastrand::u8(..)).collect() };
-        let signing = format!(
-            "whsec_{}",
-            base64::engine::general_purpose::STANDARD.encode(random(24))
-        );
-        let api_key = format!("demo-api-{}", hex(&random(16)));
-        let provider = format!("demo-secret-{}", hex(&random(16)));
+        let signing = format!("whsec_{}", STANDARD.encode(key));
+        let api_key = format!("demo-api-{}", ats_store::random_token());
+        let provider = format!("demo-secret-{}", ats_store::random_token());
         let put = |name: &str, value: &str| -> Result<PathBuf, String> {
             let path = folder.join(name);
             std::fs::write(&path, value).map_err(|e| format!("{}: {e}", path.display()))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt as _;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-            }
+            owner_only(&path, 0o600)?;
             Ok(path)
         };
         Ok(Self {
@@ -338,8 +331,18 @@ impl Secrets {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Makes `path` its owner's alone: `mode` 0o700 for a folder, 0o600 for a
+/// file (Unix; elsewhere the platform's defaults stand).
+fn owner_only(path: &Path, mode: u32) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 /// The gateway's `ats.toml` for the demo: every secret a `file:`.
@@ -449,7 +452,9 @@ async fn play(
             return run;
         }
     };
-    let mut oauth = adapter.oauth().map(|_| demo.tenant.to_owned());
+    let has_oauth = adapter.oauth().is_some();
+    // the first step connects the customer through OAuth, where it must
+    let mut oauth = has_oauth.then(|| demo.tenant.to_owned());
     // where the connection decides the package (Lever's trigger stages),
     // the rejected order comes from a second customer whose connection
     // orders a package the vendor does not sell
@@ -474,7 +479,6 @@ async fn play(
                 .push(format!("connecting a second customer: {e}")),
         }
     }
-    let has_oauth = adapter.oauth().is_some();
     let addr = match part.listener.local_addr() {
         Ok(a) => a,
         Err(e) => {
