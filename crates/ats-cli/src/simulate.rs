@@ -1442,6 +1442,86 @@ mod tests {
         assert_eq!(status_field(&json!(["status"])), None);
     }
 
+    /// Asks a stand-in answering `answer` for Greenhouse's status of
+    /// order `demo-1`: the outcome, the transcript and the request sent.
+    async fn status_answered(
+        answer: ResponseTemplate,
+    ) -> ((bool, Option<String>), Vec<String>, wiremock::Request) {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/greenhouse/test_status"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        let adapter = (registry::registration("greenhouse")
+            .unwrap()
+            .translation_only)()
+        .unwrap();
+        let asked = FixtureFile::read(
+            ats_testkit::fixtures_dir().join("greenhouse/test_status_complete.json"),
+        )
+        .unwrap()
+        .parse(&server.uri())
+        .unwrap();
+        let mut args = Args::new("greenhouse", format!("{}/greenhouse", server.uri()));
+        args.key = Some("issued-key".into());
+        let mut out = Transcript::kept();
+        let shown = ask_status(
+            &reqwest::Client::new(),
+            adapter.as_ref(),
+            &asked,
+            Some("demo-1"),
+            &args,
+            &mut out,
+        )
+        .await
+        .unwrap();
+        let sent = server.received_requests().await.unwrap().remove(0);
+        (shown, out.lines, sent)
+    }
+
+    #[tokio::test]
+    async fn the_status_must_be_the_recorded_one() {
+        let (shown, lines, sent) = status_answered(
+            ResponseTemplate::new(200).set_body_json(json!({"partner_status": "complete"})),
+        )
+        .await;
+        assert_eq!(shown, (true, Some("complete".into())));
+        assert!(
+            lines.contains(
+                &"✓ greenhouse sees the order `complete`, as recorded (`complete`)".into()
+            ),
+            "{lines:?}"
+        );
+        // asked by the id the service answered, with the key it issued
+        assert_eq!(sent.url.query(), Some("partner_interview_id=demo-1"));
+        assert_eq!(
+            sent.headers.get("authorization").unwrap(),
+            "Basic aXNzdWVkLWtleTo="
+        );
+
+        let (shown, lines, _) = status_answered(
+            ResponseTemplate::new(200).set_body_json(json!({"partner_status": "sent"})),
+        )
+        .await;
+        assert_eq!(shown, (false, Some("sent".into())));
+        assert!(
+            lines.contains(
+                &"✗ the status answer's /partner_status is `sent`, where the recording shows `complete`".into()
+            ),
+            "{lines:?}"
+        );
+
+        let (shown, lines, _) = status_answered(ResponseTemplate::new(503)).await;
+        assert_eq!(shown, (false, None));
+        assert!(
+            lines.contains(
+                &"✗ the status answer's /partner_status is missing, where the recording shows `complete`".into()
+            ),
+            "{lines:?}"
+        );
+    }
+
     #[test]
     fn a_recorded_authorization_decides_the_key_scheme() {
         assert_eq!(key_scheme("Basic eDo="), InboundAuth::BasicApiKey);

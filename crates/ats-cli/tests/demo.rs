@@ -403,6 +403,28 @@ fn simulate_connect_refuses_a_provider_without_oauth_and_wants_the_gateway_api()
         err.contains("--api <API>") && err.contains("--api-key <API_KEY>"),
         "{err}"
     );
+    // scenarios the provider has no recording of are bad input, nothing sent
+    for (args, says) in [
+        (
+            &["lever", "--secret", "s", "--packages"][..],
+            "--packages: lever has no package list",
+        ),
+        (
+            &["workable", "--key", "k", "--cancel"][..],
+            "--cancel: workable sends no cancellation",
+        ),
+        (
+            &["hibob", "--secret", "s", "--reject"][..],
+            "--reject: no recorded rejection for hibob",
+        ),
+    ] {
+        let mut all = vec!["simulate", args[0], "--target", "http://127.0.0.1:9/x"];
+        all.extend(&args[1..]);
+        let out = ats(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
 }
 
 /// Each provider's orders in the demo's gateway database: their statuses,

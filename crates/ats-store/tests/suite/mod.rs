@@ -320,6 +320,21 @@ pub async fn intake_answers_each_call_once(db: &Db) {
     assert_eq!(order.status, "cancelled");
     // once cancelled, not again (the first cancellation's row stands)
     assert_eq!(cancel("c3", OrderRef::vendor("inv-1")).await, None);
+    // a completed order stays completed
+    again
+        .enqueue_result(
+            &handle("kombo", "acme", "inv-9"),
+            &result(AssessmentStatus::Completed),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cancel("c5", OrderRef::vendor("inv-9")).await, None);
+    let done = again
+        .order_by_vendor_id(Some("kombo"), "inv-9")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.status, "completed");
     let other = IntakeKey::new("kombo", Some(&TenantId::new("globex")), "order:c4");
     assert_eq!(
         again.claim_intake(&other, "cancel", LEASE).await.unwrap(),
