@@ -7,7 +7,8 @@
 //!   with the Kombo adapter on a
 //!   SQLite file, receiving signed `assessment:order-received` webhooks, each
 //!   for a new order (durable intake, vendor, stored answer, activity log),
-//!   at concurrency 1, 16 and 64;
+//!   once with the intake's group commit off (one or two commits per call)
+//!   and once with it on (the default), at concurrency 1, 16 and 64;
 //! * **outbox**: results delivered per second to a loopback Kombo stand-in
 //!   with 1, 16 and 64 workers (results enqueued first, then the workers
 //!   started and timed until the store counts them all delivered);
@@ -206,10 +207,21 @@ fn write_inbound(
     )?;
     writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
     let percent = |r: Option<f64>| r.map_or("–".to_owned(), |r| format!("{:.1} %", r * 100.0));
-    for Rows { bare, write, full } in inbound {
+    for Rows {
+        bare,
+        write,
+        single,
+        full,
+    } in inbound
+    {
         for (row, of_bare, of_write) in [
             (bare, None, None),
             (write, Some(write.rate() / bare.rate()), None),
+            (
+                single,
+                Some(single.rate() / bare.rate()),
+                Some(single.rate() / write.rate()),
+            ),
             (
                 full,
                 Some(full.rate() / bare.rate()),
@@ -426,10 +438,17 @@ fn kombo(base: &str) -> Result<Kombo, BoxError> {
 }
 
 async fn sqlite(dir: &TempDir, name: &str) -> Result<Store, BoxError> {
+    sqlite_with(dir, name, true).await
+}
+
+/// A SQLite file store with the defaults (`group_commit`: the intake's
+/// group commit, on by default).
+async fn sqlite_with(dir: &TempDir, name: &str, group_commit: bool) -> Result<Store, BoxError> {
     let url = format!("sqlite://{}", dir.0.join(format!("{name}.db")).display());
     let mut b = Store::builder()
         .with_url(&url)
-        .with_key_ring(KeyRing::ephemeral());
+        .with_key_ring(KeyRing::ephemeral())
+        .with_group_commit(group_commit);
     if let Ok(n) = std::env::var("ATS_LOAD_POOL") {
         b = b.with_max_connections(n.parse()?);
     }
@@ -507,10 +526,12 @@ async fn drive(
 }
 
 /// One inbound level's rows: the bare handler, the handler that makes one
-/// durable write, the runtime.
+/// durable write, the runtime with the intake's commits per call, and with
+/// them grouped.
 struct Rows {
     bare: Level,
     write: Level,
+    single: Level,
     full: Level,
 }
 
@@ -546,14 +567,21 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxEr
         ))
         .await?
     };
-    let store = sqlite(dir, "inbound").await?;
     let provider = serve(provider_stand_in()).await?;
-    let runtime = Runtime::builder()
-        .with_store(store.clone())
-        .with_vendor(InstantVendor)
-        .with_adapter(kombo(&provider.base)?)
-        .build()?;
-    let full = serve(ats_server::router(runtime)).await?;
+    // the runtime's router with the Kombo adapter and an instant vendor
+    let runtime = |store: &Store| -> Result<Router, BoxError> {
+        Ok(ats_server::router(
+            Runtime::builder()
+                .with_store(store.clone())
+                .with_vendor(InstantVendor)
+                .with_adapter(kombo(&provider.base)?)
+                .build()?,
+        ))
+    };
+    let single_store = sqlite_with(dir, "inbound-single", false).await?;
+    let single = serve(runtime(&single_store)?).await?;
+    let store = sqlite(dir, "inbound").await?;
+    let full = serve(runtime(&store)?).await?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .timeout(Duration::from_secs(30))
@@ -565,6 +593,7 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxEr
         for (target, base) in [
             ("bare axum", &bare.base),
             ("axum + 1 write", &one_write.base),
+            ("runtime, commit per call", &single.base),
             ("runtime + SQLite", &full.base),
         ] {
             let url = format!("{base}/kombo/webhooks");
@@ -572,7 +601,7 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxEr
             let _ = drive(&client, &url, orders.take((2 * c).max(50)), c, target).await;
             let level = drive(&client, &url, orders.take(requests), c, target).await;
             eprintln!(
-                "load: inbound {target:<16} c={c:<2} {:>7.0} req/s p50 {:.2} ms p99 {:.2} ms errors {}",
+                "load: inbound {target:<24} c={c:<2} {:>7.0} req/s p50 {:.2} ms p99 {:.2} ms errors {}",
                 level.rate(),
                 level.percentile(0.5),
                 level.percentile(0.99),
@@ -581,13 +610,21 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxEr
             levels.push(level);
         }
         let full = levels.pop().ok_or("no runtime level")?;
+        let single = levels.pop().ok_or("no commit-per-call level")?;
         let write = levels.pop().ok_or("no one-write level")?;
         let bare = levels.pop().ok_or("no bare level")?;
-        rows.push(Rows { bare, write, full });
+        rows.push(Rows {
+            bare,
+            write,
+            single,
+            full,
+        });
     }
     drop(full);
+    drop(single);
     drop(one_write);
     store.close().await;
+    single_store.close().await;
     written.close().await;
     Ok(rows)
 }

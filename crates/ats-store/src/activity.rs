@@ -13,7 +13,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::StoreError;
-use crate::store::{Store, duration_ms, from_ms, opt_string};
+use crate::script::{Param, Script};
+use crate::store::{Store, duration_ms, from_ms, opt_string, placeholders};
 
 /// Which way an exchange went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,28 +244,46 @@ pub(crate) async fn insert_activity(
     conn: &mut sqlx::AnyConnection,
     a: &Activity,
 ) -> Result<i64, StoreError> {
-    let row = sqlx::query(
+    let mut script = Script::default();
+    let (sql, params) = activity_statement(&[a], true);
+    script.push(sql, params);
+    script
+        .run(conn)
+        .await?
+        .first()
+        .ok_or_else(|| StoreError::Database("the activity row was not returned".into()))?
+        .try_get("id")
+        .map_err(StoreError::from)
+}
+
+/// The statement appending `logs` (`returning`: with `RETURNING id`).
+pub(crate) fn activity_statement(logs: &[&Activity], returning: bool) -> (String, Vec<Param>) {
+    let sql = format!(
         "INSERT INTO activity (at, direction, provider, tenant, operation, order_id, candidate_id, \
-         outcome, error_kind, message, http_status, attempt, duration_ms, body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-    )
-    .bind(a.at.timestamp_millis())
-    .bind(a.direction.as_str())
-    .bind(&a.provider)
-    .bind(a.tenant.clone())
-    .bind(&a.operation)
-    .bind(a.order_id.clone())
-    .bind(a.candidate_id.clone())
-    .bind(if a.ok { "ok" } else { "error" })
-    .bind(a.error_kind.clone())
-    .bind(a.message.clone())
-    .bind(a.http_status.map(i64::from))
-    .bind(a.attempt.map(i64::from))
-    .bind(i64::try_from(a.duration_ms).unwrap_or(i64::MAX))
-    .bind(a.body.clone())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(row.try_get("id")?)
+         outcome, error_kind, message, http_status, attempt, duration_ms, body) VALUES {}{}",
+        placeholders(logs.len(), 14),
+        if returning { " RETURNING id" } else { "" }
+    );
+    let mut params = Vec::with_capacity(logs.len() * 14);
+    for a in logs {
+        params.extend([
+            a.at.timestamp_millis().into(),
+            a.direction.as_str().into(),
+            a.provider.as_str().into(),
+            a.tenant.clone().into(),
+            a.operation.as_str().into(),
+            a.order_id.clone().into(),
+            a.candidate_id.clone().into(),
+            if a.ok { "ok" } else { "error" }.into(),
+            a.error_kind.clone().into(),
+            a.message.clone().into(),
+            a.http_status.map(i64::from).into(),
+            a.attempt.map(i64::from).into(),
+            i64::try_from(a.duration_ms).unwrap_or(i64::MAX).into(),
+            a.body.clone().into(),
+        ]);
+    }
+    (sql, params)
 }
 
 #[cfg(test)]

@@ -5,16 +5,19 @@
 //! restart, on another instance. The primary key, not a check-then-insert,
 //! decides who answers.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use ats_core::{OrderHandle, OrderRef, TenantId};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
-use crate::activity::{Activity, insert_activity};
+use crate::activity::{Activity, activity_statement};
 use crate::error::StoreError;
-use crate::outbox::upsert_order;
-use crate::store::{Store, duration_ms};
+use crate::outbox::{order_ids, orders_statement};
+use crate::script::{Param, Script};
+use crate::store::{Store, duration_ms, placeholders};
 
 /// Identifies one inbound call across copies.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -86,20 +89,20 @@ impl Store {
     ) -> Result<Claim, StoreError> {
         let now = self.now_ms();
         let until = now.saturating_add(duration_ms(lease));
-        let inserted = sqlx::query(
-            "INSERT INTO intake (provider, tenant, dedup_key, operation, state, lease_until, created_at) \
-             VALUES ($1, $2, $3, $4, 'open', $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(&key.provider)
-        .bind(&key.tenant)
-        .bind(&key.dedup_key)
-        .bind(operation)
-        .bind(until)
-        .bind(now)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
+        let inserted = match &self.inner.group {
+            Some(group) => group.claim(key, operation, until, now).await?,
+            None => {
+                let mut conn = self.inner.pool.acquire().await?;
+                let claim = NewClaim {
+                    key,
+                    operation,
+                    until,
+                    now,
+                };
+                insert_claim(&mut conn, claim).await?
+            }
+        };
+        if inserted {
             return Ok(Claim::Owner);
         }
         let row = sqlx::query(
@@ -168,47 +171,18 @@ impl Store {
         log: Option<&Activity>,
     ) -> Result<Option<i64>, StoreError> {
         let now = self.now_ms();
-        let headers = serde_json::to_string(&answer.headers)?;
-        let mut tx = self.inner.pool.begin().await?;
-        sqlx::query(
-            "UPDATE intake SET state = 'answered', status = $1, headers = $2, body = $3, answered_at = $4 \
-             WHERE provider = $5 AND tenant = $6 AND dedup_key = $7",
-        )
-        .bind(i64::from(answer.status))
-        .bind(headers)
-        .bind(answer.body.clone())
-        .bind(now)
-        .bind(&key.provider)
-        .bind(&key.tenant)
-        .bind(&key.dedup_key)
-        .execute(&mut *tx)
-        .await?;
-        let order = match change {
-            OrderChange::None => None,
-            OrderChange::Accepted(handle) => {
-                Some(upsert_order(&mut tx, handle, "invited", now).await?)
-            }
-            OrderChange::Cancelled(order) => {
-                // by either id the provider names; a finished order stays so
-                let rows = sqlx::query(
-                    "UPDATE orders SET status = 'cancelled', updated_at = $1 \
-                     WHERE provider = $2 AND tenant = $3 \
-                     AND ((vendor_assessment_id = $4 AND $4 <> '') OR (provider_order_id = $5 AND $5 <> '')) \
-                     AND status NOT IN ('completed', 'cancelled') RETURNING id",
-                )
-                .bind(now)
-                .bind(&key.provider)
-                .bind(&key.tenant)
-                .bind(order.vendor_assessment_id.as_deref().unwrap_or(""))
-                .bind(order.provider_order_id.as_deref().unwrap_or(""))
-                .fetch_all(&mut *tx)
-                .await?;
-                rows.first().map(|r| r.try_get("id")).transpose()?
-            }
-        };
-        if let Some(log) = log {
-            insert_activity(&mut tx, log).await?;
+        if let Some(group) = &self.inner.group {
+            return group.answer(key, answer, change, log, now).await;
         }
+        let mut tx = self.inner.pool.begin().await?;
+        let answer = NewAnswer {
+            key,
+            answer,
+            change,
+            log,
+            now,
+        };
+        let order = write_answer(&mut tx, answer).await?;
         tx.commit().await?;
         Ok(order)
     }
@@ -239,4 +213,188 @@ impl Store {
                 .rows_affected(),
         )
     }
+}
+
+/// A claim to write ([`claims_statement`]).
+pub(crate) struct NewClaim<'a> {
+    pub(crate) key: &'a IntakeKey,
+    pub(crate) operation: &'a str,
+    pub(crate) until: i64,
+    pub(crate) now: i64,
+}
+
+/// The fast path of a claim: the row inserted, or `false` when it exists.
+pub(crate) async fn insert_claim(
+    conn: &mut AnyConnection,
+    claim: NewClaim<'_>,
+) -> Result<bool, StoreError> {
+    let claims = [claim];
+    let mut script = Script::default();
+    let (sql, params) = claims_statement(&claims);
+    script.push(sql, params);
+    let rows = script.run(conn).await?;
+    Ok(claimed(&claims, &rows)?.first() == Some(&true))
+}
+
+/// The statement inserting the claims' rows (those whose key is free);
+/// its rows ([`claimed`]) are of kind `claim`.
+pub(crate) fn claims_statement(claims: &[NewClaim<'_>]) -> (String, Vec<Param>) {
+    let sql = format!(
+        "INSERT INTO intake (provider, tenant, dedup_key, operation, state, lease_until, created_at) \
+         VALUES {} ON CONFLICT DO NOTHING RETURNING 'claim' AS kind, provider, tenant, dedup_key",
+        placeholders(claims.len(), 7)
+    );
+    let mut params = Vec::with_capacity(claims.len() * 7);
+    for c in claims {
+        params.extend([
+            c.key.provider.as_str().into(),
+            c.key.tenant.as_str().into(),
+            c.key.dedup_key.as_str().into(),
+            c.operation.into(),
+            "open".into(),
+            c.until.into(),
+            c.now.into(),
+        ]);
+    }
+    (sql, params)
+}
+
+/// For each claim, whether its row was inserted by it, from the rows of
+/// its [`claims_statement`]. Of two claims of one key, only the first can
+/// be.
+pub(crate) fn claimed(claims: &[NewClaim<'_>], rows: &[AnyRow]) -> Result<Vec<bool>, StoreError> {
+    let mut inserted = HashSet::new();
+    for row in rows {
+        if row.try_get::<String, _>("kind")? == "claim" {
+            inserted.insert(IntakeKey {
+                provider: row.try_get("provider")?,
+                tenant: row.try_get("tenant")?,
+                dedup_key: row.try_get("dedup_key")?,
+            });
+        }
+    }
+    // `remove` leaves nothing for a later copy of the same key
+    Ok(claims.iter().map(|c| inserted.remove(c.key)).collect())
+}
+
+/// An answer to write ([`answers_script`]).
+pub(crate) struct NewAnswer<'a> {
+    pub(crate) key: &'a IntakeKey,
+    pub(crate) answer: &'a StoredAnswer,
+    pub(crate) change: OrderChange<'a>,
+    pub(crate) log: Option<&'a Activity>,
+    pub(crate) now: i64,
+}
+
+/// The statements of [`Store::answer_intake`], inside the caller's
+/// transaction.
+pub(crate) async fn write_answer(
+    conn: &mut AnyConnection,
+    answer: NewAnswer<'_>,
+) -> Result<Option<i64>, StoreError> {
+    let answers = [answer];
+    let mut script = Script::default();
+    answers_script(&answers, &mut script)?;
+    let rows = script.run(conn).await?;
+    Ok(answered(&answers, &rows)?.into_iter().next().flatten())
+}
+
+/// Appends the statements writing `answers` to `script`, one per table
+/// whatever their number: the intake rows marked answered, the accepted
+/// orders saved, the log rows appended (cancellations, rare, one statement
+/// each; their rows are of kind `cancel`).
+pub(crate) fn answers_script(
+    answers: &[NewAnswer<'_>],
+    script: &mut Script,
+) -> Result<(), StoreError> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "WITH v (provider, tenant, dedup_key, status, headers, body, answered_at) AS (VALUES {}) \
+         UPDATE intake SET state = 'answered', status = v.status, headers = v.headers, \
+         body = v.body, answered_at = v.answered_at FROM v \
+         WHERE intake.provider = v.provider AND intake.tenant = v.tenant \
+         AND intake.dedup_key = v.dedup_key",
+        placeholders(answers.len(), 7)
+    );
+    let mut params = Vec::with_capacity(answers.len() * 7);
+    for a in answers {
+        params.extend([
+            a.key.provider.as_str().into(),
+            a.key.tenant.as_str().into(),
+            a.key.dedup_key.as_str().into(),
+            i64::from(a.answer.status).into(),
+            serde_json::to_string(&a.answer.headers)?.into(),
+            a.answer.body.clone().into(),
+            a.now.into(),
+        ]);
+    }
+    script.push(sql, params);
+    let accepted = accepted_orders(answers);
+    if !accepted.is_empty() {
+        let (sql, params) = orders_statement(&accepted)?;
+        script.push(sql, params);
+    }
+    for (i, a) in answers.iter().enumerate() {
+        if let OrderChange::Cancelled(order) = a.change {
+            // by either id the provider names; a finished order stays so
+            script.push(
+                "UPDATE orders SET status = 'cancelled', updated_at = $1 \
+                 WHERE provider = $2 AND tenant = $3 \
+                 AND ((vendor_assessment_id = $4 AND $4 <> '') OR (provider_order_id = $5 AND $5 <> '')) \
+                 AND status NOT IN ('completed', 'cancelled') \
+                 RETURNING 'cancel' AS kind, id, CAST($6 AS BIGINT) AS answer"
+                    .to_owned(),
+                vec![
+                    a.now.into(),
+                    a.key.provider.as_str().into(),
+                    a.key.tenant.as_str().into(),
+                    order.vendor_assessment_id.as_deref().unwrap_or("").into(),
+                    order.provider_order_id.as_deref().unwrap_or("").into(),
+                    i64::try_from(i).unwrap_or(i64::MAX).into(),
+                ],
+            );
+        }
+    }
+    let logs: Vec<&Activity> = answers.iter().filter_map(|a| a.log).collect();
+    if !logs.is_empty() {
+        let (sql, params) = activity_statement(&logs, false);
+        script.push(sql, params);
+    }
+    Ok(())
+}
+
+/// Each answer's changed order, from the rows of its [`answers_script`].
+pub(crate) fn answered(
+    answers: &[NewAnswer<'_>],
+    rows: &[AnyRow],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut changed = vec![None; answers.len()];
+    let accepted = accepted_orders(answers);
+    let mut ids = order_ids(&accepted, rows)?.into_iter();
+    for (i, a) in answers.iter().enumerate() {
+        if matches!(a.change, OrderChange::Accepted(_)) {
+            changed[i] = ids.next();
+        }
+    }
+    for row in rows {
+        if row.try_get::<String, _>("kind")? == "cancel" {
+            let i = usize::try_from(row.try_get::<i64, _>("answer")?).unwrap_or(usize::MAX);
+            if let Some(slot) = changed.get_mut(i) {
+                *slot = Some(row.try_get("id")?);
+            }
+        }
+    }
+    Ok(changed)
+}
+
+fn accepted_orders<'a>(answers: &[NewAnswer<'a>]) -> Vec<(&'a OrderHandle, &'static str, i64)> {
+    answers
+        .iter()
+        .filter_map(|a| match a.change {
+            OrderChange::Accepted(handle) => Some((handle, "invited", a.now)),
+            _ => None,
+        })
+        .collect()
 }

@@ -47,10 +47,12 @@ mod activity;
 mod cipher;
 mod error;
 mod events;
+mod group;
 mod intake;
 mod keys;
 mod outbox;
 mod queue;
+mod script;
 mod settings;
 mod store;
 
@@ -58,6 +60,7 @@ pub use crate::activity::{Activity, ActivityQuery, Flow, redact};
 pub use crate::cipher::KeyRing;
 pub use crate::error::StoreError;
 pub use crate::events::{NewVendorEvent, VendorEvent};
+pub use crate::group::GroupCommitStats;
 pub use crate::intake::{Claim, IntakeKey, OrderChange, StoredAnswer};
 pub use crate::keys::{ISSUED_KEY, IssuedKeys, Secrets, Versioned, random_token};
 pub use crate::outbox::{

@@ -16,11 +16,12 @@ use ats_core::{AssessmentResult, OrderHandle, TenantId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 use crate::error::StoreError;
 use crate::queue::{Queue, Settle};
-use crate::store::{Store, duration_ms, from_ms, opt_string};
+use crate::script::{Param, Script};
+use crate::store::{Store, duration_ms, from_ms, opt_string, placeholders};
 
 /// Where an outbox item stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -133,33 +134,85 @@ fn tenant_str(handle: &OrderHandle) -> &str {
 }
 
 pub(crate) async fn upsert_order(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     handle: &OrderHandle,
     status: &str,
     now: i64,
 ) -> Result<i64, StoreError> {
-    let key = order_key(handle)?;
-    let json = serde_json::to_string(handle)?;
-    let row = sqlx::query(
+    let orders = [(handle, status, now)];
+    let mut script = Script::default();
+    let (sql, params) = orders_statement(&orders)?;
+    script.push(sql, params);
+    let rows = script.run(conn).await?;
+    order_ids(&orders, &rows)?
+        .first()
+        .copied()
+        .ok_or_else(|| StoreError::Database("the order row was not returned".into()))
+}
+
+/// The statement saving orders (handle, status, time): new ones are
+/// inserted, known ones (same provider, tenant and key) get the status.
+/// Its rows ([`order_ids`]) are of kind `order`.
+pub(crate) fn orders_statement(
+    orders: &[(&OrderHandle, &str, i64)],
+) -> Result<(String, Vec<Param>), StoreError> {
+    let sql = format!(
         "INSERT INTO orders (provider, tenant, order_key, vendor_assessment_id, provider_order_id, \
-         candidate_id, handle, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+         candidate_id, handle, status, created_at, updated_at) VALUES {} \
          ON CONFLICT (provider, tenant, order_key) DO UPDATE SET status = excluded.status, \
          updated_at = excluded.updated_at \
-         RETURNING id",
-    )
-    .bind(&handle.provider)
-    .bind(tenant_str(handle))
-    .bind(key)
-    .bind(handle.vendor_assessment_id.clone())
-    .bind(handle.provider_order_id.clone())
-    .bind(handle.candidate_id.clone())
-    .bind(json)
-    .bind(status)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.try_get("id")?)
+         RETURNING 'order' AS kind, id, provider, tenant, order_key",
+        placeholders(orders.len(), 10)
+    );
+    let mut params = Vec::with_capacity(orders.len() * 10);
+    for (handle, status, now) in orders {
+        params.extend([
+            handle.provider.as_str().into(),
+            tenant_str(handle).into(),
+            order_key(handle)?.into(),
+            handle.vendor_assessment_id.clone().into(),
+            handle.provider_order_id.clone().into(),
+            handle.candidate_id.clone().into(),
+            serde_json::to_string(handle)?.into(),
+            (*status).into(),
+            (*now).into(),
+            (*now).into(),
+        ]);
+    }
+    Ok((sql, params))
+}
+
+/// The row ids of `orders`, in the order given, from the rows of their
+/// [`orders_statement`] (rows of other kinds are ignored).
+pub(crate) fn order_ids(
+    orders: &[(&OrderHandle, &str, i64)],
+    rows: &[AnyRow],
+) -> Result<Vec<i64>, StoreError> {
+    let mut ids = std::collections::HashMap::with_capacity(orders.len());
+    for row in rows {
+        if row.try_get::<String, _>("kind")? != "order" {
+            continue;
+        }
+        let at: (String, String, String) = (
+            row.try_get("provider")?,
+            row.try_get("tenant")?,
+            row.try_get("order_key")?,
+        );
+        ids.insert(at, row.try_get::<i64, _>("id")?);
+    }
+    orders
+        .iter()
+        .map(|(handle, _, _)| {
+            let at = (
+                handle.provider.clone(),
+                tenant_str(handle).to_owned(),
+                order_key(handle)?,
+            );
+            ids.get(&at).copied().ok_or_else(|| {
+                StoreError::Database("an order row was not returned by its upsert".into())
+            })
+        })
+        .collect()
 }
 
 const ITEM_COLUMNS: &str = "o.id, o.order_id, o.state, o.attempts, o.next_attempt_at, o.last_error, \

@@ -13,6 +13,7 @@ use sqlx::{AnyPool, Executor, Row};
 
 use crate::cipher::KeyRing;
 use crate::error::StoreError;
+use crate::group::{GroupCommit, GroupCommitStats};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -63,6 +64,8 @@ pub struct Store {
 
 pub(crate) struct Inner {
     pub(crate) pool: AnyPool,
+    /// The intake's group commit, when on.
+    pub(crate) group: Option<GroupCommit>,
     pub(crate) backend: Backend,
     pub(crate) keys: KeyRing,
     pub(crate) clock: Clock,
@@ -100,6 +103,7 @@ pub struct StoreBuilder {
     acquire_timeout: Duration,
     clock: Clock,
     migrate: bool,
+    group_commit: Option<bool>,
 }
 
 impl Default for StoreBuilder {
@@ -111,6 +115,7 @@ impl Default for StoreBuilder {
             acquire_timeout: Duration::from_secs(10),
             clock: Clock::system(),
             migrate: true,
+            group_commit: None,
         }
     }
 }
@@ -162,6 +167,22 @@ impl StoreBuilder {
         self
     }
 
+    /// Whether the intake's claims and answers of concurrent calls are
+    /// written together, one transaction per batch (default: on for
+    /// SQLite, off for PostgreSQL).
+    ///
+    /// Nothing is answered before its batch is committed, so a call is as
+    /// durable either way; what changes is the number of commits. On
+    /// SQLite, where one connection writes at a time and each commit
+    /// appends its pages to the write-ahead log, grouping raises a busy
+    /// intake's throughput (measured in `docs/benchmarks.md`). PostgreSQL
+    /// writes on several connections at once and groups commits itself
+    /// (`commit_delay`).
+    pub fn with_group_commit(mut self, on: bool) -> Self {
+        self.group_commit = Some(on);
+        self
+    }
+
     /// Connects, applies the embedded migrations and returns the store.
     pub async fn build(self) -> Result<Store, StoreError> {
         static DRIVERS: Once = Once::new();
@@ -200,9 +221,14 @@ impl StoreBuilder {
             .map_err(|e| {
                 StoreError::Database(format!("cannot connect to {}: {e}", redact_url(&url)))
             })?;
+        let group = self
+            .group_commit
+            .unwrap_or(backend == Backend::Sqlite)
+            .then(|| GroupCommit::new(pool.clone(), backend == Backend::Sqlite));
         let store = Store {
             inner: Arc::new(Inner {
                 pool,
+                group,
                 backend,
                 keys,
                 clock: self.clock,
@@ -281,6 +307,14 @@ impl Store {
         Ok(())
     }
 
+    /// What the intake's group commit has written since the store was
+    /// built (`None` when it is off: [`StoreBuilder::with_group_commit`]).
+    /// `operations / commits` is the number of claims and answers each
+    /// commit carried.
+    pub fn group_commit_stats(&self) -> Option<GroupCommitStats> {
+        self.inner.group.as_ref().map(GroupCommit::stats)
+    }
+
     /// Closes the pool, waiting for connections in use.
     pub async fn close(&self) {
         self.inner.pool.close().await;
@@ -305,6 +339,24 @@ impl Store {
 }
 
 /// Milliseconds since the epoch as a time (out-of-range values clamp).
+/// `rows` groups of `cols` numbered placeholders, `($1, $2), ($3, $4)`,
+/// for a statement that writes several rows at once.
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * cols + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
 pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms)
         .single()
@@ -342,6 +394,13 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_number_rows_in_order() {
+        assert_eq!(placeholders(1, 2), "($1, $2)");
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(0, 3), "");
+    }
 
     #[test]
     fn backends_by_url() {

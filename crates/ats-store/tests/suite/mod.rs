@@ -36,6 +36,17 @@ impl Db {
             .await
             .unwrap()
     }
+
+    /// The store with the intake's group commit on or off.
+    pub async fn open_grouped(&self, ring: &str, group_commit: bool) -> Store {
+        Store::builder()
+            .with_url(&self.url)
+            .with_key_ring(KeyRing::parse(ring).unwrap())
+            .with_group_commit(group_commit)
+            .build()
+            .await
+            .unwrap()
+    }
 }
 
 fn handle(provider: &str, tenant: &str, vendor_id: &str) -> OrderHandle {
@@ -419,6 +430,151 @@ pub async fn ten_concurrent_claims_make_one_owner(db: &Db) {
         }
     }
     assert_eq!(owners, 1);
+}
+
+/// Many calls at once, each claimed (with copies), answered with an order
+/// (one refused), a cancellation among them: the same rows whether the
+/// intake's writes are grouped or not.
+pub async fn grouped_and_single_intake_writes_keep_the_same_rows(db: &Db) {
+    for grouped in [true, false] {
+        let store = db.open_grouped(K1, grouped).await;
+        let tenant = if grouped { "grouped" } else { "single" };
+        let key =
+            |n: usize| IntakeKey::new("kombo", Some(&TenantId::new(tenant)), format!("order:{n}"));
+        let mut calls = Vec::new();
+        for n in 0..24 {
+            for copy in 0..3 {
+                let (s, k) = (store.clone(), key(n));
+                calls.push(tokio::spawn(async move {
+                    let claim = s.claim_intake(&k, "order", LEASE).await.unwrap();
+                    if claim != Claim::Owner {
+                        return (n, copy, claim, None);
+                    }
+                    // the fifth names no order id: refused, its claim released
+                    let mut h = handle("kombo", tenant, &format!("inv-{n}"));
+                    if n == 5 {
+                        h.vendor_assessment_id = None;
+                        h.provider_order_id = None;
+                    }
+                    let mut log = Activity::new(Utc::now(), Flow::Inbound, "kombo", "order");
+                    log.tenant = Some(tenant.to_owned());
+                    log.order_id = Some(format!("po-inv-{n}"));
+                    let body = format!("{{\"n\":{n}}}");
+                    let r = s
+                        .answer_intake(&k, &answer(&body), OrderChange::Accepted(&h), Some(&log))
+                        .await;
+                    if r.is_err() {
+                        s.release_intake(&k).await.unwrap();
+                    }
+                    (n, copy, claim, Some(r.is_ok()))
+                }));
+            }
+        }
+        let mut owners = vec![0; 24];
+        for call in calls {
+            let (n, _, claim, answered) = call.await.unwrap();
+            match claim {
+                Claim::Owner => {
+                    owners[n] += 1;
+                    assert_eq!(answered, Some(n != 5), "order {n}");
+                }
+                Claim::Busy | Claim::Answered(_) => {}
+            }
+        }
+        assert_eq!(owners, vec![1; 24], "grouped: {grouped}");
+        // a cancellation of order 3, by the provider's id, in the same way
+        let c = key(100);
+        assert_eq!(
+            store.claim_intake(&c, "cancel", LEASE).await.unwrap(),
+            Claim::Owner
+        );
+        let cancelled = store
+            .answer_intake(
+                &c,
+                &answer("{}"),
+                OrderChange::Cancelled(&OrderRef::provider("po-inv-3")),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(cancelled.is_some());
+
+        let intake: Vec<(String, String, Option<Vec<u8>>)> = sqlx::query(
+            "SELECT dedup_key, state, body FROM intake WHERE tenant = $1 ORDER BY dedup_key",
+        )
+        .bind(tenant)
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+        let mut want: Vec<(String, String, Option<Vec<u8>>)> = (0..24)
+            .filter(|n| *n != 5)
+            .map(|n| {
+                (
+                    format!("order:{n}"),
+                    "answered".to_owned(),
+                    Some(format!("{{\"n\":{n}}}").into_bytes()),
+                )
+            })
+            .chain([(
+                "order:100".to_owned(),
+                "answered".to_owned(),
+                Some(b"{}".to_vec()),
+            )])
+            .collect();
+        want.sort();
+        assert_eq!(intake, want, "grouped: {grouped}");
+        let orders: Vec<(String, String)> = sqlx::query(
+            "SELECT vendor_assessment_id, status FROM orders WHERE tenant = $1 ORDER BY vendor_assessment_id",
+        )
+        .bind(tenant)
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+        let mut want: Vec<(String, String)> = (0..24)
+            .filter(|n| *n != 5)
+            .map(|n| {
+                (
+                    format!("inv-{n}"),
+                    if n == 3 { "cancelled" } else { "invited" }.to_owned(),
+                )
+            })
+            .collect();
+        want.sort();
+        assert_eq!(orders, want, "grouped: {grouped}");
+        let logged: Vec<String> =
+            sqlx::query("SELECT order_id FROM activity WHERE tenant = $1 ORDER BY order_id")
+                .bind(tenant)
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+        let mut want: Vec<String> = (0..24)
+            .filter(|n| *n != 5)
+            .map(|n| format!("po-inv-{n}"))
+            .collect();
+        want.sort();
+        assert_eq!(logged, want, "grouped: {grouped}");
+        let stats = store.group_commit_stats();
+        if grouped {
+            let stats = stats.unwrap();
+            // every claim (72 and the cancellation's) and every answer
+            // written (23 and the cancellation's) went through the writer;
+            // the refused answer was written by none
+            assert_eq!(stats.operations, 72 + 23 + 2, "{stats:?}");
+            assert!(stats.commits <= stats.operations, "{stats:?}");
+            assert!(stats.batches_split <= 1, "{stats:?}");
+        } else {
+            assert_eq!(stats, None);
+        }
+    }
 }
 
 pub async fn outbox_supersedes_orders_and_retries(db: &Db) {
@@ -1110,6 +1266,7 @@ macro_rules! store_suite {
             secrets_are_sealed_versioned_and_rotate,
             intake_answers_each_call_once,
             ten_concurrent_claims_make_one_owner,
+            grouped_and_single_intake_writes_keep_the_same_rows,
             outbox_supersedes_orders_and_retries,
             an_expired_claim_is_claimed_again,
             two_instances_never_claim_the_same_item,
