@@ -20,7 +20,9 @@
 //! Counts can be changed with `ATS_LOAD_REQUESTS` (per inbound level,
 //! default 2,000), `ATS_LOAD_RESULTS` (per outbox level, default 2,000),
 //! `ATS_LOAD_QUEUE` (default 100,000) and `ATS_LOAD_DRAIN` (default 5,000);
-//! `ATS_LOAD_PARTS=inbound,outbox,memory` (the default) runs some parts only.
+//! `ATS_LOAD_PARTS=inbound,outbox,memory` (the default) runs some parts only;
+//! `ATS_LOAD_LEVELS` and `ATS_LOAD_WORKERS` (e.g. `1,16`) replace the
+//! inbound concurrency levels and the outbox worker counts.
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -437,6 +439,17 @@ fn kombo(base: &str) -> Result<Kombo, BoxError> {
         .build()?)
 }
 
+/// The levels named in `var` (comma-separated), or `default`.
+fn levels(var: &str, default: [usize; 3]) -> Result<Vec<usize>, BoxError> {
+    match std::env::var(var) {
+        Ok(list) => Ok(list
+            .split(',')
+            .map(|n| n.trim().parse::<usize>())
+            .collect::<Result<Vec<_>, _>>()?),
+        Err(_) => Ok(default.to_vec()),
+    }
+}
+
 async fn sqlite(dir: &TempDir, name: &str) -> Result<Store, BoxError> {
     sqlite_with(dir, name, true).await
 }
@@ -588,7 +601,7 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxEr
         .build()?;
     let orders = Orders(AtomicUsize::new(0));
     let mut rows = Vec::new();
-    for c in LEVELS {
+    for c in levels("ATS_LOAD_LEVELS", LEVELS)? {
         let mut levels = Vec::new();
         for (target, base) in [
             ("bare axum", &bare.base),
@@ -742,7 +755,7 @@ struct OutboxLevel {
 async fn outbox_part(dir: &TempDir, results: usize) -> Result<Vec<OutboxLevel>, BoxError> {
     let provider = serve(provider_stand_in()).await?;
     let mut rows = Vec::new();
-    for workers in WORKER_LEVELS {
+    for workers in levels("ATS_LOAD_WORKERS", WORKER_LEVELS)? {
         let store = sqlite(dir, &format!("outbox-{workers}")).await?;
         let runtime = Runtime::builder()
             .with_store(store.clone())

@@ -200,6 +200,10 @@ impl StoreBuilder {
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(self.acquire_timeout)
+            // a ping before each use is a round trip to SQLite's connection
+            // thread for a file that cannot go away; a PostgreSQL connection
+            // can, so it is tested
+            .test_before_acquire(backend == Backend::Postgres)
             // an in-memory database lives as long as its one connection
             .idle_timeout((!in_memory).then_some(Duration::from_secs(600)))
             .max_lifetime((!in_memory).then_some(Duration::from_secs(1800)))
