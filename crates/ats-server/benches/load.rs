@@ -22,7 +22,9 @@
 //! `ATS_LOAD_QUEUE` (default 100,000) and `ATS_LOAD_DRAIN` (default 5,000);
 //! `ATS_LOAD_PARTS=inbound,outbox,memory` (the default) runs some parts only;
 //! `ATS_LOAD_LEVELS` and `ATS_LOAD_WORKERS` (e.g. `1,16`) replace the
-//! inbound concurrency levels and the outbox worker counts.
+//! inbound concurrency levels and the outbox worker counts;
+//! `ATS_LOAD_POSTGRES_URL` adds the runtime on that PostgreSQL database
+//! (in fresh schemas, dropped at the end) to the inbound part.
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -214,22 +216,21 @@ fn write_inbound(
         write,
         single,
         full,
+        postgres,
     } in inbound
     {
-        for (row, of_bare, of_write) in [
+        let runtimes = [single, full].into_iter().chain(postgres).map(|row| {
+            (
+                row,
+                Some(row.rate() / bare.rate()),
+                Some(row.rate() / write.rate()),
+            )
+        });
+        let yardsticks = [
             (bare, None, None),
             (write, Some(write.rate() / bare.rate()), None),
-            (
-                single,
-                Some(single.rate() / bare.rate()),
-                Some(single.rate() / write.rate()),
-            ),
-            (
-                full,
-                Some(full.rate() / bare.rate()),
-                Some(full.rate() / write.rate()),
-            ),
-        ] {
+        ];
+        for (row, of_bare, of_write) in yardsticks.into_iter().chain(runtimes) {
             writeln!(
                 out,
                 "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
@@ -439,6 +440,34 @@ fn kombo(base: &str) -> Result<Kombo, BoxError> {
         .build()?)
 }
 
+/// A PostgreSQL store in a new schema of the database at `base`, and the
+/// schema's name.
+async fn postgres(base: &str, group_commit: bool) -> Result<(Store, String), BoxError> {
+    let schema = format!(
+        "load_{}_{}",
+        std::process::id(),
+        if group_commit { "grouped" } else { "single" }
+    );
+    let setup = Store::builder()
+        .with_url(base)
+        .with_key_ring(KeyRing::ephemeral())
+        .with_migrations(false)
+        .build()
+        .await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(setup.pool())
+        .await?;
+    setup.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let store = Store::builder()
+        .with_url(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+        .with_key_ring(KeyRing::ephemeral())
+        .with_group_commit(group_commit)
+        .build()
+        .await?;
+    Ok((store, schema))
+}
+
 /// The levels named in `var` (comma-separated), or `default`.
 fn levels(var: &str, default: [usize; 3]) -> Result<Vec<usize>, BoxError> {
     match std::env::var(var) {
@@ -546,6 +575,9 @@ struct Rows {
     write: Level,
     single: Level,
     full: Level,
+    /// With `ATS_LOAD_POSTGRES_URL`: the runtime on PostgreSQL, commits per
+    /// call and grouped.
+    postgres: Vec<Level>,
 }
 
 async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxError> {
@@ -595,6 +627,20 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxEr
     let single = serve(runtime(&single_store)?).await?;
     let store = sqlite(dir, "inbound").await?;
     let full = serve(runtime(&store)?).await?;
+    // with ATS_LOAD_POSTGRES_URL: the runtime on PostgreSQL too, each store
+    // in a fresh schema (dropped at the end), commits per call and grouped
+    let mut pg_stores = Vec::new();
+    let mut pg_servers = Vec::new();
+    if let Ok(base) = std::env::var("ATS_LOAD_POSTGRES_URL") {
+        for (grouped, target) in [
+            (false, "runtime + PostgreSQL, commit per call"),
+            (true, "runtime + PostgreSQL, group commit"),
+        ] {
+            let (store, schema) = postgres(&base, grouped).await?;
+            pg_servers.push((target, serve(runtime(&store)?).await?));
+            pg_stores.push((store, schema));
+        }
+    }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .timeout(Duration::from_secs(30))
@@ -603,12 +649,16 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxEr
     let mut rows = Vec::new();
     for c in levels("ATS_LOAD_LEVELS", LEVELS)? {
         let mut levels = Vec::new();
-        for (target, base) in [
+        let targets = [
             ("bare axum", &bare.base),
             ("axum + 1 write", &one_write.base),
             ("runtime, commit per call", &single.base),
             ("runtime + SQLite", &full.base),
-        ] {
+        ];
+        let pg = pg_servers
+            .iter()
+            .map(|(target, server)| (*target, &server.base));
+        for (target, base) in targets.into_iter().chain(pg) {
             let url = format!("{base}/kombo/webhooks");
             // opens the connections, warms the caches; not counted
             let _ = drive(&client, &url, orders.take((2 * c).max(50)), c, target).await;
@@ -622,6 +672,7 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxEr
             );
             levels.push(level);
         }
+        let postgres = levels.split_off(4);
         let full = levels.pop().ok_or("no runtime level")?;
         let single = levels.pop().ok_or("no commit-per-call level")?;
         let write = levels.pop().ok_or("no one-write level")?;
@@ -631,7 +682,18 @@ async fn inbound_part(dir: &TempDir, requests: usize) -> Result<Vec<Rows>, BoxEr
             write,
             single,
             full,
+            postgres,
         });
+    }
+    drop(pg_servers);
+    for (store, schema) in pg_stores {
+        let dropped = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(store.pool())
+            .await;
+        if let Err(e) = dropped {
+            eprintln!("load: could not drop schema {schema}: {e}");
+        }
+        store.close().await;
     }
     drop(full);
     drop(single);

@@ -185,7 +185,7 @@ impl GroupCommit {
         let mut op = Op { work, reply };
         // at most twice: a sender whose task has just gone is replaced
         for _ in 0..2 {
-            let sender = self.sender();
+            let sender = self.sender()?;
             match sender.send(op) {
                 Ok(()) => {
                     return answer.await.unwrap_or_else(|_| Err(writer_gone()));
@@ -196,21 +196,25 @@ impl GroupCommit {
         Err(writer_gone())
     }
 
-    /// The live writer's sender, starting the writer when there is none.
-    fn sender(&self) -> mpsc::UnboundedSender<Op> {
+    /// The live writer's sender, starting the writer (on the caller's tokio
+    /// runtime) when there is none.
+    fn sender(&self) -> Result<mpsc::UnboundedSender<Op>, StoreError> {
         let mut slot = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(sender) = slot.as_ref().filter(|s| !s.is_closed()) {
-            return sender.clone();
+            return Ok(sender.clone());
         }
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            StoreError::Config("the store's intake writer needs a tokio runtime".into())
+        })?;
         let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(writer(
+        runtime.spawn(writer(
             self.pool.clone(),
             self.one_trip,
             receiver,
             self.counts.clone(),
         ));
         *slot = Some(sender.clone());
-        sender
+        Ok(sender)
     }
 }
 
@@ -348,6 +352,7 @@ fn mixed_up() -> StoreError {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+    use std::future::Future as _;
     use std::time::Duration;
 
     use ats_core::{OrderHandle, TenantId};
@@ -505,6 +510,87 @@ mod tests {
         );
     }
 
+    /// In one batch: orders accepted, then cancellations (by the vendor's
+    /// id, by the provider's id, of an unknown order) and an answer that
+    /// changes nothing; each caller gets its own order back.
+    #[tokio::test(flavor = "current_thread")]
+    async fn each_answer_of_a_batch_gets_its_own_order() {
+        let store = Store::in_memory().await.unwrap();
+        for n in 0..8 {
+            assert_eq!(
+                store.claim_intake(&key(n), "order", LEASE).await.unwrap(),
+                Claim::Owner
+            );
+        }
+        let answer = StoredAnswer {
+            status: 200,
+            headers: vec![],
+            body: b"{}".to_vec(),
+        };
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            let h = handle(n, true);
+            let id = store
+                .answer_intake(&key(n), &answer, OrderChange::Accepted(&h), None)
+                .await;
+            ids.push(id.unwrap().unwrap());
+        }
+        let before = store.group_commit_stats().unwrap();
+        let changes = [
+            (3, Some(ats_core::OrderRef::vendor("inv-2"))),
+            (4, None),
+            (5, Some(ats_core::OrderRef::provider("po-0"))),
+            (6, Some(ats_core::OrderRef::provider("po-unknown"))),
+        ];
+        let mut answers = JoinSet::new();
+        for (n, cancels) in changes.clone() {
+            let (s, answer) = (store.clone(), answer.clone());
+            answers.spawn(async move {
+                let change = match &cancels {
+                    Some(order) => OrderChange::Cancelled(order),
+                    None => OrderChange::None,
+                };
+                (
+                    n,
+                    s.answer_intake(&key(n), &answer, change, None)
+                        .await
+                        .unwrap(),
+                )
+            });
+        }
+        let mut got = Vec::new();
+        while let Some(done) = answers.join_next().await {
+            got.push(done.unwrap());
+        }
+        got.sort();
+        assert_eq!(
+            got,
+            vec![(3, Some(ids[2])), (4, None), (5, Some(ids[0])), (6, None)]
+        );
+        let after = store.group_commit_stats().unwrap();
+        assert_eq!(
+            (
+                after.commits - before.commits,
+                after.operations - before.operations
+            ),
+            (1, 4)
+        );
+        let orders = rows(
+            &store,
+            "SELECT provider_order_id, status FROM orders ORDER BY provider_order_id",
+        )
+        .await;
+        assert_eq!(
+            orders,
+            [
+                ("po-0", "cancelled"),
+                ("po-1", "invited"),
+                ("po-2", "cancelled")
+            ]
+            .map(|(o, s)| (o.to_owned(), s.to_owned()))
+        );
+    }
+
     /// A statement that fails inside a one-trip batch (here a trigger
     /// refusing one log row, after the batch's intake and order rows were
     /// written) rolls the batch back; the other calls are written alone and
@@ -602,6 +688,26 @@ mod tests {
         );
         again.close().await;
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Polled outside any tokio runtime, a grouped write is a typed error,
+    /// not a panic.
+    #[test]
+    fn a_write_outside_a_runtime_is_an_error() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = rt.block_on(Store::in_memory()).unwrap();
+        let k = key(1);
+        let mut claim = std::pin::pin!(store.claim_intake(&k, "order", LEASE));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match claim.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Err(e)) => {
+                assert!(e.to_string().contains("tokio runtime"), "{e}")
+            }
+            other => panic!("expected an error at once, got {other:?}"),
+        }
     }
 
     /// A store outlives the runtime that first used it (a test's runtime,

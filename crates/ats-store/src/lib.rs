@@ -12,7 +12,8 @@
 //!   a refresh lease across instances), Lever's connections ([`LeverConnections`]),
 //!   StackOne's package ids ([`StackOnePackageIds`]), seen delivery ids.
 //! * **Intake** ([`Store::claim_intake`]): each order is answered once,
-//!   whatever the number of copies, instances or restarts.
+//!   whatever the number of copies, instances or restarts. The writes of
+//!   concurrent calls share commits ([`StoreBuilder::with_group_commit`]).
 //! * **Outbox** ([`Store::enqueue_result`], [`Store::claim_result`]):
 //!   results wait here until the provider has them, in order per order.
 //! * **Activity log** ([`Store::record_activity`], [`Store::activity`]).
