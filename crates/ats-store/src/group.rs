@@ -65,6 +65,24 @@ struct Counts {
     commits: AtomicU64,
     operations: AtomicU64,
     batches_split: AtomicU64,
+    /// Writer tasks alive (0 or 1; a writer ends when its store is gone).
+    writers: AtomicU64,
+}
+
+/// Counts a writer alive while it is held.
+struct Alive(Arc<Counts>);
+
+impl Alive {
+    fn new(counts: Arc<Counts>) -> Self {
+        counts.writers.fetch_add(1, Ordering::Relaxed);
+        Self(counts)
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.writers.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// [`OrderChange`] with its data owned, to cross into the writer task.
@@ -226,7 +244,9 @@ async fn writer(
     mut queue: mpsc::UnboundedReceiver<Op>,
     counts: Arc<Counts>,
 ) {
+    let _alive = Alive::new(counts.clone());
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // 0: every sender is gone (the store was dropped)
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let ops = std::mem::take(&mut batch);
         let n = ops.len() as u64;
@@ -316,7 +336,8 @@ async fn write<'a>(
     }
     answers_script(&answers, &mut script)?;
     let rows = if one_trip {
-        // one operation's script recurs: keep it prepared
+        // one operation's script recurs: keep it prepared (a mistake here
+        // costs speed only, which no test sees)
         let mut conn = pool.acquire().await?;
         script.run_in_one_trip(&mut conn, order.len() == 1).await?
     } else {
@@ -353,6 +374,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use std::future::Future as _;
+    use std::sync::atomic::Ordering;
     use std::time::Duration;
 
     use ats_core::{OrderHandle, TenantId};
@@ -688,6 +710,45 @@ mod tests {
         );
         again.close().await;
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The writer ends with its store, and a write alone is written once
+    /// (not tried as a batch first).
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_writer_ends_with_its_store_and_a_lone_write_is_not_split() {
+        let store = Store::in_memory().await.unwrap();
+        let group = super::GroupCommit::new(store.pool().clone(), true);
+        let until = i64::MAX;
+        assert!(group.claim(&key(1), "order", until, 0).await.unwrap());
+        assert!(!group.claim(&key(1), "order", until, 0).await.unwrap());
+        // an answer that cannot be written, alone: one failure, no split
+        let answer = StoredAnswer {
+            status: 200,
+            headers: vec![],
+            body: vec![],
+        };
+        let h = handle(1, false);
+        let refused = group
+            .answer(&key(1), &answer, OrderChange::Accepted(&h), None, 0)
+            .await;
+        assert!(refused.is_err());
+        let counts = group.counts.clone();
+        assert_eq!(
+            (
+                counts.commits.load(Ordering::Relaxed),
+                counts.batches_split.load(Ordering::Relaxed)
+            ),
+            (2, 0)
+        );
+        assert_eq!(counts.writers.load(Ordering::Relaxed), 1);
+        drop(group);
+        for _ in 0..100 {
+            if counts.writers.load(Ordering::Relaxed) == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the writer outlived its store");
     }
 
     /// Polled outside any tokio runtime, a grouped write is a typed error,

@@ -398,3 +398,51 @@ fn accepted_orders<'a>(answers: &[NewAnswer<'a>]) -> Vec<(&'a OrderHandle, &'sta
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn pruning_forgets_answered_calls_only() {
+        let store = Store::in_memory().await.unwrap();
+        let key = |n: u8| IntakeKey::new("kombo", None, format!("order:{n}"));
+        let lease = Duration::from_secs(60);
+        for n in 0..3 {
+            assert_eq!(
+                store.claim_intake(&key(n), "order", lease).await.unwrap(),
+                Claim::Owner
+            );
+        }
+        let answer = StoredAnswer {
+            status: 200,
+            headers: vec![],
+            body: b"{}".to_vec(),
+        };
+        for n in 0..2 {
+            store
+                .answer_intake(&key(n), &answer, OrderChange::None, None)
+                .await
+                .unwrap();
+        }
+        // nothing is older than an hour
+        assert_eq!(
+            store.prune_intake(Duration::from_secs(3600)).await.unwrap(),
+            0
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert_eq!(store.prune_intake(Duration::ZERO).await.unwrap(), 2);
+        assert_eq!(store.prune_intake(Duration::ZERO).await.unwrap(), 0);
+        // the open claim stays; the answered calls are new again
+        assert_eq!(
+            store.claim_intake(&key(2), "order", lease).await.unwrap(),
+            Claim::Busy
+        );
+        assert_eq!(
+            store.claim_intake(&key(0), "order", lease).await.unwrap(),
+            Claim::Owner
+        );
+    }
+}
