@@ -224,6 +224,8 @@ impl GroupCommit {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             StoreError::Config("the store's intake writer needs a tokio runtime".into())
         })?;
+        // unbounded, yet no longer than the calls in flight: each entry is
+        // a caller waiting for its answer
         let (sender, receiver) = mpsc::unbounded_channel();
         runtime.spawn(writer(
             self.pool.clone(),
