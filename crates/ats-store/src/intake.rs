@@ -244,8 +244,18 @@ pub(crate) fn claims_statement(claims: &[NewClaim<'_>]) -> (String, Vec<Param>) 
          VALUES {} ON CONFLICT DO NOTHING RETURNING 'claim' AS kind, provider, tenant, dedup_key",
         placeholders(claims.len(), 7)
     );
+    // rows in key order: two instances inserting the same keys lock them
+    // in the same order, so their batches cannot deadlock (PostgreSQL)
+    let mut sorted: Vec<&NewClaim<'_>> = claims.iter().collect();
+    sorted.sort_by(|a, b| {
+        (&a.key.provider, &a.key.tenant, &a.key.dedup_key).cmp(&(
+            &b.key.provider,
+            &b.key.tenant,
+            &b.key.dedup_key,
+        ))
+    });
     let mut params = Vec::with_capacity(claims.len() * 7);
-    for c in claims {
+    for c in sorted {
         params.extend([
             c.key.provider.as_str().into(),
             c.key.tenant.as_str().into(),
@@ -404,6 +414,36 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn claims_are_inserted_in_key_order() {
+        let keys: Vec<IntakeKey> = ["b", "a", "c", "a"]
+            .iter()
+            .map(|k| IntakeKey::new("kombo", None, format!("order:{k}")))
+            .collect();
+        let claims: Vec<NewClaim<'_>> = keys
+            .iter()
+            .map(|key| NewClaim {
+                key,
+                operation: "order",
+                until: 1,
+                now: 0,
+            })
+            .collect();
+        let (sql, params) = claims_statement(&claims);
+        assert!(
+            sql.contains("VALUES ($1, $2, $3, $4, $5, $6, $7), ($8"),
+            "{sql}"
+        );
+        let dedup: Vec<String> = params
+            .chunks(7)
+            .map(|row| match &row[2] {
+                Param::Text(Some(k)) => k.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(dedup, ["order:a", "order:a", "order:b", "order:c"]);
+    }
 
     #[tokio::test(flavor = "current_thread")]
     async fn pruning_forgets_answered_calls_only() {

@@ -577,6 +577,38 @@ pub async fn grouped_and_single_intake_writes_keep_the_same_rows(db: &Db) {
     }
 }
 
+/// Two instances with grouped writes claim the same 40 calls at once, in
+/// opposite orders: one owner per call, and no batch fails (claims are
+/// written in key order, so the instances' batches cannot deadlock).
+pub async fn two_grouped_instances_claim_the_same_calls_once(db: &Db) {
+    let a = db.open_grouped(K1, true).await;
+    let b = db.open_grouped(K1, true).await;
+    let mut calls = Vec::new();
+    for n in 0..40 {
+        for (store, n) in [(a.clone(), n), (b.clone(), 39 - n)] {
+            calls.push(tokio::spawn(async move {
+                let k = key(&format!("both-{n}"));
+                (n, store.claim_intake(&k, "order", LEASE).await.unwrap())
+            }));
+        }
+    }
+    let mut owners = vec![0; 40];
+    for call in calls {
+        if let (n, Claim::Owner) = call.await.unwrap() {
+            owners[n] += 1;
+        }
+    }
+    assert_eq!(owners, vec![1; 40]);
+    for store in [&a, &b] {
+        let stats = store.group_commit_stats().unwrap();
+        assert_eq!(
+            (stats.operations, stats.batches_split),
+            (40, 0),
+            "{stats:?}"
+        );
+    }
+}
+
 pub async fn outbox_supersedes_orders_and_retries(db: &Db) {
     let store = db.open(K1).await;
     let h1 = handle("kombo", "acme", "inv-1");
@@ -1267,6 +1299,7 @@ macro_rules! store_suite {
             intake_answers_each_call_once,
             ten_concurrent_claims_make_one_owner,
             grouped_and_single_intake_writes_keep_the_same_rows,
+            two_grouped_instances_claim_the_same_calls_once,
             outbox_supersedes_orders_and_retries,
             an_expired_claim_is_claimed_again,
             two_instances_never_claim_the_same_item,
