@@ -402,6 +402,29 @@ mod tests {
         serde_json::from_value(h).unwrap()
     }
 
+    /// An empty directory of its own (a file left by an earlier run that
+    /// stopped half-way would change what the test finds), removed when
+    /// dropped, even by a failing test.
+    struct Scratch(std::path::PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn fresh_dir(name: &str) -> Scratch {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let dir =
+            std::env::temp_dir().join(format!("ats-group-{name}-{}-{nanos}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
     async fn rows(store: &Store, sql: &str) -> Vec<(String, String)> {
         sqlx::query(sql)
             .fetch_all(store.pool())
@@ -621,9 +644,8 @@ mod tests {
     /// committed: a new store on the same file sees them.
     #[tokio::test(flavor = "current_thread")]
     async fn a_statement_failing_mid_batch_leaves_no_transaction_open() {
-        let dir = std::env::temp_dir().join(format!("ats-group-mid-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}", dir.join("mid.db").display());
+        let dir = fresh_dir("mid");
+        let url = format!("sqlite://{}", dir.0.join("mid.db").display());
         let store = Store::connect(&url, crate::KeyRing::ephemeral())
             .await
             .unwrap();
@@ -711,7 +733,6 @@ mod tests {
             ["po-0", "po-1", "po-3", "po-4", "po-5"]
         );
         again.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The writer ends with its store, and a write alone is written once
@@ -783,9 +804,8 @@ mod tests {
                 .build()
                 .unwrap()
         };
-        let dir = std::env::temp_dir().join(format!("ats-group-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}", dir.join("restart.db").display());
+        let dir = fresh_dir("restart");
+        let url = format!("sqlite://{}", dir.0.join("restart.db").display());
         let first = rt();
         let store = first.block_on(async {
             let s = Store::connect(&url, crate::KeyRing::ephemeral())
@@ -810,6 +830,5 @@ mod tests {
             );
         });
         drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
