@@ -294,7 +294,7 @@ impl Gateway {
                     self.report_rejection(&event, message).await;
                 }
                 self.store()
-                    .settle_event(event.id, worker, None, None)
+                    .settle_event(event.id, worker, None, None, Some(&log))
                     .await
             }
             Sent::Failed(message, status) => {
@@ -313,15 +313,22 @@ impl Gateway {
                         + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
                 });
                 self.store()
-                    .settle_event(event.id, worker, Some((&message, status)), retry_at)
+                    .settle_event(
+                        event.id,
+                        worker,
+                        Some((&message, status)),
+                        retry_at,
+                        Some(&log),
+                    )
                     .await
             }
         };
+        // the log row went with the settlement; if that failed, on its own
         if let Err(e) = settled {
             tracing::error!(event = event.id, error = %e, "could not settle a vendor event");
-        }
-        if let Err(e) = self.store().record_activity(&log).await {
-            tracing::error!(error = %e, "could not write the activity log");
+            if let Err(e) = self.store().record_activity(&log).await {
+                tracing::error!(error = %e, "could not write the activity log");
+            }
         }
     }
 

@@ -129,13 +129,16 @@ impl Runtime {
                 if !delivery.warnings.is_empty() {
                     log.message = Some(format!("warnings: {}", delivery.warnings.join("; ")));
                 }
-                store.mark_delivered(item.id, worker).await.map(|ok| {
-                    if ok {
-                        Attempt::Delivered
-                    } else {
-                        Attempt::Lost
-                    }
-                })
+                store
+                    .mark_delivered(item.id, worker, Some(&log))
+                    .await
+                    .map(|ok| {
+                        if ok {
+                            Attempt::Delivered
+                        } else {
+                            Attempt::Lost
+                        }
+                    })
             }
             Err(error) => {
                 log.ok = false;
@@ -153,7 +156,14 @@ impl Runtime {
                     let at = Utc::now()
                         + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
                     store
-                        .retry_result_at(item.id, worker, at, &message, http_status(error))
+                        .retry_result_at(
+                            item.id,
+                            worker,
+                            at,
+                            &message,
+                            http_status(error),
+                            Some(&log),
+                        )
                         .await
                         .map(|ok| {
                             if ok {
@@ -164,13 +174,16 @@ impl Runtime {
                         })
                 } else {
                     store
-                        .mark_dead(item.id, worker, &message, http_status(error))
+                        .mark_dead(item.id, worker, &message, http_status(error), Some(&log))
                         .await
                         .map(|ok| if ok { Attempt::Dead } else { Attempt::Lost })
                 }
             }
         };
-        self.record(&log).await;
+        // the log row went with the settlement; if that failed, on its own
+        if settled.is_err() {
+            self.record(&log).await;
+        }
         match settled {
             Ok(attempt) => {
                 tracing::info!(item = item.id, provider = %handle.provider, attempt = item.attempts, outcome = ?attempt, "result delivery");

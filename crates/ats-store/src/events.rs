@@ -10,6 +10,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::activity::Activity;
 use crate::error::StoreError;
 use crate::outbox::ItemState;
 use crate::queue::{Queue, Settle};
@@ -164,12 +165,15 @@ impl Store {
 
     /// Settles a claimed event: delivered (`error` `None`), retried at
     /// `retry_at`, or dead. `false` when `worker` no longer holds the claim.
+    /// `log`, the attempt's activity row, is appended in the same
+    /// transaction, held or not.
     pub async fn settle_event(
         &self,
         id: i64,
         worker: &str,
         error: Option<(&str, Option<u16>)>,
         retry_at: Option<DateTime<Utc>>,
+        log: Option<&Activity>,
     ) -> Result<bool, StoreError> {
         let how = match (error, retry_at) {
             (None, _) => Settle::Delivered,
@@ -180,7 +184,7 @@ impl Store {
             },
             (Some((error, http)), None) => Settle::Dead { error, http },
         };
-        self.settle(Queue::VendorEvents, id, worker, how).await
+        self.settle(Queue::VendorEvents, id, worker, how, log).await
     }
 
     /// Puts a dead event back in the queue, due now.

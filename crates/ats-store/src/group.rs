@@ -337,17 +337,11 @@ async fn write<'a>(
         script.push(sql, params);
     }
     answers_script(&answers, &mut script)?;
-    let rows = if one_trip {
-        // one operation's script recurs: keep it prepared (a mistake here
-        // costs speed only, which no test sees)
-        let mut conn = pool.acquire().await?;
-        script.run_in_one_trip(&mut conn, order.len() == 1).await?
-    } else {
-        let mut tx = pool.begin().await?;
-        let rows = script.run(&mut tx).await?;
-        tx.commit().await?;
-        rows
-    };
+    // one operation's script recurs: keep it prepared (a mistake here
+    // costs speed only, which no test sees)
+    let rows = script
+        .run_as_transaction(pool, one_trip, order.len() == 1)
+        .await?;
     let mut claimed = claimed(&claims, &rows)?.into_iter();
     let mut answered = answered(&answers, &rows)?.into_iter();
     order

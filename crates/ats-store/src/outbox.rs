@@ -18,6 +18,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::activity::Activity;
 use crate::error::StoreError;
 use crate::queue::{Queue, Settle};
 use crate::script::{Param, Script};
@@ -385,9 +386,17 @@ impl Store {
     }
 
     /// The item was delivered. `false` when `worker` no longer holds the
-    /// claim (its lease ran out and another worker took it).
-    pub async fn mark_delivered(&self, id: i64, worker: &str) -> Result<bool, StoreError> {
-        self.settle(Queue::Outbox, id, worker, Settle::Delivered)
+    /// claim (its lease ran out and another worker took it). `log`, the
+    /// attempt's activity row, is appended in the same transaction (here
+    /// and in [`retry_result_at`](Self::retry_result_at) and
+    /// [`mark_dead`](Self::mark_dead)), held or not.
+    pub async fn mark_delivered(
+        &self,
+        id: i64,
+        worker: &str,
+        log: Option<&Activity>,
+    ) -> Result<bool, StoreError> {
+        self.settle(Queue::Outbox, id, worker, Settle::Delivered, log)
             .await
     }
 
@@ -399,13 +408,14 @@ impl Store {
         at: DateTime<Utc>,
         error: &str,
         http_status: Option<u16>,
+        log: Option<&Activity>,
     ) -> Result<bool, StoreError> {
         let how = Settle::Retry {
             at: at.timestamp_millis(),
             error,
             http: http_status,
         };
-        self.settle(Queue::Outbox, id, worker, how).await
+        self.settle(Queue::Outbox, id, worker, how, log).await
     }
 
     /// The provider refused the item for good (or it ran out of attempts):
@@ -416,12 +426,13 @@ impl Store {
         worker: &str,
         error: &str,
         http_status: Option<u16>,
+        log: Option<&Activity>,
     ) -> Result<bool, StoreError> {
         let how = Settle::Dead {
             error,
             http: http_status,
         };
-        self.settle(Queue::Outbox, id, worker, how).await
+        self.settle(Queue::Outbox, id, worker, how, log).await
     }
 
     /// Gives back every claim `worker` holds, due now (graceful shutdown).

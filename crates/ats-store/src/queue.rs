@@ -3,8 +3,11 @@
 //! tables have the same claim columns; only their names differ.
 
 use sqlx::Executor as _;
+use sqlx::Row as _;
 
+use crate::activity::{Activity, activity_statement};
 use crate::error::StoreError;
+use crate::script::Script;
 use crate::store::Store;
 
 /// One of the two queues.
@@ -40,37 +43,55 @@ pub(crate) enum Settle<'a> {
 }
 
 impl Store {
-    /// Settles item `id` if `worker` still holds its claim.
+    /// Settles item `id` if `worker` still holds its claim, and appends
+    /// `log` (the attempt's activity row) in the same transaction, whether
+    /// or not the claim was still held. `false` when it was not.
     pub(crate) async fn settle(
         &self,
         queue: Queue,
         id: i64,
         worker: &str,
         how: Settle<'_>,
+        log: Option<&Activity>,
     ) -> Result<bool, StoreError> {
         let (state, next, error, http) = match how {
             Settle::Delivered => ("delivered", None, None, None),
             Settle::Retry { at, error, http } => ("pending", Some(at), Some(error), http),
             Settle::Dead { error, http } => ("dead", None, Some(error), http),
         };
-        let sql = format!(
-            "UPDATE {} SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
-             claimed_by = NULL, lease_until = NULL, last_error = $3, last_http = $4, updated_at = $5 \
-             WHERE id = $6 AND claimed_by = $7 AND state = 'delivering'",
-            queue.table()
+        let mut script = Script::default();
+        script.push(
+            format!(
+                "UPDATE {} SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
+                 claimed_by = NULL, lease_until = NULL, last_error = $3, last_http = $4, updated_at = $5 \
+                 WHERE id = $6 AND claimed_by = $7 AND state = 'delivering' \
+                 RETURNING 'settled' AS kind",
+                queue.table()
+            ),
+            vec![
+                state.into(),
+                next.into(),
+                error.map(str::to_owned).into(),
+                http.map(i64::from).into(),
+                self.now_ms().into(),
+                id.into(),
+                worker.into(),
+            ],
         );
-        let n = sqlx::query(&sql)
-            .bind(state)
-            .bind(next)
-            .bind(error.map(str::to_owned))
-            .bind(http.map(i64::from))
-            .bind(self.now_ms())
-            .bind(id)
-            .bind(worker)
-            .execute(&self.inner.pool)
-            .await?
-            .rows_affected();
-        Ok(n == 1)
+        if let Some(log) = log {
+            let (sql, params) = activity_statement(&[log], false);
+            script.push(sql, params);
+        }
+        let rows = script
+            .run_as_transaction(&self.inner.pool, !self.pg(), true)
+            .await?;
+        let mut settled = 0;
+        for row in &rows {
+            if row.try_get::<String, _>("kind")? == "settled" {
+                settled += 1;
+            }
+        }
+        Ok(settled == 1)
     }
 
     /// Gives back every claim `worker` holds, due now, the attempt not

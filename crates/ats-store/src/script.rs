@@ -14,7 +14,7 @@
 //! so that the rows of a script can be told apart.
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 use crate::error::StoreError;
 
@@ -111,6 +111,27 @@ impl Script {
                 let _ = conn.execute("ROLLBACK").await;
                 Err(e.into())
             }
+        }
+    }
+
+    /// Runs the script as one transaction on a connection from `pool`: in
+    /// one trip (`one_trip`, SQLite) or statement by statement between
+    /// `BEGIN` and `COMMIT`. `cache` as for
+    /// [`run_in_one_trip`](Self::run_in_one_trip).
+    pub(crate) async fn run_as_transaction(
+        &self,
+        pool: &AnyPool,
+        one_trip: bool,
+        cache: bool,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        if one_trip {
+            let mut conn = pool.acquire().await?;
+            self.run_in_one_trip(&mut conn, cache).await
+        } else {
+            let mut tx = pool.begin().await?;
+            let rows = self.run(&mut tx).await?;
+            tx.commit().await?;
+            Ok(rows)
         }
     }
 

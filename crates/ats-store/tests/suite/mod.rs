@@ -653,16 +653,56 @@ pub async fn outbox_supersedes_orders_and_retries(db: &Db) {
         .unwrap();
     let c2 = store.claim_result("w2", LEASE).await.unwrap().unwrap();
     assert_eq!(c2.item.id, other);
-    // only the holder of a claim settles it
-    assert!(!store.mark_delivered(last, "w2").await.unwrap());
-    assert!(store.mark_delivered(last, "w1").await.unwrap());
+    // only the holder of a claim settles it; each attempt's log row is
+    // written with the settlement, held or not
+    let attempt = |worker: &str, n: u32| {
+        let mut log = Activity::new(Utc::now(), Flow::Outbound, "kombo", "submit_result");
+        log.tenant = Some("acme".into());
+        log.order_id = Some(format!("settle-{worker}"));
+        log.attempt = Some(n);
+        log.http_status = Some(200);
+        log
+    };
+    assert!(
+        !store
+            .mark_delivered(last, "w2", Some(&attempt("w2", 1)))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .mark_delivered(last, "w1", Some(&attempt("w1", 2)))
+            .await
+            .unwrap()
+    );
+    for (worker, n) in [("w2", 1), ("w1", 2)] {
+        let rows = store
+            .activity(&ActivityQuery {
+                order_id: Some(format!("settle-{worker}")),
+                ..ActivityQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "{worker}");
+        let row = &rows[0];
+        assert_eq!(
+            (
+                row.operation.as_str(),
+                row.attempt,
+                row.http_status,
+                row.tenant.as_deref()
+            ),
+            ("submit_result", Some(n), Some(200), Some("acme")),
+            "{worker}"
+        );
+    }
     let c3 = store.claim_result("w1", LEASE).await.unwrap().unwrap();
     assert_eq!(c3.item.id, next);
     // a retry waits for its time
     let later = Utc::now() + chrono::Duration::hours(1);
     assert!(
         store
-            .retry_result_at(next, "w1", later, "HTTP 503: down", Some(503))
+            .retry_result_at(next, "w1", later, "HTTP 503: down", Some(503), None)
             .await
             .unwrap()
     );
@@ -678,7 +718,7 @@ pub async fn outbox_supersedes_orders_and_retries(db: &Db) {
     // dead with the provider's message, then retried by hand
     assert!(
         store
-            .mark_dead(other, "w2", "HTTP 422: unknown order", Some(422))
+            .mark_dead(other, "w2", "HTTP 422: unknown order", Some(422), None)
             .await
             .unwrap()
     );
@@ -726,8 +766,8 @@ pub async fn an_expired_claim_is_claimed_again(db: &Db) {
     let second = restarted.claim_result("new", LEASE).await.unwrap().unwrap();
     assert_eq!(second.item.id, id);
     assert_eq!(second.item.attempts, 2);
-    assert!(!restarted.mark_delivered(id, "crashed").await.unwrap());
-    assert!(restarted.mark_delivered(id, "new").await.unwrap());
+    assert!(!restarted.mark_delivered(id, "crashed", None).await.unwrap());
+    assert!(restarted.mark_delivered(id, "new", None).await.unwrap());
 }
 
 pub async fn two_instances_never_claim_the_same_item(db: &Db) {
@@ -751,7 +791,7 @@ pub async fn two_instances_never_claim_the_same_item(db: &Db) {
             let worker = format!("w{w}");
             while let Some(c) = s.claim_result(&worker, LEASE).await.unwrap() {
                 seen.lock().unwrap().push(c.item.id);
-                assert!(s.mark_delivered(c.item.id, &worker).await.unwrap());
+                assert!(s.mark_delivered(c.item.id, &worker, None).await.unwrap());
             }
         }));
     }
@@ -1197,7 +1237,7 @@ pub async fn vendor_events_go_out_once_in_order(db: &Db) {
     let later = Utc::now() + chrono::Duration::minutes(5);
     assert!(
         store
-            .settle_event(first, "w", Some(("HTTP 503", Some(503))), Some(later))
+            .settle_event(first, "w", Some(("HTTP 503", Some(503))), Some(later), None)
             .await
             .unwrap()
     );
@@ -1214,16 +1254,21 @@ pub async fn vendor_events_go_out_once_in_order(db: &Db) {
     assert_eq!((again.id, again.attempts), (first, 2));
     assert!(
         !store
-            .settle_event(first, "someone-else", None, None)
+            .settle_event(first, "someone-else", None, None, None)
             .await
             .unwrap()
     );
-    assert!(store.settle_event(first, "w", None, None).await.unwrap());
+    assert!(
+        store
+            .settle_event(first, "w", None, None, None)
+            .await
+            .unwrap()
+    );
     let next = store.claim_event("w", LEASE).await.unwrap().unwrap();
     assert_eq!(next.id, second);
     assert!(
         store
-            .settle_event(second, "w", Some(("HTTP 400: no", Some(400))), None)
+            .settle_event(second, "w", Some(("HTTP 400: no", Some(400))), None, None)
             .await
             .unwrap()
     );
