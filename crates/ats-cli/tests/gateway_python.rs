@@ -372,6 +372,14 @@ async fn simulate(args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
+/// Runs `ats simulate` with `args`, which must succeed (exit code 0); its
+/// transcript.
+async fn simulate_ok(args: &[&str]) -> String {
+    let (code, text) = simulate(args).await;
+    assert_eq!(code, Some(0), "{text}");
+    text
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ats_simulate_plays_kombo_ashby_and_greenhouse_against_the_gateway() {
     let (kombo_port, ashby_port, greenhouse_port) = (free_port(), free_port(), free_port());
@@ -407,7 +415,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
     // for rate and must be retried
     let kombo_target = format!("{gateway_url}/kombo/webhooks");
     let listen = format!("127.0.0.1:{kombo_port}");
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "kombo",
         "--target",
         &kombo_target,
@@ -421,7 +429,6 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "60",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert_eq!(
         text.matches("← PUT /assessment/orders/Hx4pLq9TzW2mRv7cYb3nKs6D/result")
             .count(),
@@ -433,7 +440,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "{text}"
     );
     // the vendor's package list pushed to Kombo through the gateway's API
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "kombo",
         "--target",
         &kombo_target,
@@ -448,7 +455,6 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         API_KEY,
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains(
             "/api/v1/connections/kombo/greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H/packages (4 packages)"
@@ -474,7 +480,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "{text}"
     );
     // a bad signature is refused, and nothing is written
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "kombo",
         "--target",
         &kombo_target,
@@ -485,7 +491,6 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "--bad-signature",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("← 401"), "{text}");
 
     // Ashby presents the key the service issued; three copies, one answer,
@@ -493,7 +498,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
     let key = issue("ashby", json!({"api_key": "ashby-customer-key"})).await;
     let target = format!("{gateway_url}/ashby");
     let listen = format!("127.0.0.1:{ashby_port}");
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "ashby",
         "--target",
         &target,
@@ -505,7 +510,6 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "3",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("✓ 3 copies, one answer"), "{text}");
     assert_eq!(
         text.matches("← POST /assessment.update").count(),
@@ -519,33 +523,30 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         format!("{gateway_url}/ashby"),
         format!("127.0.0.1:{ashby_port}"),
     );
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "ashby", "--target", &target, "--listen", &listen, "--key", &key, "--reject",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("✓ refused the way ashby shows a rejection (422)"),
         "{text}"
     );
     // an accepted order, then Ashby's cancellation
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "ashby", "--target", &target, "--listen", &listen, "--key", &key, "--cancel",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("✓ ashby: order accepted, then cancelled"),
         "{text}"
     );
     // a new order (a new application), its cancellation naming the id the
     // Python vendor answered with
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "ashby", "--target", &target, "--listen", &listen, "--key", &key, "--cancel", "--fresh",
         "1",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains(
             "a new order: id a91e3b27-64c0-4f5d-8d1b-7e2f9c3a5b61 (recorded: a91e3b27-64c0-4f5d-8d1b-7e2f9c3a5b60)"
@@ -557,7 +558,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "{text}"
     );
     // Ashby's package list, as the Python vendor answers it
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "ashby",
         "--target",
         &target,
@@ -568,14 +569,13 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "pkg-rust-senior",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("✓ ashby: 2 packages listed"), "{text}");
 
     // Greenhouse: the order's callback URL is pointed at the simulator
     let key = issue("greenhouse", json!({})).await;
     let target = format!("{gateway_url}/greenhouse");
     let listen = format!("127.0.0.1:{greenhouse_port}");
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "greenhouse",
         "--target",
         &target,
@@ -587,7 +587,6 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "pkg-rust-senior",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("← PATCH /integrations/testing_partners/take_home_tests/8812345"),
         "{text}"
@@ -645,7 +644,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         json!({"provider": "teamtailor", "tenant": "acme", "key": "tt-minted-key-1"}),
     )
     .await;
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "teamtailor",
         "--target",
         &format!("{gateway_url}/teamtailor"),
@@ -657,7 +656,6 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "pkg-rust-senior",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("← PUT /partner/v1/partner-results/"),
         "{text}"
@@ -669,7 +667,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "secrets": {"customer_client_id": "sr-client-acme", "customer_client_secret": "sr-secret-acme"}}))
     .await;
     let key = created["issued_key"].as_str().unwrap().to_owned();
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "smartrecruiters",
         "--target",
         &format!("{gateway_url}/smartrecruiters"),
@@ -681,7 +679,6 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "pkg-rust-senior",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("← POST /identity/oauth/token"), "{text}");
     assert!(
         text.contains("← PATCH /assessment-api/v202010/orders/"),
@@ -697,7 +694,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         chrono::Duration::hours(1),
     )
     .await;
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "hibob",
         "--target",
         &format!("{gateway_url}/hibob/webhook"),
@@ -709,7 +706,6 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "pkg-rust-senior",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("← GET /v1/hiring/assessments/41872"),
         "{text}"
@@ -719,7 +715,7 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "{text}"
     );
     // a signature made with another secret is refused
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "hibob",
         "--target",
         &format!("{gateway_url}/hibob/webhook"),
@@ -728,7 +724,6 @@ webhook_secret = "${{TEST_KOMBO_SECRET}}"
         "--bad-signature",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("← 401"), "{text}");
 }
 
@@ -764,7 +759,7 @@ client_secret = "${{TEST_API_KEY}}"
     // the customer's administrator connects Lever through the gateway's
     // OAuth routes (the simulator plays the consent and the token
     // endpoint); then a webhook signed with another token is refused
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "lever",
         "--target",
         &target,
@@ -781,7 +776,6 @@ client_secret = "${{TEST_API_KEY}}"
         API_KEY,
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("← 200 OK /oauth/lever/callback: Lever is connected for `acme`."),
         "{text}"
@@ -807,7 +801,7 @@ client_secret = "${{TEST_API_KEY}}"
         -chrono::Duration::minutes(1),
     )
     .await;
-    let (code, text) = simulate(&[
+    let text = simulate_ok(&[
         "lever",
         "--target",
         &target,
@@ -817,7 +811,6 @@ client_secret = "${{TEST_API_KEY}}"
         "lever-sig-acme",
     ])
     .await;
-    assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("← POST /oauth/token (read)"), "{text}");
     assert!(
         text.contains("← GET /v1/opportunities/6513270e-269e-4d37-b2a7-4de452e6b438 (read)"),
