@@ -1478,41 +1478,30 @@ mod tests {
 
     #[test]
     fn an_application_named_by_its_status_or_remote_id_alone_is_kept() {
-        let o = webhook_to_order(
-            br#"{"account_id":"a","record_id":"o","data":{"package":{"id":"p"},
-                 "application":{"remote_id":"4471"}}}"#,
-            OrderType::Assessment,
-            at(),
-        )
-        .unwrap();
+        // the order's application, for a webhook whose application is `json`
+        let application_of = |json: &str| {
+            let body = format!(
+                r#"{{"account_id":"a","record_id":"o","data":{{"package":{{"id":"p"}},"application":{json}}}}}"#
+            );
+            webhook_to_order(body.as_bytes(), OrderType::Assessment, at())
+                .unwrap()
+                .application
+        };
         assert_eq!(
-            o.application,
+            application_of(r#"{"remote_id":"4471"}"#),
             Some(Application {
                 remote_id: Some("4471".into()),
                 ..Application::default()
             })
         );
-        let o = webhook_to_order(
-            br#"{"account_id":"a","record_id":"o","data":{"package":{"id":"p"},
-                 "application":{"application_status":{"value":"assessment"}}}}"#,
-            OrderType::Assessment,
-            at(),
-        )
-        .unwrap();
         assert_eq!(
-            o.application,
+            application_of(r#"{"application_status":{"value":"assessment"}}"#),
             Some(Application {
                 status: Some("assessment".into()),
                 ..Application::default()
             })
         );
-        let o = webhook_to_order(
-            br#"{"account_id":"a","record_id":"o","data":{"package":{"id":"p"},"application":{}}}"#,
-            OrderType::Assessment,
-            at(),
-        )
-        .unwrap();
-        assert_eq!(o.application, None);
+        assert_eq!(application_of("{}"), None);
     }
 
     #[test]
