@@ -209,13 +209,7 @@ async fn demo(chosen: Vec<Registration>, dir: PathBuf, verbose: bool) -> Result<
     }
     finished.sort_by_key(|(n, _, _)| *n);
 
-    let width = finished
-        .iter()
-        .map(|(_, name, _)| name.len())
-        .max()
-        .unwrap_or(0)
-        .max("provider".len())
-        + 1;
+    let width = provider_column(finished.iter().map(|(_, name, _)| name.as_ref()));
     say(format!(
         "{:<width$} {:<15} {:<12} {:<22} {:<13} {:<12} {:>9}",
         "provider", "packages", "order", "rejection", "cancellation", "result", "round trip"
@@ -870,11 +864,30 @@ async fn connect(
     })
 }
 
+/// The width of a table's provider column: the longest name (or the
+/// heading), and a space.
+pub(crate) fn provider_column<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(str::len).max().unwrap_or(0).max("provider".len()) + 1
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn the_provider_column_fits_the_longest_name_or_the_heading() {
+        assert_eq!(
+            provider_column(["ashby", "knit"].into_iter()),
+            "provider".len() + 1
+        );
+        assert_eq!(
+            provider_column(["ashby", "smartrecruiters"].into_iter()),
+            "smartrecruiters".len() + 1
+        );
+        assert_eq!(provider_column(std::iter::empty()), "provider".len() + 1);
+    }
 
     const ACME: Customer<'static> = Customer {
         tenant: "acme",

@@ -49,14 +49,7 @@ pub fn run(only: &[String], dir: Option<PathBuf>, verbose: bool) -> Result<bool,
         chosen.len(),
         dir.display()
     ))?;
-    // the provider column fits the longest name, and a space
-    let w = chosen
-        .iter()
-        .map(|r| r.name.len())
-        .max()
-        .unwrap_or(0)
-        .max("provider".len())
-        + 1;
+    let w = super::provider_column(chosen.iter().map(|r| r.name));
     say(format!(
         "{:<w$} {:<17} {:<15} {:<22} {:<13} {:<15} {:>7}",
         "provider", "packages", "order", "rejection", "cancellation", "result", "time"
