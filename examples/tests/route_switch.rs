@@ -135,7 +135,7 @@ fn what_is_asked(order: &AssessmentOrder) -> Value {
     o.received_at = chrono::DateTime::UNIX_EPOCH;
     o.context.clear();
     o.extras.clear();
-    o.raw = Value::Null;
+    o.raw = ats_core::RawJson::null();
     // what an aggregator adds about where the order came from: the ATS's
     // own ids (`remote_id`), its labels for e-mail addresses, its package
     // description

@@ -63,7 +63,7 @@ use ats_core::codec::{decode_json, decode_json_with_raw, required};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource,
     AttributeValue, Cancellation, Candidate, Email, Error, Ignored, Job, OrderHandle, OrderRef,
-    Package, PackagesRequest, Person, Score,
+    Package, PackagesRequest, Person, RawJson, Score,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -125,7 +125,7 @@ pub fn custom_fields_requested(operation: &str) -> Ignored {
 /// its own for the order (the vendor mints `assessment_id`) and no callback
 /// URL. The provider is `ashby` and `raw` the body.
 pub fn start_to_order(body: &[u8], received_at: DateTime<Utc>) -> Result<AssessmentOrder, Error> {
-    let (request, raw): (StartRequest, Value) = decode_json_with_raw(body)?;
+    let (request, raw): (StartRequest, RawJson) = decode_json_with_raw(body)?;
     start_request_to_order(request, raw, received_at)
 }
 
@@ -142,7 +142,7 @@ pub fn start_value_to_order(
 
 fn start_request_to_order(
     request: StartRequest,
-    raw: Value,
+    raw: RawJson,
     received_at: DateTime<Utc>,
 ) -> Result<AssessmentOrder, Error> {
     let package_id =
@@ -237,7 +237,7 @@ pub fn cancel_to_cancellation(
     body: &[u8],
     received_at: DateTime<Utc>,
 ) -> Result<Cancellation, Error> {
-    let (request, raw): (CancelRequest, Value) = decode_json_with_raw(body)?;
+    let (request, raw): (CancelRequest, RawJson) = decode_json_with_raw(body)?;
     let id = required(request.assessment_id.as_deref(), "assessment_id")?;
     Ok(Cancellation {
         provider: PROVIDER.to_owned(),

@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
+use crate::model::RawJson;
 
 /// Decodes a JSON body into a wire struct.
 ///
@@ -57,13 +58,12 @@ pub fn decode_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> 
     }
 }
 
-/// Decodes a JSON object body into both a wire struct and the raw value, so
-/// the untouched payload can be kept beside its translation.
-pub fn decode_json_with_raw<T: DeserializeOwned>(
-    body: &[u8],
-) -> Result<(T, serde_json::Value), Error> {
+/// Decodes a JSON object body into both a wire struct and the payload's
+/// text ([`RawJson`]), so the untouched payload can be kept beside its
+/// translation without parsing it into a tree a second time.
+pub fn decode_json_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, RawJson), Error> {
     let typed = decode_json_object(body)?;
-    let raw = serde_json::from_slice(body).map_err(|e| Error::malformed(".", e.to_string()))?;
+    let raw = RawJson::from_slice(body).map_err(|e| Error::malformed(".", strip_position(&e)))?;
     Ok((typed, raw))
 }
 
@@ -142,11 +142,58 @@ pub fn opt_string_or_number<'de, D: serde::Deserializer<'de>>(
         .map_err(|_| serde::de::Error::custom("expected a string, a number or null"))
 }
 
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
+/// [`opt_string_or_number`] keeping the JSON type the provider used: a
+/// string or a number [`serde_json::Value`], for an id the provider wants
+/// back exactly as it sent it.
+pub fn opt_string_or_number_value<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    use serde::Deserialize;
+    Option::<StringOrNumber>::deserialize(d)
+        .map(|o| {
+            o.map(|v| match v {
+                StringOrNumber::String(s) => serde_json::Value::String(s),
+                StringOrNumber::Number(n) => serde_json::Value::Number(n),
+            })
+        })
+        .map_err(|_| serde::de::Error::custom("expected a string, a number or null"))
+}
+
+/// A JSON string or number, read straight from the parser (an untagged
+/// enum would buffer the value first).
 enum StringOrNumber {
     String(String),
     Number(serde_json::Number),
+}
+
+impl<'de> serde::Deserialize<'de> for StringOrNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = StringOrNumber;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(StringOrNumber::String(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(StringOrNumber::String(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(StringOrNumber::Number(v.into()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(StringOrNumber::Number(v.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                serde_json::Number::from_f64(v)
+                    .map(StringOrNumber::Number)
+                    .ok_or_else(|| E::custom("not a finite number"))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl From<StringOrNumber> for String {
@@ -640,6 +687,7 @@ mod tests {
         let (o, raw): (Outer, _) =
             decode_json_with_raw(br#"{"candidate":{"email":"a"},"extra":1}"#).unwrap();
         assert_eq!(o.candidate.email, "a");
-        assert_eq!(raw["extra"], 1);
+        assert_eq!(raw.get(), r#"{"candidate":{"email":"a"},"extra":1}"#);
+        assert_eq!(raw.to_value().unwrap()["extra"], 1);
     }
 }

@@ -3,10 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use url::Url;
 
-use crate::model::{AssessmentOrder, AssessmentResult, Package, TenantId};
+use crate::model::{AssessmentOrder, AssessmentResult, Package, RawJson, TenantId};
 
 /// Identifies an order in a cancellation or a status query.
 ///
@@ -74,7 +73,7 @@ pub struct Cancellation {
     /// When the cancellation arrived.
     pub received_at: DateTime<Utc>,
     /// The provider's payload, untouched.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 /// The provider asks where an assessment stands.
@@ -114,7 +113,7 @@ pub struct ErrorReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidate_email: Option<String>,
     /// The provider's payload, untouched.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 /// A well-formed, authenticated delivery the vendor has nothing to do for

@@ -65,7 +65,7 @@ pub use crate::http::{InboundRequest, InboundResponse, PreparedRequest};
 pub use crate::model::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Attachment, AttachmentSource,
     Attribute, AttributeValue, Candidate, Email, Job, Location, OrderHandle, OrderedPackage,
-    Package, PackageKind, Person, Phone, Score, Section, TenantId,
+    Package, PackageKind, Person, Phone, RawJson, Score, Section, TenantId,
 };
 pub use crate::provider::{
     AtsProvider, BareTranslation, Capabilities, Delivery, Direction, InboundAuth, Operation,

@@ -12,6 +12,135 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
 
+/// A provider's payload kept as the provider sent it: the JSON text of the
+/// value, checked once on arrival and never parsed into a tree.
+///
+/// Translation keeps every inbound payload beside its typed reading, so a
+/// field the model has no place for is never lost. Keeping the text instead
+/// of a [`Value`] spares a second parse of every body; a caller who wants the
+/// tree asks for it with [`RawJson::to_value`] or reads a typed struct with
+/// [`RawJson::parse`].
+///
+/// It serializes as the JSON it holds (not as a string) and deserializes
+/// from any JSON value, so an event's JSON is the same as with a [`Value`]
+/// in its place. Two `RawJson` are equal when
+/// their JSON values are equal (the text may differ in spacing).
+///
+/// ```
+/// use ats_core::RawJson;
+///
+/// let raw = RawJson::from_slice(br#"{"id": "42", "custom": {"team": "core"}}"#)?;
+/// assert_eq!(raw.get(), r#"{"id": "42", "custom": {"team": "core"}}"#);
+/// assert_eq!(raw.to_value()?["custom"]["team"], "core");
+/// assert_eq!(raw, serde_json::json!({"custom": {"team": "core"}, "id": "42"}));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Serialize)]
+#[serde(transparent)]
+pub struct RawJson(Box<serde_json::value::RawValue>);
+
+/// Read through a [`Value`], so that it works inside any container and with
+/// any deserializer (a bare `RawValue` needs serde_json's own, which an
+/// internally tagged enum such as [`InboundEvent`](crate::InboundEvent)
+/// does not give it). Translation does not go this way: it keeps the
+/// body's text with [`RawJson::from_slice`].
+impl<'de> Deserialize<'de> for RawJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Self::from_serialize(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl RawJson {
+    /// JSON `null`: the payload of an event that has none.
+    pub fn null() -> Self {
+        Self::default()
+    }
+
+    /// Checks that `bytes` hold one JSON value (surrounding white space
+    /// allowed) and keeps its text.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes).map(Self)
+    }
+
+    /// The JSON text of `value`.
+    pub fn from_value(value: &Value) -> Self {
+        // writing a `Value` cannot fail: its keys are strings, its numbers
+        // finite
+        Self::from_serialize(value).unwrap_or_default()
+    }
+
+    /// The JSON text of anything serializable, for a payload an adapter
+    /// puts together from parts (each part a `RawJson` is written as is).
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(Self)
+    }
+
+    /// The JSON text, exactly as received.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// `true` when the payload is JSON `null`.
+    pub fn is_null(&self) -> bool {
+        self.get() == "null"
+    }
+
+    /// The payload as a [`Value`] tree (parsed on each call).
+    pub fn to_value(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(self.get())
+    }
+
+    /// Reads the payload into `T`.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.get())
+    }
+}
+
+impl Default for RawJson {
+    /// JSON `null`.
+    fn default() -> Self {
+        Self(serde_json::value::RawValue::NULL.to_owned())
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RawJson").field(&self.get()).finish()
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+            || matches!((self.to_value(), other.to_value()), (Ok(a), Ok(b)) if a == b)
+    }
+}
+
+impl PartialEq<Value> for RawJson {
+    fn eq(&self, other: &Value) -> bool {
+        matches!(self.to_value(), Ok(v) if &v == other)
+    }
+}
+
+impl From<Box<serde_json::value::RawValue>> for RawJson {
+    fn from(raw: Box<serde_json::value::RawValue>) -> Self {
+        Self(raw)
+    }
+}
+
+impl From<Value> for RawJson {
+    fn from(value: Value) -> Self {
+        Self::from_value(&value)
+    }
+}
+
+impl From<&Value> for RawJson {
+    fn from(value: &Value) -> Self {
+        Self::from_value(value)
+    }
+}
+
 /// The vendor's identifier for one customer connection on one provider.
 ///
 /// What it holds is the vendor's choice for direct integrations (it is looked
@@ -351,7 +480,7 @@ pub struct AssessmentOrder {
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extras: Map<String, Value>,
     /// The provider's payload, untouched.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl AssessmentOrder {
@@ -657,6 +786,66 @@ impl AssessmentResult {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn raw_json_keeps_the_text_and_compares_by_value() {
+        let body = b" {\"b\": [1, 2.5, null], \"a\": \"x\"} \n";
+        let raw = RawJson::from_slice(body).unwrap();
+        // the value's own text, white space inside kept, around it dropped
+        assert_eq!(raw.get(), r#"{"b": [1, 2.5, null], "a": "x"}"#);
+        assert_eq!(
+            raw,
+            RawJson::from_slice(br#"{"a":"x","b":[1,2.5,null]}"#).unwrap()
+        );
+        assert_ne!(
+            raw,
+            RawJson::from_slice(br#"{"a":"y","b":[1,2.5,null]}"#).unwrap()
+        );
+        assert_eq!(raw, serde_json::json!({"a": "x", "b": [1, 2.5, null]}));
+        assert_ne!(raw, serde_json::json!({"a": "x"}));
+        // written into an enclosing document as JSON, not as a string
+        #[derive(Serialize)]
+        struct Enclosing<'a> {
+            raw: &'a RawJson,
+        }
+        assert_eq!(
+            serde_json::to_string(&Enclosing { raw: &raw }).unwrap(),
+            r#"{"raw":{"b": [1, 2.5, null], "a": "x"}}"#
+        );
+        for bad in [&b""[..], b"{", b"{} {}", b"nul", b"\xff"] {
+            assert!(RawJson::from_slice(bad).is_err(), "{bad:?}");
+        }
+        assert!(RawJson::null().is_null());
+        assert_eq!(RawJson::default().get(), "null");
+        assert!(!raw.is_null());
+        assert_eq!(
+            format!("{raw:?}"),
+            r#"RawJson("{\"b\": [1, 2.5, null], \"a\": \"x\"}")"#
+        );
+    }
+
+    #[test]
+    fn raw_json_reads_inside_a_tagged_enum() {
+        // the events are internally tagged: their fields reach RawJson
+        // through serde's buffered content, not serde_json's parser
+        let event: crate::InboundEvent = serde_json::from_str(
+            r#"{"type":"order_cancelled","provider":"p","order":{"provider_order_id":"o1"},
+                "received_at":"2026-01-01T00:00:00Z","raw":{"id":"o1","n":[1,{"x":null}]}}"#,
+        )
+        .unwrap();
+        let crate::InboundEvent::OrderCancelled(c) = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(c.raw.get(), r#"{"id":"o1","n":[1,{"x":null}]}"#);
+        let back = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            back["raw"],
+            serde_json::json!({"id": "o1", "n": [1, {"x": null}]})
+        );
+        let parsed: serde_json::Map<String, Value> = c.raw.parse().unwrap();
+        assert_eq!(parsed["id"], "o1");
+    }
+
     use super::*;
     use serde_json::json;
 

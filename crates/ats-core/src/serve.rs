@@ -385,7 +385,7 @@ mod tests {
                 order: crate::OrderRef::vendor(id),
                 reason: None,
                 received_at: chrono::DateTime::UNIX_EPOCH,
-                raw: serde_json::Value::Null,
+                raw: crate::model::RawJson::null(),
             })
         };
         let shop = ok_shop();

@@ -24,7 +24,7 @@ use ats_core::codec::{check_result_items, json_number, non_blank};
 use ats_core::codec::{decode_json_with_raw, required};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Candidate, Email, Error,
-    ErrorReport, OrderRef, Package, PackagesRequest, Person, Phone, StatusQuery,
+    ErrorReport, OrderRef, Package, PackagesRequest, Person, Phone, RawJson, StatusQuery,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
@@ -56,7 +56,7 @@ pub fn send_test_to_order(
     body: &[u8],
     received_at: DateTime<Utc>,
 ) -> Result<AssessmentOrder, Error> {
-    let (req, raw): (SendTestRequest, Value) = decode_json_with_raw(body)?;
+    let (req, raw): (SendTestRequest, RawJson) = decode_json_with_raw(body)?;
     let package_id = required(Some(&req.partner_test_id), "partner_test_id")?.to_owned();
     let email = required(req.candidate.email.as_deref(), "candidate.email")?.to_owned();
     let callback_url = match req.url.as_deref().filter(|u| !u.trim().is_empty()) {
@@ -127,7 +127,7 @@ pub fn test_status_query(partner_interview_id: Option<&str>) -> Result<StatusQue
 
 /// Translates a `response_error` body into an error report.
 pub fn response_error_report(body: &[u8]) -> Result<ErrorReport, Error> {
-    let (req, raw): (ResponseErrorRequest, Value) = decode_json_with_raw(body)?;
+    let (req, raw): (ResponseErrorRequest, RawJson) = decode_json_with_raw(body)?;
     Ok(ErrorReport {
         provider: PROVIDER.to_owned(),
         tenant: None,

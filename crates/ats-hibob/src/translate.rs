@@ -37,7 +37,7 @@ use ats_core::codec::{decode_json_object, json_number, non_blank, required};
 use ats_core::http::fit_for_path;
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, Cancellation, Candidate, Email, Error,
-    InboundEvent, Job, OrderHandle, OrderRef, OrderedPackage, Person, Phone, TenantId,
+    InboundEvent, Job, OrderHandle, OrderRef, OrderedPackage, Person, Phone, RawJson, TenantId,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -140,7 +140,7 @@ pub fn webhook_to_event(
     received_at: DateTime<Utc>,
 ) -> Result<InboundEvent, Error> {
     let delivery = decode_delivery(body)?;
-    let raw: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let raw = RawJson::from_slice(body).unwrap_or_default();
     let kind = event_type(&delivery)?;
     if kind != operation {
         return Err(Error::malformed(
@@ -200,7 +200,7 @@ fn text(value: Option<&String>) -> Option<String> {
 pub fn enrich_order(
     mut order: AssessmentOrder,
     details: &AssessmentDetails,
-    details_raw: Value,
+    details_raw: RawJson,
 ) -> Result<AssessmentOrder, Error> {
     if let (Some(got), Some(want)) = (text(details.id.as_ref()), &order.provider_order_id)
         && &got != want
@@ -257,8 +257,16 @@ pub fn enrich_order(
             .extras
             .insert("requested_at".into(), Value::String(at));
     }
-    let webhook = std::mem::take(&mut order.raw);
-    order.raw = serde_json::json!({"webhook": webhook, "details": details_raw});
+    #[derive(serde::Serialize)]
+    struct Raw<'a> {
+        webhook: &'a RawJson,
+        details: &'a RawJson,
+    }
+    order.raw = RawJson::from_serialize(&Raw {
+        webhook: &order.raw,
+        details: &details_raw,
+    })
+    .map_err(|e| Error::malformed("details", e.to_string()))?;
     Ok(order)
 }
 
@@ -540,8 +548,17 @@ mod tests {
             "jobOpening":{"id":"j1","title":"Backend Engineer"},"package":{"id":"rust-senior","name":"Rust (senior)"},
             "requestedAt":"2026-01-01T09:59:00Z"});
         let details: AssessmentDetails = serde_json::from_value(raw.clone()).unwrap();
-        let order = enrich_order(*order, &details, raw).unwrap();
+        let order = enrich_order(*order, &details, RawJson::from_value(&raw)).unwrap();
         assert_eq!(order.package_id, "rust-senior");
+        // the webhook and the details, each untouched
+        assert_eq!(
+            order.raw.get(),
+            format!(
+                r#"{{"webhook":{},"details":{}}}"#,
+                r#"{"type":"assessment.triggered","companyId":"900123","data":{"assessmentRequestId":"41872"}}"#,
+                serde_json::to_string(&raw).unwrap()
+            )
+        );
         assert_eq!(
             order.candidate.primary_email(),
             Some("avery.quill@example.com")
@@ -555,6 +572,6 @@ mod tests {
             Some("rae.lund@example.org")
         );
         let other: AssessmentDetails = serde_json::from_value(json!({"id":"9"})).unwrap();
-        assert!(enrich_order(order, &other, Value::Null).is_err());
+        assert!(enrich_order(order, &other, RawJson::null()).is_err());
     }
 }

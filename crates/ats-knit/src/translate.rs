@@ -46,7 +46,7 @@ use ats_core::codec::{at_most_opt, non_blank_str};
 use ats_core::codec::{decode_json, decode_json_with_raw, required};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, Cancellation, Candidate, Email, Error, Ignored,
-    InboundEvent, Job, Location, OrderHandle, OrderRef, OrderedPackage, Phone, TenantId,
+    InboundEvent, Job, Location, OrderHandle, OrderRef, OrderedPackage, Phone, RawJson, TenantId,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -125,7 +125,7 @@ pub fn record_new(
     tenant: Option<TenantId>,
     received_at: DateTime<Utc>,
 ) -> Result<InboundEvent, Error> {
-    let (webhook, raw): (Webhook, Value) = decode_json_with_raw(body)?;
+    let (webhook, raw): (Webhook, RawJson) = decode_json_with_raw(body)?;
     if let Some(ignored) = other_data_type(&webhook, "record.new", tenant.as_ref()) {
         return Ok(InboundEvent::Ignored(ignored));
     }
@@ -284,7 +284,7 @@ pub fn unified_order(
         received_at,
         context: Map::new(),
         extras,
-        raw: Value::Null,
+        raw: RawJson::null(),
     })
 }
 
@@ -359,7 +359,7 @@ pub fn record_deleted(
     tenant: Option<TenantId>,
     received_at: DateTime<Utc>,
 ) -> Result<InboundEvent, Error> {
-    let (webhook, raw): (Webhook, Value) = decode_json_with_raw(body)?;
+    let (webhook, raw): (Webhook, RawJson) = decode_json_with_raw(body)?;
     if let Some(ignored) = other_data_type(&webhook, "record.deleted", tenant.as_ref()) {
         return Ok(InboundEvent::Ignored(ignored));
     }

@@ -61,11 +61,11 @@
 //! kind.
 
 use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank};
-use ats_core::codec::{decode_json, decode_json_with_raw, required};
+use ats_core::codec::{decode_json, decode_json_object, decode_json_with_raw, required};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Attachment, AttachmentSource,
     AttributeValue, Candidate, Email, Error, Ignored, InboundEvent, Job, Location, Package,
-    PackageKind, Person, Phone, TenantId,
+    PackageKind, Person, Phone, RawJson, TenantId,
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -74,8 +74,8 @@ use serde_json::{Map, Number, Value};
 
 use crate::wire::{
     EventType, GetOrdersResponse, GetPackagesResponse, HiringTeamMember, Order, OrderLocation,
-    OrderReceivedWebhook, OtherEvent, PackageOut, RejectionBody, RejectionMessage,
-    ResultAttachment, ResultAttribute, SetPackagesRequest, SubResultScore,
+    OrderReceivedWebhook, OtherEvent, PackageOut, RawOrdersResponse, RejectionBody,
+    RejectionMessage, ResultAttachment, ResultAttribute, SetPackagesRequest, SubResultScore,
     UpdateOrderResultRequest, WriteResponse,
 };
 
@@ -139,7 +139,7 @@ pub fn order_received(
     } else {
         ORDER_RECEIVED
     };
-    let (webhook, raw): (OrderReceivedWebhook, Value) = decode_json_with_raw(body)?;
+    let (webhook, raw): (OrderReceivedWebhook, RawJson) = decode_json_with_raw(body)?;
     match webhook.event_type.as_deref() {
         Some(t) if t == expected => {}
         Some(other) => {
@@ -214,11 +214,10 @@ pub fn open_orders_page(
     tenant: &TenantId,
     received_at: DateTime<Utc>,
 ) -> Result<(Vec<AssessmentOrder>, Option<String>), Error> {
-    let (page, raw): (GetOrdersResponse, Value) = decode_json_with_raw(body)?;
-    let raw_results = raw
-        .pointer("/data/results")
-        .and_then(Value::as_array)
-        .cloned()
+    let page: GetOrdersResponse = decode_json_object(body)?;
+    // each order keeps its own JSON text as `raw`
+    let raw_results = serde_json::from_slice::<RawOrdersResponse>(body)
+        .map(|r| r.data.results)
         .unwrap_or_default();
     let mut orders = Vec::with_capacity(page.data.results.len());
     for (i, (order, raw)) in page
@@ -228,7 +227,8 @@ pub fn open_orders_page(
         .zip(
             raw_results
                 .into_iter()
-                .chain(std::iter::repeat(Value::Null)),
+                .map(RawJson::from)
+                .chain(std::iter::repeat_with(RawJson::null)),
         )
         .enumerate()
     {
@@ -259,7 +259,7 @@ pub fn order_from_wire(
     at: &str,
     tenant: Option<TenantId>,
     received_at: DateTime<Utc>,
-    raw: Value,
+    raw: RawJson,
     mut extras: Map<String, Value>,
 ) -> Result<AssessmentOrder, Error> {
     let id = required(Some(&order.id), &format!("{at}.id"))?.to_owned();

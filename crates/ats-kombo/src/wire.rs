@@ -364,6 +364,21 @@ pub struct OrdersPage {
     pub results: Vec<Order>,
 }
 
+/// Get orders again, each result kept as its JSON text (an order's `raw`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct RawOrdersResponse {
+    /// The page.
+    pub data: RawOrdersPage,
+}
+
+/// `data` of [`RawOrdersResponse`].
+#[derive(Clone, Debug, Deserialize)]
+pub struct RawOrdersPage {
+    /// The orders of this page, untouched.
+    #[serde(default)]
+    pub results: Vec<Box<serde_json::value::RawValue>>,
+}
+
 /// `GET /assessment/packages` response (diagnostics).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct GetPackagesResponse {

@@ -42,6 +42,7 @@ use ats_core::codec::{decode_json, decode_json_with_raw, required};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Cancellation, Candidate,
     Email, Error, Ignored, InboundEvent, Job, Location, OrderHandle, OrderRef, Person, Phone,
+    RawJson,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
@@ -102,8 +103,8 @@ pub const CTX_POSTING_ID: &str = "posting_id";
 pub struct Delivery {
     /// The typed envelope.
     pub envelope: WebhookDelivery,
-    /// The body as JSON, untouched.
-    pub raw: Value,
+    /// The body, untouched.
+    pub raw: RawJson,
     /// The event name.
     pub event: String,
     /// `triggeredAt` as a time.
@@ -113,10 +114,7 @@ pub struct Delivery {
 /// Decodes a webhook body: it must be a JSON object with a string `event`
 /// and a `triggeredAt` (milliseconds).
 pub fn decode_delivery(body: &[u8]) -> Result<Delivery, Error> {
-    let (envelope, raw): (WebhookDelivery, Value) = decode_json_with_raw(body)?;
-    if !raw.is_object() {
-        return Err(Error::malformed(".", "expected a JSON object"));
-    }
+    let (envelope, raw): (WebhookDelivery, RawJson) = decode_json_with_raw(body)?;
     let event = required(envelope.event.as_deref(), "event")?.to_owned();
     let sent_at = sent_at(&envelope)?;
     Ok(Delivery {
@@ -188,7 +186,7 @@ pub fn webhook_to_event(
 pub const TEST_DELIVERY: &str = "test delivery (empty `data`)";
 
 fn event_data(delivery: &Delivery) -> Result<EventData, Error> {
-    let data = delivery.raw.get("data").cloned().unwrap_or(Value::Null);
+    let data = delivery.envelope.data.clone().unwrap_or(Value::Null);
     let bytes = serde_json::to_vec(&data).map_err(|e| Error::malformed("data", e.to_string()))?;
     decode_json::<EventData>(&bytes).map_err(|e| match e {
         Error::Malformed { path, message } => Error::malformed(
@@ -267,8 +265,10 @@ fn archive_change(delivery: &Delivery) -> Result<InboundEvent, Error> {
     // shape is not in Lever's documentation) the event is treated as an
     // archive; `receive` confirms it against the opportunity either way.
     let unarchived = delivery
-        .raw
-        .pointer("/data/toArchived")
+        .envelope
+        .data
+        .as_ref()
+        .and_then(|data| data.get("toArchived"))
         .is_some_and(Value::is_null);
     if unarchived {
         return Ok(ignored_delivery(
@@ -364,8 +364,8 @@ pub fn delivery_details(raw: &Value) -> String {
 /// the delivery `raw` says ([`delivery_details`]), so a reader of the event
 /// (`ats inspect`, the activity log) sees which opportunity, contact and
 /// stages it was about.
-pub fn ignored_delivery(event: &str, reason: &str, raw: &Value) -> InboundEvent {
-    let details = delivery_details(raw);
+pub fn ignored_delivery(event: &str, reason: &str, raw: &RawJson) -> InboundEvent {
+    let details = delivery_details(&raw.to_value().unwrap_or_default());
     if details.is_empty() {
         ignored(event, reason)
     } else {
@@ -1068,7 +1068,7 @@ mod tests {
         assert_eq!(o.received_at.to_rfc3339(), "2026-01-01T10:00:00.123+00:00");
         assert_eq!(o.context[CTX_OPPORTUNITY_ID], json!(OPP));
         assert_eq!(o.context[CTX_STAGE_ID], json!(STAGE));
-        assert_eq!(o.raw["data"]["toStageId"], json!(STAGE));
+        assert_eq!(o.raw.to_value().unwrap()["data"]["toStageId"], json!(STAGE));
     }
 
     #[test]

@@ -40,7 +40,7 @@ use ats_core::codec::{decode_json_with_raw, json_number, non_blank, required};
 use ats_core::http::fit_for_path;
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, Candidate, Email, Error, OrderedPackage,
-    Package, PackagesRequest, Phone, Score,
+    Package, PackagesRequest, Phone, RawJson, Score,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
@@ -117,7 +117,7 @@ pub fn send_candidate_to_order(
     body: &[u8],
     received_at: DateTime<Utc>,
 ) -> Result<AssessmentOrder, Error> {
-    let (req, raw): (SendCandidateRequest, Value) = decode_json_with_raw(body)?;
+    let (req, raw): (SendCandidateRequest, RawJson) = decode_json_with_raw(body)?;
     let report_id = required(req.report_id.as_deref(), "report_id")?;
     if !fit_for_path(report_id) || report_id.contains(['/', '?', '#']) {
         return Err(Error::malformed(
@@ -452,7 +452,7 @@ mod tests {
         assert_eq!(o.candidate.id, None);
         assert_eq!(o.candidate.phones[0].number, "+31 20 555 0142");
         assert!(o.context.is_empty());
-        assert_eq!(o.raw["admin"], json!({"id": 5}));
+        assert_eq!(o.raw.to_value().unwrap()["admin"], json!({"id": 5}));
     }
 
     #[test]

@@ -6,6 +6,9 @@
 //!
 //! * **a** — `serde_json::from_slice::<IgnoredAny>`: every byte read and
 //!   checked, nothing kept. The floor of any JSON translation.
+//! * **w** — `serde_json::from_slice` into the adapter's own wire struct:
+//!   the typed parse every translation starts from (only the fields the
+//!   adapter reads, the rest skipped). The floor a translation is held to.
 //! * **b** — `serde_json::from_slice::<Value>`: the payload as a tree.
 //! * **c** — the adapter's `translate`: the body to a core event (pure: no
 //!   credential check, no I/O).
@@ -21,6 +24,28 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use ats_testkit::FixtureFile;
+
+/// The typed parse of the body the demo order's translation starts from:
+/// into the adapter's wire struct for that body.
+fn wire_parse(adapter: &str) -> Option<fn(&[u8]) -> bool> {
+    fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> bool {
+        serde_json::from_slice::<T>(body).is_ok()
+    }
+    Some(match adapter {
+        "greenhouse" => parse::<ats_greenhouse::wire::SendTestRequest>,
+        "ashby" => parse::<ats_ashby::wire::StartRequest>,
+        "lever" => parse::<ats_lever::wire::WebhookDelivery>,
+        "workable" => parse::<ats_workable::wire::CreateAssessmentRequest>,
+        "kombo" => parse::<ats_kombo::wire::OrderReceivedWebhook>,
+        "stackone" => parse::<ats_stackone::wire::WebhookEnvelope>,
+        "knit" => parse::<ats_knit::wire::Webhook>,
+        "recruitee" => parse::<ats_recruitee::wire::SendCandidateRequest>,
+        "teamtailor" => parse::<ats_teamtailor::wire::WebhookRequest>,
+        "smartrecruiters" => parse::<ats_smartrecruiters::wire::OrderRequest>,
+        "hibob" => parse::<ats_hibob::wire::WebhookDelivery>,
+        _ => return None,
+    })
+}
 
 /// Median time of one call of `f`, in nanoseconds.
 fn time(mut f: impl FnMut()) -> f64 {
@@ -56,9 +81,9 @@ fn main() {
         .collect();
     let dir = ats_testkit::fixtures_dir();
     println!(
-        "| adapter | body | a: parse, keep nothing | b: parse to Value | c: translate | c / a | c / b | d: prepare result |"
+        "| adapter | body | a: parse, keep nothing | w: parse to wire struct | b: parse to Value | c: translate | c / w | c / a | c / b | d: prepare result |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for r in ats_server::registrations() {
         if !filter.is_empty() && !filter.iter().any(|f| r.name.contains(f.as_str())) {
             continue;
@@ -76,6 +101,15 @@ fn main() {
         let body = request.body.clone();
         let a = time(|| {
             black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&body)).unwrap());
+        });
+        let wire = wire_parse(r.name).expect("every adapter names its wire struct");
+        assert!(
+            wire(&body),
+            "{}: the wire struct reads the demo order",
+            r.name
+        );
+        let w = time(|| {
+            black_box(wire(black_box(&body)));
         });
         let b = time(|| {
             black_box(serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap());
@@ -99,12 +133,14 @@ fn main() {
             Err(e) => format!("– ({:?})", e.kind()),
         };
         println!(
-            "| {} | {} B | {:.2} µs | {:.2} µs | {:.2} µs | {:.1}× | {:.1}× | {d} |",
+            "| {} | {} B | {:.2} µs | {:.2} µs | {:.2} µs | {:.2} µs | {:.2}× | {:.1}× | {:.1}× | {d} |",
             r.name,
             body.len(),
             a / 1000.0,
+            w / 1000.0,
             b / 1000.0,
             c / 1000.0,
+            c / w,
             c / a,
             c / b
         );

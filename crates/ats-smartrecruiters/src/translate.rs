@@ -26,7 +26,7 @@
 use ats_core::codec::{check_result_items, decode_json_with_raw, json_number, non_blank, required};
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, Candidate, Email, Error, Job, Package,
-    PackagesRequest, Person, Phone, Score,
+    PackagesRequest, Person, Phone, RawJson, Score,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -54,7 +54,7 @@ pub fn packages_request() -> PackagesRequest {
 /// Required: `orderId` (the result write needs it) and `packageId`.
 /// Everything about the candidate and the job is optional.
 pub fn order_to_core(body: &[u8], received_at: DateTime<Utc>) -> Result<AssessmentOrder, Error> {
-    let (req, raw): (OrderRequest, Value) = decode_json_with_raw(body)?;
+    let (req, raw): (OrderRequest, RawJson) = decode_json_with_raw(body)?;
     let order_id = required(req.order_id.as_deref(), "orderId")?.to_owned();
     let package_id = required(req.package_id.as_deref(), "packageId")?.to_owned();
     let c = req.candidate.unwrap_or_default();

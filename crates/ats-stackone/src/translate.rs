@@ -57,11 +57,11 @@
 //! records fetched afterwards (fetched values win, nothing known is lost).
 
 use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank};
-use ats_core::codec::{decode_json, decode_json_with_raw, required};
+use ats_core::codec::{decode_json, decode_json_object, decode_json_with_raw, required};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource,
     AttributeValue, Candidate, Email, Error, Ignored, Job, Location, OrderedPackage, Package,
-    PackageKind, PackagesRequest, Person, Phone, RejectReason, Rejection,
+    PackageKind, PackagesRequest, Person, Phone, RawJson, RejectReason, Rejection,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
@@ -156,14 +156,14 @@ pub fn packages_page(packages: &[Package]) -> AssessmentPackagesPage {
 
 /// The event name of a webhook delivery, for routing.
 pub fn event_name(body: &[u8]) -> Result<String, Error> {
-    let e: EventName = decode_object(body)?.0;
+    let e: EventName = decode_json_object(body)?;
     Ok(e.event)
 }
 
 /// Translates a delivery this adapter does not act on into
 /// [`Ignored`], keeping the account as tenant where the delivery names one.
 pub fn ignored_event(body: &[u8]) -> Result<Ignored, Error> {
-    let e: EventSummary = decode_object(body)?.0;
+    let e: EventSummary = decode_json_object(body)?;
     let event_type = non_blank(e.event).unwrap_or_else(|| "unknown".to_owned());
     Ok(Ignored {
         provider: PROVIDER.to_owned(),
@@ -186,7 +186,7 @@ pub fn webhook_to_order(
     order_type: OrderType,
     received_at: DateTime<Utc>,
 ) -> Result<AssessmentOrder, Error> {
-    let (env, raw): (WebhookEnvelope, Value) = decode_object(body)?;
+    let (env, raw): (WebhookEnvelope, RawJson) = decode_json_with_raw(body)?;
     let account_id = required(env.account_id.as_deref(), "account_id")?.to_owned();
     if !account_id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::malformed(
@@ -759,16 +759,6 @@ pub fn decimal(n: f64) -> Result<String, Error> {
     json_number(n)
         .map(|n| n.to_string())
         .ok_or_else(|| Error::config(format!("score {n} is not a finite number")))
-}
-
-/// Decodes a JSON body that must be an object (a bare array would otherwise
-/// fill a struct of optional fields).
-fn decode_object<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value), Error> {
-    let (typed, raw) = decode_json_with_raw::<T>(body)?;
-    if !raw.is_object() {
-        return Err(Error::malformed(".", "expected a JSON object"));
-    }
-    Ok((typed, raw))
 }
 
 /// Decodes a StackOne record response body (`{"data": …}`).

@@ -43,7 +43,8 @@
 use ats_core::codec::{check_result_items, decode_json_with_raw, json_number, non_blank, required};
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource, AttributeValue,
-    Candidate, Email, Error, Job, Package, PackagesRequest, Person, Phone, Score, UrlPolicy,
+    Candidate, Email, Error, Job, Package, PackagesRequest, Person, Phone, RawJson, Score,
+    UrlPolicy,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -131,7 +132,7 @@ pub fn webhook_to_order(
     received_at: DateTime<Utc>,
     callback_policy: &UrlPolicy,
 ) -> Result<AssessmentOrder, Error> {
-    let (req, raw): (WebhookRequest, Value) = decode_json_with_raw(body)?;
+    let (req, raw): (WebhookRequest, RawJson) = decode_json_with_raw(body)?;
     let event = req
         .partner_event
         .ok_or_else(|| Error::missing("partner-event"))?;
@@ -184,8 +185,7 @@ pub fn webhook_to_order(
         context::PARTNER_RESULT_ID.to_owned(),
         Value::String(result_id.clone()),
     );
-    let raw_job_id = raw.pointer("/partner-event/candidate/job/id").cloned();
-    if let Some(id) = raw_job_id.filter(|v| v.is_number() || v.is_string()) {
+    if let Some(id) = candidate.job.as_ref().and_then(|job| job.id.clone()) {
         context.insert(context::JOB_ID.to_owned(), id);
     }
     let mut extras = Map::new();
@@ -224,7 +224,10 @@ pub fn webhook_to_order(
                 .into_iter()
                 .collect();
             let job = Job {
-                id: non_blank(job.id),
+                id: non_blank(job.id.map(|id| match id {
+                    Value::String(text) => text,
+                    other => other.to_string(),
+                })),
                 name: non_blank(job.title),
                 hiring_team,
                 ..Job::default()

@@ -7,7 +7,7 @@
 //! Everything Teamtailor may omit or send as `null` is an `Option`; ids are
 //! read from a JSON string or a number. The structs carry no logic.
 
-use ats_core::codec::opt_string_or_number;
+use ats_core::codec::{opt_string_or_number, opt_string_or_number_value};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -91,9 +91,10 @@ pub struct WebhookCandidate {
 /// `candidate.job`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct WebhookJob {
-    /// Teamtailor's job id.
-    #[serde(default, deserialize_with = "opt_string_or_number")]
-    pub id: Option<String>,
+    /// Teamtailor's job id, a number or a string as sent (it is sent back
+    /// in the same type).
+    #[serde(default, deserialize_with = "opt_string_or_number_value")]
+    pub id: Option<Value>,
     /// The job's title.
     #[serde(default)]
     pub title: Option<String>,

@@ -1507,7 +1507,7 @@ mod tests {
             order: ats_core::OrderRef::provider("ord-1"),
             reason: None,
             received_at: chrono::DateTime::UNIX_EPOCH,
-            raw: Value::Null,
+            raw: ats_core::RawJson::null(),
         });
         let mut sources = BTreeSet::from(["ord-1".to_owned()]);
         let none = BTreeSet::new();

@@ -272,7 +272,7 @@ impl Vendor for ScriptedVendor {
 mod tests {
     use super::*;
     use ats_core::{Candidate, Email, OrderRef, TenantId};
-    use serde_json::{Map, Value};
+    use serde_json::Map;
 
     fn order(
         provider_order_id: Option<&str>,
@@ -302,7 +302,7 @@ mod tests {
             received_at: chrono::DateTime::UNIX_EPOCH,
             context: Map::new(),
             extras: Map::new(),
-            raw: Value::Null,
+            raw: ats_core::RawJson::null(),
         }
     }
 
@@ -361,7 +361,7 @@ mod tests {
             order: OrderRef::provider("o1"),
             reason: Some("withdrawn".into()),
             received_at: chrono::DateTime::UNIX_EPOCH,
-            raw: Value::Null,
+            raw: ats_core::RawJson::null(),
         })
         .await
         .unwrap();

@@ -46,8 +46,8 @@ use ats_core::codec::{check_result_items, json_number, non_blank};
 use ats_core::codec::{decode_json_with_raw, required};
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource, AttributeValue,
-    Candidate, Email, Error, Job, OrderRef, Package, PackagesRequest, Phone, Score, StatusQuery,
-    UrlPolicy,
+    Candidate, Email, Error, Job, OrderRef, Package, PackagesRequest, Phone, RawJson, Score,
+    StatusQuery, UrlPolicy,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -111,7 +111,7 @@ pub fn create_assessment_to_order(
     received_at: DateTime<Utc>,
     callback_policy: &UrlPolicy,
 ) -> Result<AssessmentOrder, Error> {
-    let (req, raw): (CreateAssessmentRequest, Value) = decode_json_with_raw(body)?;
+    let (req, raw): (CreateAssessmentRequest, RawJson) = decode_json_with_raw(body)?;
     let package_id = required(req.test_id.as_deref(), "test_id")?.to_owned();
     let callback = required(req.callback_url.as_deref(), "callback_url")?;
     let callback_url = Url::parse(callback.trim())
@@ -510,7 +510,7 @@ mod tests {
         assert!(o.candidate.phones.is_empty());
         assert_eq!(o.job, None);
         assert_eq!(o.extras["job_id"], json!("61"));
-        assert_eq!(o.raw["new_field"], json!({"x": 1}));
+        assert_eq!(o.raw.to_value().unwrap()["new_field"], json!({"x": 1}));
     }
 
     fn refused(body: &Value) -> Error {
