@@ -21,13 +21,29 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        if inner.is_syntax() || inner.is_eof() {
+            // broken JSON: name the deepest field it breaks in, also inside
+            // a part the wire struct skips or keeps as text
+            if let Err(deep) = path_error::<serde_json::Value>(body) {
+                return deep;
+            }
+        }
         let path = clean_path(&e.path().to_string());
-        let inner = e.into_inner();
-        Error::malformed(path, strip_position(&inner))
+        Error::malformed(path, strip_position(&e.into_inner()))
     })?;
     de.end()
         .map_err(|e| Error::malformed(".", strip_position(&e)))?;
     Ok(value)
+}
+
+/// Parses `body` as `T` with field paths tracked: only for an error.
+fn path_error<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = clean_path(&e.path().to_string());
+        Error::malformed(path, strip_position(&e.into_inner()))
+    })
 }
 
 /// Decodes a JSON *object* body into a wire struct.
@@ -220,9 +236,20 @@ pub fn required<'a>(value: Option<&'a str>, path: &str) -> Result<&'a str, Error
 /// id would name another record. Free text (descriptions, summaries) may
 /// hold line breaks and is not checked.
 pub fn no_control_chars(value: &str, path: &str) -> Result<(), Error> {
+    checked(value, || path.to_owned())
+}
+
+/// [`no_control_chars`] with the path written only for a refusal.
+fn checked(value: &str, path: impl FnOnce() -> String) -> Result<(), Error> {
+    // every control character (U+0000–U+001F, U+007F–U+009F) is a byte
+    // below 0x20, 0x7F, or 0xC2 followed by 0x80–0x9F: clean text is
+    // known without decoding a character
+    if !value.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        return Ok(());
+    }
     match value.chars().find(|c| c.is_control()) {
         Some(c) => Err(Error::malformed(
-            path,
+            path(),
             format!("holds the control character U+{:04X}", u32::from(c)),
         )),
         None => Ok(()),
@@ -286,14 +313,21 @@ pub fn check_result_items(result: &crate::model::AssessmentResult) -> Result<(),
 }
 
 fn opt(value: Option<&str>, path: &str) -> Result<(), Error> {
-    value.map_or(Ok(()), |v| no_control_chars(v, path))
+    value.map_or(Ok(()), |v| checked(v, || path.to_owned()))
 }
 
-fn person(p: &crate::model::Person, path: &str) -> Result<(), Error> {
-    opt(p.id.as_deref(), &format!("{path}.id"))?;
-    opt(p.first_name.as_deref(), &format!("{path}.first_name"))?;
-    opt(p.last_name.as_deref(), &format!("{path}.last_name"))?;
-    opt(p.email.as_deref(), &format!("{path}.email"))
+fn person(p: &crate::model::Person, path: impl Fn() -> String) -> Result<(), Error> {
+    for (value, field) in [
+        (&p.id, "id"),
+        (&p.first_name, "first_name"),
+        (&p.last_name, "last_name"),
+        (&p.email, "email"),
+    ] {
+        if let Some(v) = value {
+            checked(v, || format!("{}.{field}", path()))?;
+        }
+    }
+    Ok(())
 }
 
 fn order_ref(r: &crate::event::OrderRef) -> Result<(), Error> {
@@ -322,10 +356,10 @@ pub fn check_event_text(event: &crate::event::InboundEvent) -> Result<(), Error>
             opt(c.last_name.as_deref(), "candidate.last_name")?;
             opt(c.preferred_name.as_deref(), "candidate.preferred_name")?;
             for (i, e) in c.emails.iter().enumerate() {
-                no_control_chars(&e.address, &format!("candidate.emails[{i}].address"))?;
+                checked(&e.address, || format!("candidate.emails[{i}].address"))?;
             }
             for (i, p) in c.phones.iter().enumerate() {
-                no_control_chars(&p.number, &format!("candidate.phones[{i}].number"))?;
+                checked(&p.number, || format!("candidate.phones[{i}].number"))?;
             }
             opt(c.profile_url.as_deref(), "candidate.profile_url")?;
             opt(c.resume_url.as_deref(), "candidate.resume_url")?;
@@ -339,11 +373,11 @@ pub fn check_event_text(event: &crate::event::InboundEvent) -> Result<(), Error>
                 opt(j.requisition_id.as_deref(), "job.requisition_id")?;
                 opt(j.url.as_deref(), "job.url")?;
                 for (i, p) in j.hiring_team.iter().enumerate() {
-                    person(p, &format!("job.hiring_team[{i}]"))?;
+                    person(p, || format!("job.hiring_team[{i}]"))?;
                 }
             }
             if let Some(p) = &o.requested_by {
-                person(p, "requested_by")?;
+                person(p, || "requested_by".to_owned())?;
             }
             Ok(())
         }
@@ -424,8 +458,15 @@ mod tests {
             e.to_string(),
             "malformed payload at `candidate.emails[0].address`: holds the control character U+0000"
         );
-        for bad in ["a\tb", "a\nb", "\u{7f}", "\u{9b}"] {
+        for bad in [
+            "a\tb", "a\nb", "\u{7f}", "\u{9b}", "\u{80}x", "x\u{9f}", "\u{1f}",
+        ] {
             assert!(no_control_chars(bad, "p").is_err(), "{bad:?}");
+        }
+        // the neighbours of the control ranges are text (U+00A0 and U+00C2
+        // start with the byte 0xC2 too)
+        for good in [" ", "~", "\u{a0}", "\u{c2}", "Ä ö ß", "\u{ff}", "日本"] {
+            assert!(no_control_chars(good, "p").is_ok(), "{good:?}");
         }
     }
 
@@ -680,6 +721,30 @@ mod tests {
         assert!(check_event_text(&serde_json::from_value(ignored.clone()).unwrap()).is_ok());
         assert_eq!(text_error_path(&tainted(ignored, "/tenant")), "tenant");
         assert_eq!(text_error_path(&tainted(cancelled, "/tenant")), "tenant");
+    }
+
+    #[test]
+    fn broken_json_is_placed_at_its_deepest_field() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Envelope {
+            event: String,
+            data: Box<serde_json::value::RawValue>,
+        }
+        let path = |e: Error| match e {
+            Error::Malformed { path, .. } => path,
+            other => panic!("{other:?}"),
+        };
+        // inside a part kept as text
+        let e = decode_json::<Envelope>(br#"{"event":"x","data":{"toStageId":"ab"#).unwrap_err();
+        assert_eq!(path(e), "data.toStageId");
+        // inside a field the struct skips
+        let e = decode_json::<Outer>(br#"{"candidate":{"email":"a"},"extra":{"deep":[1,tru"#)
+            .unwrap_err();
+        assert_eq!(path(e), "extra.deep[1]");
+        // a wrong type is still named by the typed struct
+        let e = decode_json::<Envelope>(br#"{"event":1,"data":{}}"#).unwrap_err();
+        assert_eq!(path(e), "event");
     }
 
     #[test]

@@ -148,7 +148,9 @@ pub fn admit(provider: &dyn AtsProvider, event: &InboundEvent) -> Result<(), Err
     };
     let mut probe =
         crate::model::AssessmentResult::with_status(crate::model::AssessmentStatus::Completed);
-    probe.report_url = url::Url::parse("https://vendor.example/report").ok();
+    static REPORT: std::sync::LazyLock<Option<url::Url>> =
+        std::sync::LazyLock::new(|| url::Url::parse("https://vendor.example/report").ok());
+    probe.report_url = REPORT.clone();
     probe.completed_at = Some(order.received_at);
     let call = crate::provider::OutboundCall::SubmitResult {
         order: Box::new(order.handle(Some("admission-check"))),

@@ -49,6 +49,9 @@ use ats_core::{
     InboundEvent, Job, Location, OrderHandle, OrderRef, OrderedPackage, Phone, RawJson, TenantId,
 };
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -85,12 +88,26 @@ impl Origin {
         }
     }
 
-    /// Recognises the ATS from its request body.
-    pub fn of(origin_data: &Value) -> Option<Self> {
-        let object = origin_data.as_object()?;
-        if object.contains_key("assessment_type_id") {
+    /// Recognises the ATS from its request body (`originData`'s JSON text):
+    /// the key only its request has.
+    pub fn of(origin_data: &RawValue) -> Option<Self> {
+        #[derive(Deserialize)]
+        struct Keys {
+            #[serde(default, deserialize_with = "seen")]
+            assessment_type_id: bool,
+            #[serde(default, deserialize_with = "seen")]
+            partner_test_id: bool,
+        }
+        fn seen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+            IgnoredAny::deserialize(d).map(|_| true)
+        }
+        if !origin_data.get().starts_with('{') {
+            return None;
+        }
+        let keys: Keys = serde_json::from_str(origin_data.get()).ok()?;
+        if keys.assessment_type_id {
             Some(Self::Ashby)
-        } else if object.contains_key("partner_test_id") {
+        } else if keys.partner_test_id {
             Some(Self::Greenhouse)
         } else {
             None
@@ -100,11 +117,21 @@ impl Origin {
 
 /// The `eventType` of a webhook body, without checking anything else.
 pub fn event_type(body: &[u8]) -> Result<Option<String>, Error> {
-    let value: Value = decode_json(body)?;
-    Ok(value
-        .get("eventType")
-        .and_then(Value::as_str)
-        .map(str::to_owned))
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(default, rename = "eventType")]
+        event_type: Option<Value>,
+    }
+    // read `eventType` and skip the rest; anything else (not an object, or
+    // not JSON: then the error names the deepest field) through a tree
+    let event_type = match serde_json::from_slice::<Head>(body) {
+        Ok(head) if body.trim_ascii_start().starts_with(b"{") => head.event_type,
+        _ => decode_json::<Value>(body)?.get("eventType").cloned(),
+    };
+    Ok(match event_type {
+        Some(Value::String(name)) => Some(name),
+        _ => None,
+    })
 }
 
 /// The unified candidate's e-mail addresses and phone numbers stay within
@@ -140,14 +167,15 @@ pub fn record_new(
         "eventData.candidateAssessment.id",
     )?
     .to_owned();
-    let origin = assessment.origin_data.as_ref().and_then(Origin::of);
-    let from_origin = match (origin, assessment.origin_data.as_ref()) {
+    let origin_data = assessment.origin_data.as_deref();
+    let origin = origin_data.and_then(Origin::of);
+    let from_origin = match (origin, origin_data) {
         (Some(Origin::Ashby), Some(data)) => {
-            ats_ashby::start_value_to_order(data, received_at).ok()
+            ats_ashby::start_to_order(data.get().as_bytes(), received_at).ok()
         }
-        (Some(Origin::Greenhouse), Some(data)) => serde_json::to_vec(data).ok().and_then(|bytes| {
-            ats_greenhouse::translate::send_test_to_order(&bytes, received_at).ok()
-        }),
+        (Some(Origin::Greenhouse), Some(data)) => {
+            ats_greenhouse::translate::send_test_to_order(data.get().as_bytes(), received_at).ok()
+        }
         _ => None,
     };
     let mut order = match from_origin {
@@ -367,8 +395,11 @@ pub fn record_deleted(
         .event_data
         .as_ref()
         .and_then(|d| d.candidate_assessment.as_ref());
-    let from_origin = assessment
-        .and_then(|a| a.origin_data.as_ref())
+    let origin: Option<Value> = assessment
+        .and_then(|a| a.origin_data.as_deref())
+        .and_then(|o| serde_json::from_str(o.get()).ok());
+    let from_origin = origin
+        .as_ref()
         .and_then(|o| o.get("assessment_id"))
         .and_then(Value::as_str);
     let id = required(

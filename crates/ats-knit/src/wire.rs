@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 /// A webhook delivery.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Webhook {
     /// `record.new`, `record.deleted`, … (open: any text).
     #[serde(default, rename = "eventType")]
@@ -61,7 +61,7 @@ pub struct Webhook {
 }
 
 /// `eventData`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct EventData {
     /// The assessment record.
     #[serde(default, rename = "candidateAssessment")]
@@ -69,7 +69,7 @@ pub struct EventData {
 }
 
 /// `eventData.candidateAssessment`: Knit's unified assessment record.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct CandidateAssessment {
     /// Knit's assessment id (`ats_ass_…`).
     #[serde(default, deserialize_with = "opt_string_or_number")]
@@ -101,8 +101,9 @@ pub struct CandidateAssessment {
     pub meta_data: Option<Value>,
     /// The ATS's own request, as Knit received it (Ashby `assessment.start`,
     /// Greenhouse `send_test`).
+    /// Kept as its JSON text, which the ATS's own adapter reads.
     #[serde(default, rename = "originData")]
-    pub origin_data: Option<Value>,
+    pub origin_data: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// `candidateAssessment.assessmentPackage`.

@@ -162,12 +162,14 @@ pub fn webhook_to_event(
             format!("`{}` delivered as `{operation}`", delivery.event),
         ));
     }
-    match &delivery.envelope.data {
-        None | Some(Value::Null) => return Ok(ignored(operation, TEST_DELIVERY)),
-        Some(Value::Object(map)) if map.is_empty() => {
-            return Ok(ignored(operation, TEST_DELIVERY));
+    // `data` is kept as its JSON text (`null` reads as absent)
+    match delivery.envelope.data.as_deref().map(|d| d.get()) {
+        None => return Ok(ignored(operation, TEST_DELIVERY)),
+        Some(object) if object.starts_with('{') => {
+            if object[1..object.len() - 1].trim().is_empty() {
+                return Ok(ignored(operation, TEST_DELIVERY));
+            }
         }
-        Some(Value::Object(_)) => {}
         Some(_) => return Err(Error::malformed("data", "expected an object")),
     }
     match operation {
@@ -186,9 +188,12 @@ pub fn webhook_to_event(
 pub const TEST_DELIVERY: &str = "test delivery (empty `data`)";
 
 fn event_data(delivery: &Delivery) -> Result<EventData, Error> {
-    let data = delivery.envelope.data.clone().unwrap_or(Value::Null);
-    let bytes = serde_json::to_vec(&data).map_err(|e| Error::malformed("data", e.to_string()))?;
-    decode_json::<EventData>(&bytes).map_err(|e| match e {
+    let data = delivery
+        .envelope
+        .data
+        .as_deref()
+        .map_or("null", |d| d.get());
+    decode_json::<EventData>(data.as_bytes()).map_err(|e| match e {
         Error::Malformed { path, message } => Error::malformed(
             if path == "." {
                 "data".to_owned()
@@ -264,12 +269,7 @@ fn archive_change(delivery: &Delivery) -> Result<InboundEvent, Error> {
     // `toArchived: null` is an unarchive. When the field is absent (its
     // shape is not in Lever's documentation) the event is treated as an
     // archive; `receive` confirms it against the opportunity either way.
-    let unarchived = delivery
-        .envelope
-        .data
-        .as_ref()
-        .and_then(|data| data.get("toArchived"))
-        .is_some_and(Value::is_null);
+    let unarchived = matches!(data.to_archived, Some(None));
     if unarchived {
         return Ok(ignored_delivery(
             CANDIDATE_ARCHIVE_CHANGE,
@@ -277,7 +277,7 @@ fn archive_change(delivery: &Delivery) -> Result<InboundEvent, Error> {
             &delivery.raw,
         ));
     }
-    let reason = match data.to_archived.and_then(|a| non_blank(a.reason)) {
+    let reason = match data.to_archived.flatten().and_then(|a| non_blank(a.reason)) {
         Some(r) => format!("archived in Lever (archive reason {r})"),
         None => "archived in Lever".to_owned(),
     };

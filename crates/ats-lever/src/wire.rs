@@ -11,7 +11,6 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 // ---------------------------------------------------------------------------
 // Webhooks (Lever → vendor)
@@ -21,7 +20,7 @@ use serde_json::Value;
 ///
 /// Only `event` is needed to route a delivery; the other fields are checked
 /// where they are used, so a missing one is reported under its own name.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct WebhookDelivery {
     /// "Event UID". Listed in Lever's schema, absent from its examples.
     #[serde(default)]
@@ -42,9 +41,10 @@ pub struct WebhookDelivery {
     #[serde(default)]
     pub signature: Option<String>,
     /// The event's payload (`{}` for the settings page's test delivery).
-    /// Kept as JSON here: each event's fields are read by [`EventData`].
+    /// Kept as its JSON text here: each event's fields are read by
+    /// [`EventData`].
     #[serde(default)]
-    pub data: Option<Value>,
+    pub data: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// `data` of the candidate events. Lever documents the fields of
@@ -71,10 +71,17 @@ pub struct EventData {
     /// was not archived).
     #[serde(default, rename = "fromArchived")]
     pub from_archived: Option<ArchiveState>,
-    /// `candidateArchiveChange`: the archive state after (`null` when it was
-    /// unarchived).
-    #[serde(default, rename = "toArchived")]
-    pub to_archived: Option<ArchiveState>,
+    /// `candidateArchiveChange`: the archive state after: `Some(None)` when
+    /// Lever sent `null` (the opportunity was unarchived), `None` when the
+    /// field is absent.
+    #[serde(default, rename = "toArchived", deserialize_with = "present")]
+    pub to_archived: Option<Option<ArchiveState>>,
+}
+
+/// For a field whose `null` means something: `Some(None)` for `null` (an
+/// absent field stays `None` through `#[serde(default)]`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// An archive state: when and why.

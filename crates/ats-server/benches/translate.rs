@@ -12,6 +12,12 @@
 //! * **b** — `serde_json::from_slice::<Value>`: the payload as a tree.
 //! * **c** — the adapter's `translate`: the body to a core event (pure: no
 //!   credential check, no I/O).
+//! * **e** — the whole call through `serve::handle`: authentication
+//!   (keys, signatures), routing, translation, a scripted vendor's answer
+//!   and the rendered response, on a current-thread runtime. Left out
+//!   (`–`) where the call cannot be repeated without I/O: an adapter that
+//!   fetches the order's details from the provider first, or a replay guard
+//!   that refuses the second copy of a signed delivery.
 //! * **d** — the adapter's `prepare` of the result: a core result to the
 //!   exact request it sends (pure).
 //!
@@ -25,20 +31,40 @@ use std::time::{Duration, Instant};
 
 use ats_testkit::FixtureFile;
 
-/// The typed parse of the body the demo order's translation starts from:
-/// into the adapter's wire struct for that body.
+/// The typed parse the demo order's translation starts from: the body into
+/// the adapter's wire struct, and where that struct keeps a nested payload
+/// as JSON text for a second reader (Lever's `data`, Knit's relayed
+/// `originData`), that payload into its typed struct too.
 fn wire_parse(adapter: &str) -> Option<fn(&[u8]) -> bool> {
     fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> bool {
         serde_json::from_slice::<T>(body).is_ok()
     }
+    fn lever(body: &[u8]) -> bool {
+        let Ok(envelope) = serde_json::from_slice::<ats_lever::wire::WebhookDelivery>(body) else {
+            return false;
+        };
+        envelope
+            .data
+            .is_some_and(|d| parse::<ats_lever::wire::EventData>(d.get().as_bytes()))
+    }
+    fn knit(body: &[u8]) -> bool {
+        let Ok(webhook) = serde_json::from_slice::<ats_knit::wire::Webhook>(body) else {
+            return false;
+        };
+        webhook
+            .event_data
+            .and_then(|d| d.candidate_assessment)
+            .and_then(|a| a.origin_data)
+            .is_some_and(|o| parse::<ats_ashby::wire::StartRequest>(o.get().as_bytes()))
+    }
     Some(match adapter {
         "greenhouse" => parse::<ats_greenhouse::wire::SendTestRequest>,
         "ashby" => parse::<ats_ashby::wire::StartRequest>,
-        "lever" => parse::<ats_lever::wire::WebhookDelivery>,
+        "lever" => lever,
         "workable" => parse::<ats_workable::wire::CreateAssessmentRequest>,
         "kombo" => parse::<ats_kombo::wire::OrderReceivedWebhook>,
         "stackone" => parse::<ats_stackone::wire::WebhookEnvelope>,
-        "knit" => parse::<ats_knit::wire::Webhook>,
+        "knit" => knit,
         "recruitee" => parse::<ats_recruitee::wire::SendCandidateRequest>,
         "teamtailor" => parse::<ats_teamtailor::wire::WebhookRequest>,
         "smartrecruiters" => parse::<ats_smartrecruiters::wire::OrderRequest>,
@@ -81,9 +107,13 @@ fn main() {
         .collect();
     let dir = ats_testkit::fixtures_dir();
     println!(
-        "| adapter | body | a: parse, keep nothing | w: parse to wire struct | b: parse to Value | c: translate | c / w | c / a | c / b | d: prepare result |"
+        "| adapter | body | a: parse, keep nothing | w: parse to wire struct | b: parse to Value | c: translate | c / w | c / a | c / b | e: serve::handle | e / w | d: prepare result |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     for r in ats_server::registrations() {
         if !filter.is_empty() && !filter.iter().any(|f| r.name.contains(f.as_str())) {
             continue;
@@ -117,6 +147,34 @@ fn main() {
         let c = time(|| {
             black_box(adapter.translate(operation, black_box(&request)).unwrap());
         });
+        let vendor = ats_testkit::ScriptedVendor::new(
+            order
+                .reply
+                .clone()
+                .unwrap_or(ats_core::VendorReply::Acknowledged),
+        );
+        let handle = || {
+            rt.block_on(ats_core::serve::handle(
+                adapter.as_ref(),
+                &vendor,
+                black_box(&request),
+            ))
+            .response
+        };
+        let first = handle();
+        let repeatable = order
+            .response
+            .as_ref()
+            .is_some_and(|want| want.check(&first).is_ok())
+            && handle() == first;
+        let (e, e_w) = if repeatable {
+            let e = time(|| {
+                black_box(handle());
+            });
+            (format!("{:.2} µs", e / 1000.0), format!("{:.2}×", e / w))
+        } else {
+            ("–".to_owned(), "–".to_owned())
+        };
         let result = FixtureFile::read(dir.join(r.name).join(demo.result))
             .unwrap()
             .parse(server)
@@ -133,7 +191,7 @@ fn main() {
             Err(e) => format!("– ({:?})", e.kind()),
         };
         println!(
-            "| {} | {} B | {:.2} µs | {:.2} µs | {:.2} µs | {:.2} µs | {:.2}× | {:.1}× | {:.1}× | {d} |",
+            "| {} | {} B | {:.2} µs | {:.2} µs | {:.2} µs | {:.2} µs | {:.2}× | {:.1}× | {:.1}× | {e} | {e_w} | {d} |",
             r.name,
             body.len(),
             a / 1000.0,
