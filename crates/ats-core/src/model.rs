@@ -23,8 +23,10 @@ use url::Url;
 ///
 /// It serializes as the JSON it holds (not as a string) and deserializes
 /// from any JSON value, so an event's JSON is the same as with a [`Value`]
-/// in its place. Two `RawJson` are equal when
-/// their JSON values are equal (the text may differ in spacing).
+/// in its place. A payload read back from storage holds the text as
+/// serde_json writes it (compact), not the provider's spacing. Two
+/// `RawJson` are equal when their JSON values are equal (the text may
+/// differ in spacing or key order).
 ///
 /// ```
 /// use ats_core::RawJson;
@@ -76,7 +78,8 @@ impl RawJson {
         serde_json::value::to_raw_value(value).map(Self)
     }
 
-    /// The JSON text, exactly as received.
+    /// The JSON text: exactly as received from the provider, or as
+    /// serde_json wrote it for a payload read back through serde.
     pub fn get(&self) -> &str {
         self.0.get()
     }
