@@ -187,6 +187,8 @@ impl<'de> serde::Deserialize<'de> for StringOrNumber {
         struct Visitor;
         impl serde::de::Visitor<'_> for Visitor {
             type Value = StringOrNumber;
+            // equivalent mutant: what this writes never reaches a caller,
+            // the functions above replace the error with their own message
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a string or a number")
             }
@@ -243,7 +245,8 @@ pub fn no_control_chars(value: &str, path: &str) -> Result<(), Error> {
 fn checked(value: &str, path: impl FnOnce() -> String) -> Result<(), Error> {
     // every control character (U+0000–U+001F, U+007F–U+009F) is a byte
     // below 0x20, 0x7F, or 0xC2 followed by 0x80–0x9F: clean text is
-    // known without decoding a character
+    // known without decoding a character. (Equivalent mutants: a changed
+    // comparison here only sends more text to the exact check below.)
     if !value.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
         return Ok(());
     }
@@ -721,6 +724,35 @@ mod tests {
         assert!(check_event_text(&serde_json::from_value(ignored.clone()).unwrap()).is_ok());
         assert_eq!(text_error_path(&tainted(ignored, "/tenant")), "tenant");
         assert_eq!(text_error_path(&tainted(cancelled, "/tenant")), "tenant");
+    }
+
+    #[test]
+    fn ids_keep_the_type_they_were_sent_in() {
+        #[derive(Debug, Deserialize)]
+        struct Job {
+            #[serde(default, deserialize_with = "opt_string_or_number_value")]
+            id: Option<serde_json::Value>,
+        }
+        let id = |body: &str| decode_json::<Job>(body.as_bytes()).map(|j| j.id);
+        assert_eq!(
+            id(r#"{"id": 12345}"#).unwrap(),
+            Some(serde_json::json!(12345))
+        );
+        assert_eq!(
+            id(r#"{"id": "J-1"}"#).unwrap(),
+            Some(serde_json::json!("J-1"))
+        );
+        assert_eq!(
+            id(r#"{"id": -2.5}"#).unwrap(),
+            Some(serde_json::json!(-2.5))
+        );
+        assert_eq!(id(r#"{"id": null}"#).unwrap(), None);
+        assert_eq!(id("{}").unwrap(), None);
+        let e = id(r#"{"id": true}"#).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `id`: expected a string, a number or null"
+        );
     }
 
     #[test]

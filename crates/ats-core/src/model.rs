@@ -56,7 +56,7 @@ impl<'de> Deserialize<'de> for RawJson {
 impl RawJson {
     /// JSON `null`: the payload of an event that has none.
     pub fn null() -> Self {
-        Self::default()
+        Self(serde_json::value::RawValue::NULL.to_owned())
     }
 
     /// Checks that `bytes` hold one JSON value (surrounding white space
@@ -103,7 +103,7 @@ impl RawJson {
 impl Default for RawJson {
     /// JSON `null`.
     fn default() -> Self {
-        Self(serde_json::value::RawValue::NULL.to_owned())
+        Self::null()
     }
 }
 
@@ -825,6 +825,68 @@ mod tests {
             format!("{raw:?}"),
             r#"RawJson("{\"b\": [1, 2.5, null], \"a\": \"x\"}")"#
         );
+    }
+
+    #[test]
+    fn raw_json_from_a_tree_or_parts() {
+        let tree = json!({"b": [1, "x"], "a": null});
+        // key order kept (the workspace's serde_json preserves it)
+        assert_eq!(
+            RawJson::from_value(&tree).get(),
+            r#"{"b":[1,"x"],"a":null}"#
+        );
+        assert_eq!(
+            RawJson::from(tree.clone()).get(),
+            r#"{"b":[1,"x"],"a":null}"#
+        );
+        assert_eq!(RawJson::from(&tree).get(), r#"{"b":[1,"x"],"a":null}"#);
+        let text: Box<serde_json::value::RawValue> =
+            serde_json::from_str(r#"{"k": [true]}"#).unwrap();
+        assert_eq!(RawJson::from(text).get(), r#"{"k": [true]}"#);
+        #[derive(Serialize)]
+        struct Parts<'a> {
+            webhook: &'a RawJson,
+            n: u8,
+        }
+        let part = RawJson::from_slice(br#"{"id": 7}"#).unwrap();
+        let whole = RawJson::from_serialize(&Parts {
+            webhook: &part,
+            n: 2,
+        })
+        .unwrap();
+        assert_eq!(whole.get(), r#"{"webhook":{"id": 7},"n":2}"#);
+    }
+
+    #[test]
+    fn emptiness_names_and_display() {
+        assert!(Location::default().is_empty());
+        let city = Location {
+            city: Some("Lisbon".into()),
+            ..Location::default()
+        };
+        assert!(!city.is_empty());
+        assert!(OrderedPackage::default().is_empty());
+        let named = OrderedPackage {
+            name: Some("Rust".into()),
+            ..OrderedPackage::default()
+        };
+        assert!(!named.is_empty());
+        for (status, name) in [
+            (AssessmentStatus::Invited, "invited"),
+            (AssessmentStatus::InProgress, "in_progress"),
+            (AssessmentStatus::Completed, "completed"),
+            (AssessmentStatus::Cancelled, "cancelled"),
+            (AssessmentStatus::Expired, "expired"),
+            (AssessmentStatus::Error, "error"),
+        ] {
+            assert_eq!(status.as_str(), name);
+            assert_eq!(status.to_string(), name);
+            // the JSON name is the same
+            assert_eq!(serde_json::to_value(status).unwrap(), json!(name));
+        }
+        assert_eq!(AttributeValue::Bool(true).to_string(), "true");
+        assert_eq!(AttributeValue::Number(42.5).to_string(), "42.5");
+        assert_eq!(AttributeValue::Text("fast".into()).to_string(), "fast");
     }
 
     #[test]

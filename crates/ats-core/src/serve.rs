@@ -201,12 +201,24 @@ mod tests {
     use http::{Method, StatusCode};
 
     /// A provider whose one operation asks for packages; `fail_auth` makes
-    /// authentication fail, `bad_render` makes rendering fail.
+    /// authentication fail, `bad_render` makes rendering fail, `refuse`
+    /// makes `prepare` fail.
     #[derive(Debug, Default)]
     struct Stub {
         fail_auth: bool,
         bad_render: bool,
+        refuse: Refusal,
         forgotten: std::sync::atomic::AtomicUsize,
+    }
+
+    /// How the stub's `prepare` fails.
+    #[derive(Debug, Default, Clone, Copy)]
+    enum Refusal {
+        #[default]
+        None,
+        Url,
+        Id,
+        Config,
     }
 
     #[async_trait]
@@ -273,7 +285,15 @@ mod tests {
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
         fn prepare(&self, _: &OutboundCall) -> Result<Vec<PreparedRequest>, Error> {
-            Ok(Vec::new())
+            match self.refuse {
+                Refusal::None => Ok(Vec::new()),
+                Refusal::Url => Err(Error::UntrustedUrl {
+                    url: "http://169.254.169.254/".into(),
+                    reason: "not allowed".into(),
+                }),
+                Refusal::Id => Err(Error::malformed("id", "not fit for a path")),
+                Refusal::Config => Err(Error::config("no credential for the tenant yet")),
+            }
         }
         async fn submit_result(
             &self,
@@ -401,6 +421,83 @@ mod tests {
         );
         let e = ask(&shop, &cancel("down")).await.unwrap_err();
         assert!(e.is_retryable(), "{e}");
+    }
+
+    #[test]
+    fn admission_refuses_what_could_never_be_answered() {
+        let order = |email: &str| {
+            InboundEvent::OrderReceived(Box::new(AssessmentOrder {
+                provider: "stub".into(),
+                tenant: Some(TenantId::new("t1")),
+                provider_order_id: Some("o-1".into()),
+                package_id: "p".into(),
+                package: None,
+                candidate: crate::Candidate {
+                    emails: vec![crate::Email {
+                        address: email.into(),
+                        kind: None,
+                    }],
+                    ..crate::Candidate::default()
+                },
+                application: None,
+                job: None,
+                requested_by: None,
+                callback_url: None,
+                received_at: chrono::DateTime::UNIX_EPOCH,
+                context: serde_json::Map::new(),
+                extras: serde_json::Map::new(),
+                raw: crate::model::RawJson::null(),
+            }))
+        };
+        let path = |r: Result<(), Error>| match r {
+            Err(Error::Malformed { path, .. }) => path,
+            other => panic!("{other:?}"),
+        };
+        let stub = Stub::default();
+        assert!(admit(&stub, &order("maya@example.com")).is_ok());
+        // a control character, at its core path
+        assert_eq!(
+            path(admit(&stub, &order("maya\u{0}@example.com"))),
+            "candidate.emails[0].address"
+        );
+        // more items than accepted
+        let InboundEvent::OrderReceived(mut many) = order("a@example.com") else {
+            unreachable!()
+        };
+        many.candidate.emails = vec![many.candidate.emails[0].clone(); crate::codec::MAX_ITEMS + 1];
+        assert_eq!(
+            path(admit(&stub, &InboundEvent::OrderReceived(many))),
+            "candidate.emails"
+        );
+        // a write-back the adapter would refuse: refused now
+        let refusing = |refuse| Stub {
+            refuse,
+            ..Stub::default()
+        };
+        assert!(matches!(
+            admit(&refusing(Refusal::Url), &order("a@example.com")),
+            Err(Error::UntrustedUrl { .. })
+        ));
+        assert_eq!(
+            path(admit(&refusing(Refusal::Id), &order("a@example.com"))),
+            "id"
+        );
+        // a write-back that fails for another reason (a credential the
+        // vendor can still add) does not block the order
+        assert!(admit(&refusing(Refusal::Config), &order("a@example.com")).is_ok());
+        // other events are checked for text only
+        let cancel = InboundEvent::OrderCancelled(Cancellation {
+            provider: "stub".into(),
+            tenant: None,
+            order: crate::OrderRef::provider("o\n1"),
+            reason: None,
+            received_at: chrono::DateTime::UNIX_EPOCH,
+            raw: crate::model::RawJson::null(),
+        });
+        assert_eq!(
+            path(admit(&refusing(Refusal::Url), &cancel)),
+            "order.provider_order_id"
+        );
     }
 
     #[tokio::test]
