@@ -107,9 +107,13 @@ impl Default for RawJson {
     }
 }
 
+/// Shows the size only: a payload can carry a delivery's own token or
+/// signature (Lever sends both in the body) or a credential a provider put
+/// there, and `Debug` output ends up in logs and panic messages. The text
+/// is one [`RawJson::get`] away.
 impl fmt::Debug for RawJson {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("RawJson").field(&self.get()).finish()
+        write!(f, "RawJson(<{} bytes of JSON>)", self.get().len())
     }
 }
 
@@ -821,10 +825,36 @@ mod tests {
         assert!(RawJson::null().is_null());
         assert_eq!(RawJson::default().get(), "null");
         assert!(!raw.is_null());
-        assert_eq!(
-            format!("{raw:?}"),
-            r#"RawJson("{\"b\": [1, 2.5, null], \"a\": \"x\"}")"#
+        assert_eq!(format!("{raw:?}"), "RawJson(<31 bytes of JSON>)");
+        // an order's Debug output shows none of its payload
+        let delivery = RawJson::from_slice(
+            br#"{"token":"d41d8cd98f00b204","signature":"9a0364b9e99bb480dd25e1f0284c8555","data":{}}"#,
+        )
+        .unwrap();
+        let order = AssessmentOrder {
+            provider: "p".into(),
+            tenant: None,
+            provider_order_id: None,
+            package_id: "pkg".into(),
+            package: None,
+            candidate: Candidate::default(),
+            application: None,
+            job: None,
+            requested_by: None,
+            callback_url: None,
+            received_at: DateTime::UNIX_EPOCH,
+            context: Map::new(),
+            extras: Map::new(),
+            raw: delivery,
+        };
+        let debug = format!("{order:?}");
+        assert!(
+            debug.contains("raw: RawJson(<85 bytes of JSON>)"),
+            "{debug}"
         );
+        for secret in ["d41d8cd98f00b204", "9a0364b9e99bb480dd25e1f0284c8555"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
     }
 
     #[test]
