@@ -1101,6 +1101,46 @@ mod tests {
     }
 
     #[test]
+    fn data_is_classified_from_its_text() {
+        // `data` is kept as JSON text: absent, `null` and an empty object
+        // (spacing aside) are the settings page's test delivery
+        for data in [None, Some("null"), Some("{}"), Some("{ \n }")] {
+            let b = match data {
+                None => r#"{"triggeredAt":1767261600123,"event":"candidateHired"}"#.to_owned(),
+                Some(d) => {
+                    format!(
+                        r#"{{"triggeredAt":1767261600123,"event":"candidateHired","data":{d}}}"#
+                    )
+                }
+            };
+            let event = webhook_to_event(CANDIDATE_HIRED, b.as_bytes(), None).unwrap();
+            let InboundEvent::Ignored(i) = event else {
+                panic!("{data:?}: {event:?}")
+            };
+            assert_eq!(i.reason, TEST_DELIVERY, "{data:?}");
+        }
+        // anything but an object is refused at `data`
+        for data in ["5", "\"x\"", "[]", "[{}]", "true"] {
+            let b = format!(
+                r#"{{"triggeredAt":1767261600123,"event":"candidateHired","data":{data}}}"#
+            );
+            let e = webhook_to_event(CANDIDATE_HIRED, b.as_bytes(), None).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "malformed payload at `data`: expected an object",
+                "{data}"
+            );
+        }
+        // an object with fields is read by the event's own rules
+        let b = body(CANDIDATE_STAGE_CHANGE, json!({"toStageId": STAGE}));
+        let e = webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `data.opportunityId`: required field is missing or empty"
+        );
+    }
+
+    #[test]
     fn stage_change_requires_its_ids() {
         let b = body(CANDIDATE_STAGE_CHANGE, json!({"toStageId": STAGE}));
         let e = webhook_to_event(CANDIDATE_STAGE_CHANGE, &b, Some(&stages())).unwrap_err();
