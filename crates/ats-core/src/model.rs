@@ -509,6 +509,36 @@ impl AssessmentOrder {
     }
 }
 
+#[cfg(test)]
+impl AssessmentOrder {
+    /// An order of the stub provider `stub` (tenant `t1`, order `o-1`,
+    /// package `p`) for a candidate with one e-mail address.
+    pub(crate) fn sample(email: &str, raw: RawJson) -> Self {
+        Self {
+            provider: "stub".into(),
+            tenant: Some(TenantId::new("t1")),
+            provider_order_id: Some("o-1".into()),
+            package_id: "p".into(),
+            package: None,
+            candidate: Candidate {
+                emails: vec![Email {
+                    address: email.into(),
+                    kind: None,
+                }],
+                ..Candidate::default()
+            },
+            application: None,
+            job: None,
+            requested_by: None,
+            callback_url: None,
+            received_at: DateTime::UNIX_EPOCH,
+            context: Map::new(),
+            extras: Map::new(),
+            raw,
+        }
+    }
+}
+
 /// Everything needed to write a result back for an order: persist it when
 /// the order is accepted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -831,22 +861,7 @@ mod tests {
             br#"{"token":"d41d8cd98f00b204","signature":"9a0364b9e99bb480dd25e1f0284c8555","data":{}}"#,
         )
         .unwrap();
-        let order = AssessmentOrder {
-            provider: "p".into(),
-            tenant: None,
-            provider_order_id: None,
-            package_id: "pkg".into(),
-            package: None,
-            candidate: Candidate::default(),
-            application: None,
-            job: None,
-            requested_by: None,
-            callback_url: None,
-            received_at: DateTime::UNIX_EPOCH,
-            context: Map::new(),
-            extras: Map::new(),
-            raw: delivery,
-        };
+        let order = AssessmentOrder::sample("a@example.com", delivery);
         let debug = format!("{order:?}");
         assert!(
             debug.contains("raw: RawJson(<85 bytes of JSON>)"),

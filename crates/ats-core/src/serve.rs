@@ -426,28 +426,10 @@ mod tests {
     #[test]
     fn admission_refuses_what_could_never_be_answered() {
         let order = |email: &str| {
-            InboundEvent::OrderReceived(Box::new(AssessmentOrder {
-                provider: "stub".into(),
-                tenant: Some(TenantId::new("t1")),
-                provider_order_id: Some("o-1".into()),
-                package_id: "p".into(),
-                package: None,
-                candidate: crate::Candidate {
-                    emails: vec![crate::Email {
-                        address: email.into(),
-                        kind: None,
-                    }],
-                    ..crate::Candidate::default()
-                },
-                application: None,
-                job: None,
-                requested_by: None,
-                callback_url: None,
-                received_at: chrono::DateTime::UNIX_EPOCH,
-                context: serde_json::Map::new(),
-                extras: serde_json::Map::new(),
-                raw: crate::model::RawJson::null(),
-            }))
+            InboundEvent::OrderReceived(Box::new(AssessmentOrder::sample(
+                email,
+                crate::model::RawJson::null(),
+            )))
         };
         let path = |r: Result<(), Error>| match r {
             Err(Error::Malformed { path, .. }) => path,
