@@ -108,7 +108,7 @@ impl Default for RawJson {
 }
 
 /// Shows the size only: a payload can carry a delivery's own token or
-/// signature (Lever sends both in the body) or a credential a provider put
+/// signature (some providers send both in the body) or a credential a provider put
 /// there, and `Debug` output ends up in logs and panic messages. The text
 /// is one [`RawJson::get`] away.
 impl fmt::Debug for RawJson {
