@@ -205,7 +205,8 @@ impl WebhookVendor {
     }
 
     /// Sends `event` and waits for the vendor's answer (within the deadline);
-    /// the call is logged.
+    /// the call is logged with the order and candidate it concerns, and as a
+    /// failure when the vendor's answer is not a reply.
     async fn ask(&self, event: &InboundEvent) -> Result<VendorReply, VendorError> {
         let event_id = new_id("evt_");
         let body = event_body(event, &event_id, Answer::Sync, None).map_err(internal)?;
@@ -218,17 +219,9 @@ impl WebhookVendor {
             format!("event:{}", event.kind()),
         );
         log.tenant = event.tenant().map(|t| t.as_str().to_owned());
+        log.attempt = Some(1);
         log.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        if let Sent::Failed(message, status) = &sent {
-            log.ok = false;
-            log.error_kind = Some("vendor".into());
-            log.message = Some(message.clone());
-            log.http_status = *status;
-        }
-        if let Err(e) = self.inner.store.record_activity(&log).await {
-            tracing::error!(error = %e, "could not write the activity log");
-        }
-        match sent {
+        let answer = match sent {
             Sent::Ok(bytes) => {
                 serde_json::from_slice::<VendorReply>(&bytes).map_err(|e| VendorError::Internal {
                     message: format!(
@@ -237,11 +230,28 @@ impl WebhookVendor {
                     ),
                 })
             }
-            Sent::Failed(message, Some(status)) if (400..500).contains(&status) => {
-                Err(VendorError::Internal { message })
+            Sent::Failed(message, status) => {
+                log.http_status = status;
+                Err(match status {
+                    Some(s) if (400..500).contains(&s) => VendorError::Internal { message },
+                    _ => VendorError::Unavailable { message },
+                })
             }
-            Sent::Failed(message, _) => Err(VendorError::Unavailable { message }),
+        };
+        log.set_ids(event, answer.as_ref().ok());
+        match &answer {
+            Ok(VendorReply::Rejected(r)) => log.message = Some(format!("rejected: {}", r.message)),
+            Ok(_) => {}
+            Err(e) => {
+                log.ok = false;
+                log.error_kind = Some("vendor".into());
+                log.message = Some(e.to_string());
+            }
         }
+        if let Err(e) = self.inner.store.record_activity(&log).await {
+            tracing::error!(error = %e, "could not write the activity log");
+        }
+        answer
     }
 
     /// Stores `event` for delivery from the queue.

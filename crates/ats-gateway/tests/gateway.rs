@@ -12,6 +12,7 @@ use std::time::Duration;
 use ats_core::Secret;
 use ats_core::signature::{SignatureEncoding, sign};
 use ats_gateway::{Gateway, GatewayConfig};
+use ats_store::ActivityQuery;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -27,6 +28,8 @@ const ACCEPT: u8 = 0;
 const DOWN: u8 = 1;
 const SLOW: u8 = 2;
 const REJECT: u8 = 3;
+/// Answers 200 with JSON that is not a reply.
+const NONSENSE: u8 = 4;
 
 #[derive(Clone, Default)]
 struct StandIn {
@@ -54,6 +57,7 @@ async fn vendor(
             return axum::Json(json!({"type": "rejected", "reason": "quota_exceeded", "message": "Plan limit reached."}))
                 .into_response();
         }
+        NONSENSE => return axum::Json(json!({"type": "maybe"})).into_response(),
         _ => {}
     }
     let reply = match event["type"].as_str().unwrap() {
@@ -302,6 +306,63 @@ async fn a_synchronous_order_waits_for_the_vendor_and_a_slow_vendor_gets_the_pro
     assert_eq!(r.status(), 200);
     let orders = s.gateway.store().orders(&Default::default()).await.unwrap();
     assert_eq!(orders.len(), 2);
+    // an answer that is not a reply: the provider's error, and a failure in the log
+    s.standin.mode.store(NONSENSE, Ordering::SeqCst);
+    let r = ashby_start(&s, "c-4").await;
+    assert_eq!(r.status(), 500);
+    s.standin.mode.store(REJECT, Ordering::SeqCst);
+    let r = ashby_start(&s, "c-5").await;
+    assert_eq!(r.status(), 422);
+
+    // every call to the vendor is logged with the order and candidate it
+    // concerns (the vendor's id once it accepted), its outcome and status
+    let mut log = s
+        .gateway
+        .store()
+        .activity(&ActivityQuery {
+            provider: Some("vendor".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    log.sort_by_key(|a| a.id);
+    let rows: Vec<_> = log
+        .iter()
+        .map(|a| {
+            (
+                a.operation.as_str(),
+                a.order_id.as_deref(),
+                a.candidate_id.as_deref(),
+                a.attempt,
+                a.ok,
+                a.error_kind.as_deref(),
+                a.http_status,
+            )
+        })
+        .collect();
+    let (ask, vendor) = ("event:order_received", Some("vendor"));
+    assert_eq!(
+        rows,
+        vec![
+            (ask, Some("rs-c-1"), Some("c-1"), Some(1), true, None, None),
+            (ask, None, Some("c-2"), Some(1), false, vendor, None),
+            (ask, None, Some("c-3"), Some(1), false, vendor, Some(503)),
+            (ask, Some("rs-c-3"), Some("c-3"), Some(1), true, None, None),
+            (ask, None, Some("c-4"), Some(1), false, vendor, None),
+            (ask, None, Some("c-5"), Some(1), true, None, None),
+        ]
+    );
+    let messages: Vec<_> = log.iter().map(|a| a.message.as_deref()).collect();
+    assert_eq!(messages[0], None);
+    assert!(
+        messages[2].is_some_and(|m| m.contains("the vendor answered HTTP 503")),
+        "{messages:?}"
+    );
+    assert!(
+        messages[4].is_some_and(|m| m.contains("is not a reply")),
+        "{messages:?}"
+    );
+    assert_eq!(messages[5], Some("rejected: Plan limit reached."));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -371,25 +371,6 @@ fn unavailable(message: impl Into<String>) -> Error {
     })
 }
 
-/// The order and candidate an event concerns, for the log.
-fn ids(event: &InboundEvent, reply: Option<&VendorReply>) -> (Option<String>, Option<String>) {
-    match event {
-        InboundEvent::OrderReceived(o) => {
-            let vendor = match reply {
-                Some(VendorReply::Accepted(a)) => Some(a.vendor_assessment_id.clone()),
-                _ => None,
-            };
-            (
-                vendor.or_else(|| o.provider_order_id.clone()),
-                o.candidate.id.clone(),
-            )
-        }
-        InboundEvent::OrderCancelled(c) => (Some(c.order.display_id().to_owned()), None),
-        InboundEvent::StatusRequested(q) => (Some(q.order.display_id().to_owned()), None),
-        _ => (None, None),
-    }
-}
-
 impl Runtime {
     /// A builder.
     pub fn builder() -> RuntimeBuilder {
@@ -523,9 +504,7 @@ impl Runtime {
             match self.claim(key, &inbound.operation).await {
                 Ok(None) => {}
                 Ok(Some(answer)) => {
-                    let (order, candidate) = ids(&inbound.event, None);
-                    log.order_id = order;
-                    log.candidate_id = candidate;
+                    log.set_ids(&inbound.event, None);
                     log.message = Some("repeated call: the first answer was returned".into());
                     return self
                         .logged(log, started, replayed(answer), None, None)
@@ -552,18 +531,14 @@ impl Runtime {
                 if let Some(key) = &key {
                     self.release(key).await;
                 }
-                let (order, candidate) = ids(&inbound.event, None);
-                log.order_id = order;
-                log.candidate_id = candidate;
+                log.set_ids(&inbound.event, None);
                 let response = provider.respond_error(Some(&inbound.operation), &error);
                 return self
                     .logged(log, started, response, Some(&error), None)
                     .await;
             }
         };
-        let (order, candidate) = ids(&inbound.event, Some(&reply));
-        log.order_id = order;
-        log.candidate_id = candidate;
+        log.set_ids(&inbound.event, Some(&reply));
         if let Some(key) = &key {
             let accepted = match (&inbound.event, &reply) {
                 (InboundEvent::OrderReceived(o), VendorReply::Accepted(a)) => {

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use ats_core::{InboundEvent, VendorReply};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -96,6 +97,32 @@ impl Activity {
             duration_ms: 0,
             body: None,
         }
+    }
+
+    /// Fills [`order_id`](Self::order_id) and
+    /// [`candidate_id`](Self::candidate_id) from what the exchange concerns:
+    /// an order is named by the vendor's assessment id once the vendor has
+    /// accepted it (`reply`), else by the provider's order id; a
+    /// cancellation or a status query by the order it names. Other events
+    /// name no order and leave both empty.
+    pub fn set_ids(&mut self, event: &InboundEvent, reply: Option<&VendorReply>) {
+        let (order, candidate) = match event {
+            InboundEvent::OrderReceived(o) => {
+                let vendor = match reply {
+                    Some(VendorReply::Accepted(a)) => Some(a.vendor_assessment_id.clone()),
+                    _ => None,
+                };
+                (
+                    vendor.or_else(|| o.provider_order_id.clone()),
+                    o.candidate.id.clone(),
+                )
+            }
+            InboundEvent::OrderCancelled(c) => (Some(c.order.display_id().to_owned()), None),
+            InboundEvent::StatusRequested(q) => (Some(q.order.display_id().to_owned()), None),
+            _ => (None, None),
+        };
+        self.order_id = order;
+        self.candidate_id = candidate;
     }
 }
 
