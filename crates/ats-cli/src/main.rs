@@ -74,7 +74,9 @@ Use it to see what an adapter makes of a payload.\n\n\
 OPERATION is the provider's own name for the call or event, e.g. `greenhouse send_test`. \
 Run `ats providers` for the list.\n\n\
 Bad input (empty, truncated, not JSON, wrong shape, missing required field) exits with \
-code 2 and one line naming the field path.\n\n\
+code 2 and one line naming the field path. So does an order a service refuses on arrival, \
+before its vendor is called: a control character in a value, an id unfit for a URL path, \
+a callback URL the provider's default URL policy does not allow.\n\n\
 When only what travels outside the body is missing (a header, the URL path of a customer \
 connection), the payload is translated anyway: the tenant is printed as null and a note on \
 standard error says which header or option would supply it."
@@ -494,6 +496,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     opportunity.as_deref(),
                     posting.as_deref(),
                 )?;
+                ats_core::serve::admit(adapter.as_ref(), &event)
+                    .map_err(|e| format!("refused on arrival, before the vendor is called: {e}"))?;
                 return print_json(&with_raw(&with_null_tenant(&event)?, &event, &body));
             }
             let path = path.unwrap_or_else(|| format!("/{operation}"));
@@ -512,6 +516,8 @@ fn run(cli: Cli) -> Result<(), String> {
             let bare = adapter
                 .translate_bare(&operation, &request)
                 .map_err(|e| e.to_string())?;
+            ats_core::serve::admit(adapter.as_ref(), &bare.event)
+                .map_err(|e| format!("refused on arrival, before the vendor is called: {e}"))?;
             let notes = tenant_notes(adapter.as_ref(), &operation, &bare);
             print_json(&with_raw(
                 &with_null_tenant(&bare.event)?,

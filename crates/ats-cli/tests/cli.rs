@@ -144,6 +144,43 @@ fn inspect_refuses_bad_input_with_one_line_and_exit_2() {
 }
 
 #[test]
+fn inspect_refuses_what_a_service_refuses_on_arrival() {
+    let send_test = |email: &str, url: &str| {
+        json!({"partner_test_id": "1", "candidate": {"email": email}, "url": url})
+            .to_string()
+            .into_bytes()
+    };
+    let good = "https://app.greenhouse.io/integrations/testing_partners/take_home_tests/555";
+    let o = ats(
+        &["inspect", "greenhouse", "send_test", "-"],
+        &send_test("mira@example.com", good),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cases = [
+        (
+            send_test("mira\u{0}@example.com", good),
+            "at `candidate.emails[0].address`: holds the control character U+0000",
+        ),
+        (
+            send_test(
+                "mira@example.com",
+                "http://169.254.169.254/latest/meta-data",
+            ),
+            "refusing to call http://169.254.169.254/latest/meta-data: only https is allowed",
+        ),
+        (
+            send_test("mira@example.com", "https://app.greenhouse.io:22/tests/555"),
+            "refusing to call https://app.greenhouse.io:22/tests/555: its port is not allowed",
+        ),
+    ];
+    for (body, needle) in cases {
+        let o = ats(&["inspect", "greenhouse", "send_test", "-"], &body);
+        assert_refused(&o, "refused on arrival, before the vendor is called: ");
+        assert_refused(&o, needle);
+    }
+}
+
+#[test]
 fn unknown_provider_and_operation_are_refused() {
     assert_refused(
         &ats(&["inspect", "nope", "send_test", "-"], b"{}"),
