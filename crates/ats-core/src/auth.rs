@@ -2,6 +2,7 @@
 //! tenant a presented key belongs to, plus the per-tenant secrets adapters
 //! use on outbound calls.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use async_trait::async_trait;
@@ -10,7 +11,6 @@ use base64::engine::general_purpose::STANDARD;
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::error::Error;
 use crate::model::TenantId;
@@ -147,21 +147,27 @@ pub trait SecretStore: Send + Sync + fmt::Debug {
 
 /// An in-memory [`KeyDirectory`] and [`SecretStore`]: tenant ↔ key pairs.
 ///
-/// Lookups hash the presented key and compare it with every stored digest in
-/// constant time, so neither the position of a match nor a shared prefix
-/// shows in the timing.
+/// Keys are found by their SHA-256 digest in a hash map, so a lookup takes
+/// the same time with one tenant or a hundred thousand. The presented key is
+/// never compared with a stored key, only its digest with stored digests: how
+/// long that takes can tell an attacker at most how many leading bytes of a
+/// stored digest their own key's digest shares, which does not help find a
+/// key (that would take a preimage of SHA-256).
+///
+/// A key belongs to one tenant: giving a second tenant the same key moves it
+/// there.
 #[derive(Clone, Default)]
 pub struct InMemoryKeys {
-    entries: Vec<(TenantId, Secret, [u8; 32])>,
+    /// Each tenant's key.
+    keys: BTreeMap<TenantId, Secret>,
+    /// The SHA-256 digest of each key, to the tenant it identifies.
+    tenants: HashMap<[u8; 32], TenantId>,
 }
 
 impl fmt::Debug for InMemoryKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InMemoryKeys")
-            .field(
-                "tenants",
-                &self.entries.iter().map(|e| &e.0).collect::<Vec<_>>(),
-            )
+            .field("tenants", &self.keys.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -178,32 +184,33 @@ impl InMemoryKeys {
         self
     }
 
-    /// Adds (or replaces) the key of a tenant.
+    /// Adds (or replaces) the key of a tenant. The tenant's previous key no
+    /// longer identifies it.
     pub fn insert(&mut self, tenant: TenantId, key: Secret) {
         let digest = digest(key.expose().as_bytes());
-        self.entries.retain(|(t, _, _)| t != &tenant);
-        self.entries.push((tenant, key, digest));
+        if let Some(old) = self.keys.insert(tenant.clone(), key) {
+            let old = self::digest(old.expose().as_bytes());
+            if self.tenants.get(&old) == Some(&tenant) {
+                self.tenants.remove(&old);
+            }
+        }
+        self.tenants.insert(digest, tenant);
     }
 
     /// The number of tenants.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.keys.len()
     }
 
     /// `true` when empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.keys.is_empty()
     }
 
     fn find(&self, presented: &Secret) -> Option<TenantId> {
-        let wanted = digest(presented.expose().as_bytes());
-        let mut found = None;
-        for (tenant, _, d) in &self.entries {
-            if bool::from(d.ct_eq(&wanted)) {
-                found = Some(tenant.clone());
-            }
-        }
-        found
+        self.tenants
+            .get(&digest(presented.expose().as_bytes()))
+            .cloned()
     }
 }
 
@@ -221,11 +228,7 @@ impl KeyDirectory for InMemoryKeys {
 #[async_trait]
 impl SecretStore for InMemoryKeys {
     async fn secret_for(&self, tenant: &TenantId) -> Result<Option<Secret>, Error> {
-        Ok(self
-            .entries
-            .iter()
-            .find(|(t, _, _)| t == tenant)
-            .map(|(_, s, _)| s.clone()))
+        Ok(self.keys.get(tenant).cloned())
     }
 }
 
@@ -298,6 +301,44 @@ mod tests {
             "k-acme"
         );
         assert!(!format!("{keys:?}").contains("k-acme"));
+    }
+
+    #[tokio::test]
+    async fn a_new_key_replaces_the_old_one_and_a_shared_key_moves() {
+        let mut keys = InMemoryKeys::new()
+            .with("acme", "k-old")
+            .with("globex", "k-globex");
+        keys.insert(TenantId::new("acme"), Secret::new("k-new"));
+        let tenant = async |keys: &InMemoryKeys, key: &str| {
+            keys.tenant_for_key(&Secret::new(key)).await.unwrap()
+        };
+        assert_eq!(tenant(&keys, "k-old").await, None);
+        assert_eq!(tenant(&keys, "k-new").await, Some(TenantId::new("acme")));
+        assert_eq!(keys.len(), 2);
+        // the same key given to a second tenant identifies that one; the
+        // first keeps its secret for outbound calls
+        keys.insert(TenantId::new("initech"), Secret::new("k-globex"));
+        assert_eq!(
+            tenant(&keys, "k-globex").await,
+            Some(TenantId::new("initech"))
+        );
+        let globex = keys.secret_for(&TenantId::new("globex")).await.unwrap();
+        assert_eq!(globex.unwrap().expose(), "k-globex");
+        // re-keying the first does not take the key from the second
+        keys.insert(TenantId::new("globex"), Secret::new("k-globex-2"));
+        assert_eq!(
+            tenant(&keys, "k-globex").await,
+            Some(TenantId::new("initech"))
+        );
+        assert_eq!(
+            tenant(&keys, "k-globex-2").await,
+            Some(TenantId::new("globex"))
+        );
+        assert_eq!(
+            format!("{keys:?}"),
+            r#"InMemoryKeys { tenants: [TenantId("acme"), TenantId("globex"), TenantId("initech")] }"#
+        );
+        assert!(InMemoryKeys::new().is_empty() && !keys.is_empty());
     }
 
     #[tokio::test]
