@@ -4,6 +4,7 @@
 //! signed events, accepts, and later reports a completed result through the
 //! REST API; the stand-in receives each provider's write-back, and it is
 //! checked byte for byte against what the adapter itself would send.
+//! Also how `ats serve` writes its log when not on a terminal.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -942,4 +943,78 @@ codename = "acme-assess"
         text.contains("← PATCH /api/p/acme-assess/reports/"),
         "{text}"
     );
+}
+
+/// `ats serve` writes its log lines without terminal colour codes when its
+/// standard error is a file (as under a service manager or `2> file`).
+#[test]
+fn serve_logs_plain_text_when_not_on_a_terminal() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("ats-serve-plain-log-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("ats.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+listen = "127.0.0.1:{port}"
+database_url = "sqlite://{db}"
+encryption_key = "${{TEST_ENCRYPTION_KEY}}"
+
+[vendor]
+url = "http://127.0.0.1:9/events"
+signing_secret = "${{TEST_SIGNING_SECRET}}"
+
+[api]
+key = "${{TEST_API_KEY}}"
+
+[providers.greenhouse]
+"#,
+            db = dir.join("gateway.db").display(),
+        ),
+    )
+    .unwrap();
+    let log = dir.join("stderr.log");
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("TEST_ENCRYPTION_KEY", ENCRYPTION_KEY)
+        .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
+        .env("TEST_API_KEY", API_KEY)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_line(&mut serve, "listening on ");
+    let _serve = Running(serve);
+    // a call without credentials: refused, and logged
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        b"POST /greenhouse/send_test HTTP/1.1\r\nHost: gateway\r\nContent-Length: 2\r\n\
+          Connection: close\r\n\r\n{}",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401 "), "{answer}");
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = std::fs::read_to_string(&log).unwrap();
+        if text.contains("inbound call") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let line = text
+        .lines()
+        .find(|l| l.contains("inbound call"))
+        .unwrap_or_else(|| panic!("no `inbound call` line in: {text}"));
+    assert!(
+        line.contains("provider=greenhouse operation=send_test")
+            && line.contains("status=401 ok=false"),
+        "{line}"
+    );
+    assert!(!text.contains('\u{1b}'), "colour codes in: {text:?}");
 }
