@@ -54,15 +54,14 @@ fn to_axum(response: InboundResponse) -> Response {
     response.into_http().map(Body::from)
 }
 
-fn too_large(runtime: &Runtime, path: &str) -> Response {
+async fn too_large(runtime: &Runtime, method: &http::Method, path: &str) -> Response {
     let limit = runtime.config().body_limit;
     let error = Error::malformed("body", format!("larger than the {limit}-byte limit"));
-    let mut response = match runtime.mount_for(path) {
-        Some(mount) => mount.adapter.respond_error(None, &error),
-        None => InboundResponse::empty(StatusCode::PAYLOAD_TOO_LARGE),
-    };
-    response.status = StatusCode::PAYLOAD_TOO_LARGE;
-    to_axum(response)
+    to_axum(
+        runtime
+            .refuse_unread(method, path, StatusCode::PAYLOAD_TOO_LARGE, &error)
+            .await,
+    )
 }
 
 async fn inbound(State(runtime): State<Runtime>, request: Request) -> Response {
@@ -81,11 +80,11 @@ async fn inbound(State(runtime): State<Runtime>, request: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return too_large(&runtime, &path);
+        return too_large(&runtime, request.method(), &path).await;
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return too_large(&runtime, &path);
+        return too_large(&runtime, &parts.method, &path).await;
     };
     let request =
         InboundRequest::from_http(http::Request::from_parts(parts, bytes), chrono::Utc::now());

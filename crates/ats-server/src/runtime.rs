@@ -627,6 +627,36 @@ impl Runtime {
         response
     }
 
+    /// Answers a call refused before its body was read (a body over the
+    /// limit) with `status`, in the provider's error shape when an adapter
+    /// is served at `path`, and logs it like any other inbound call.
+    pub(crate) async fn refuse_unread(
+        &self,
+        method: &http::Method,
+        path: &str,
+        status: http::StatusCode,
+        error: &Error,
+    ) -> InboundResponse {
+        let started = Instant::now();
+        let Some(adapter) = self.mount_for(path).map(|m| m.adapter.clone()) else {
+            return InboundResponse::empty(status);
+        };
+        // routed on the method and path alone: an operation named in the
+        // body stays unknown
+        let operation = adapter
+            .route(&InboundRequest::new(method.clone(), path))
+            .ok();
+        let log = Activity::new(
+            chrono::Utc::now(),
+            Flow::Inbound,
+            adapter.name(),
+            operation.unwrap_or("unknown"),
+        );
+        let mut response = adapter.respond_error(operation, error);
+        response.status = status;
+        self.logged(log, started, response, Some(error), None).await
+    }
+
     pub(crate) async fn record(&self, log: &Activity) {
         if let Err(e) = self.inner.store.record_activity(log).await {
             tracing::error!(error = %e, "could not write the activity log");

@@ -146,11 +146,43 @@ async fn refused_calls_are_answered_the_providers_way_and_logged() {
     let r = client.get(format!("{base}/nope")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(vendor.orders.load(Ordering::SeqCst), 0);
+    // both refusals are logged (newest first); the unknown path is no
+    // provider's call
     let log = store.activity(&ActivityQuery::default()).await.unwrap();
-    assert_eq!(log.len(), 1, "the refused signature is logged: {log:?}");
-    assert_eq!(log[0].error_kind.as_deref(), Some("bad_signature"));
-    assert_eq!(log[0].http_status, Some(401));
-    assert!(!log[0].ok);
+    let rows: Vec<_> = log
+        .iter()
+        .map(|a| {
+            (
+                a.provider.as_str(),
+                a.operation.as_str(),
+                a.ok,
+                a.error_kind.as_deref(),
+                a.http_status,
+                a.message.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "kombo",
+                "unknown",
+                false,
+                Some("malformed"),
+                Some(413),
+                Some("malformed payload at `body`: larger than the 1048576-byte limit"),
+            ),
+            (
+                "kombo",
+                "assessment:order-received",
+                false,
+                Some("bad_signature"),
+                Some(401),
+                Some("webhook signature rejected: signature does not match"),
+            ),
+        ]
+    );
     // health probes
     let r = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
