@@ -37,8 +37,15 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     now.checked_sub_signed(back).ok_or_else(bad)
 }
 
-pub fn run(args: LogArgs) -> Result<(), String> {
-    if let Some(path) = args.database.strip_prefix("sqlite://") {
+/// Runs `work` on the store of a running service at `database`, as one
+/// more client of it: no migrations, and a throw-away key ring, since
+/// neither the activity log nor the outbox holds a secret. A SQLite file
+/// that does not exist is an error rather than a new empty database.
+pub fn with_store<T>(
+    database: &str,
+    work: impl AsyncFnOnce(&Store) -> Result<T, String>,
+) -> Result<T, String> {
+    if let Some(path) = database.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or(path);
         if !std::path::Path::new(file).exists() {
             return Err(format!(
@@ -46,24 +53,31 @@ pub fn run(args: LogArgs) -> Result<(), String> {
             ));
         }
     }
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_since(s, Utc::now()))
-        .transpose()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start: {e}"))?;
-    let rows = runtime.block_on(async {
-        // the log holds no secrets: a throw-away key ring is enough to read it
+    runtime.block_on(async {
         let store = Store::builder()
-            .with_url(&args.database)
+            .with_url(database)
             .with_key_ring(KeyRing::ephemeral())
             .with_migrations(false)
             .build()
             .await
             .map_err(|e| e.to_string())?;
+        let done = work(&store).await;
+        store.close().await;
+        done
+    })
+}
+
+pub fn run(args: LogArgs) -> Result<(), String> {
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_since(s, Utc::now()))
+        .transpose()?;
+    let rows = with_store(&args.database, async |store| {
         store
             .activity(&ActivityQuery {
                 tenant: args.tenant,
@@ -85,8 +99,38 @@ pub fn run(args: LogArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn cell(v: Option<&str>) -> &str {
+pub fn cell(v: Option<&str>) -> &str {
     v.filter(|s| !s.is_empty()).unwrap_or("-")
+}
+
+/// Lines of cells as text: each column as wide as its widest cell, two
+/// spaces apart, the last column as it is.
+pub fn aligned(lines: &[Vec<String>]) -> String {
+    let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            lines
+                .iter()
+                .filter_map(|l| l.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for line in lines {
+        let mut cells = Vec::new();
+        for (i, c) in line.iter().enumerate() {
+            if i + 1 == line.len() {
+                cells.push(c.clone());
+            } else {
+                cells.push(format!("{c:<w$}", w = widths[i]));
+            }
+        }
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// The rows as an aligned table, oldest first.
@@ -140,28 +184,7 @@ pub fn table(rows: &[Activity]) -> String {
             outcome,
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            lines
-                .iter()
-                .map(|l| l[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for line in &lines {
-        let mut cells = Vec::new();
-        for (i, c) in line.iter().enumerate() {
-            if i + 1 == line.len() {
-                cells.push(c.clone());
-            } else {
-                cells.push(format!("{c:<w$}", w = widths[i]));
-            }
-        }
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
+    let mut out = aligned(&lines);
     if rows.is_empty() {
         out.push_str("(no activity matches)\n");
     }

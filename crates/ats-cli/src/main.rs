@@ -19,6 +19,8 @@
 //! * `ats new-adapter <name>` starts a new adapter crate that compiles and
 //!   passes its conformance suite.
 //! * `ats log` reads a running service's activity log from its database.
+//! * `ats outbox` shows the results it writes back, and `--retry ID` puts a
+//!   dead one back in the queue.
 //! * `ats serve --config ats.toml` runs the gateway (`--check` validates).
 //! * `ats keygen` prints a new key for encrypting secrets at rest.
 //!
@@ -40,6 +42,7 @@ use http::Method;
 
 mod demo;
 mod log;
+mod outbox;
 mod record;
 mod registry;
 mod replay;
@@ -165,6 +168,32 @@ its method and URL go to standard error. Credentials are never printed."
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Show the results a running service writes back to providers, and put dead ones back in the queue.
+    #[command(
+        long_about = "Show the outbox of a running service (the runtime's or the gateway's), \
+read from its database: a count per state, then each item oldest first with its order, its \
+result's status, where it stands, the attempts made, when it is due and the provider's last \
+error.\n\nWith --retry ID, put a dead item (refused for good, or out of attempts) back in the \
+queue, due now with its attempts reset; the service's workers send it. An item that is not \
+dead is left alone, and the command exits 2."
+    )]
+    Outbox {
+        /// The service's database.
+        #[arg(long, env = "ATS_DATABASE_URL", default_value = ats_store::DEFAULT_DATABASE_URL)]
+        database: String,
+        /// Only items in this state: pending, delivering, delivered, dead or superseded.
+        #[arg(long)]
+        state: Option<String>,
+        /// At most this many items (the newest).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Put this dead item back in the queue (repeatable).
+        #[arg(long, value_name = "ID", conflicts_with_all = ["state", "json"])]
+        retry: Vec<i64>,
     },
     /// Run the gateway: every configured provider's endpoints, signed events to your service, the REST API.
     #[command(
@@ -349,6 +378,19 @@ fn run(cli: Cli) -> Result<(), String> {
             since,
             limit,
             json,
+        }),
+        Command::Outbox {
+            database,
+            state,
+            limit,
+            json,
+            retry,
+        } => outbox::run(outbox::OutboxArgs {
+            database,
+            state,
+            limit,
+            json,
+            retry,
         }),
         Command::Serve { config, check } => serve(&config, check),
         Command::Demo {
@@ -597,7 +639,7 @@ fn serve(path: &std::path::Path, check: bool) -> Result<(), String> {
         )
         .with_writer(std::io::stderr)
         // colours only on a terminal: a file, a pipe or a journal gets plain text
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -4,18 +4,24 @@
 
 use std::process::Command;
 
-use ats_store::{Activity, Flow, KeyRing, Store};
+use ats_core::{AssessmentResult, AssessmentStatus, OrderHandle, TenantId};
+use ats_store::{Activity, Flow, ItemState, KeyRing, Store};
 use chrono::{Duration, Utc};
 
-async fn database() -> String {
+/// The URL of a new SQLite file for one test.
+fn new_database_url(name: &str) -> String {
     let dir = std::env::temp_dir().join("ats-cli-log-tests");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!(
-        "{}-{}.db",
+        "{name}-{}-{}.db",
         std::process::id(),
         Utc::now().timestamp_nanos_opt().unwrap_or_default()
     ));
-    let url = format!("sqlite://{}", file.display());
+    format!("sqlite://{}", file.display())
+}
+
+async fn database() -> String {
+    let url = new_database_url("log");
     let store = Store::connect(&url, KeyRing::ephemeral()).await.unwrap();
     let now = Utc::now();
     let mut a = Activity::new(
@@ -133,4 +139,181 @@ fn keygen_prints_a_key_ring_entry() {
     assert_eq!(code, 0);
     let ring = KeyRing::parse(out.trim()).unwrap();
     assert_eq!(ring.primary_id(), 7);
+}
+
+/// A store with three results for Kombo orders: one delivered, one dead
+/// (the provider's 422), one pending a retry after a 503.
+async fn outbox_database() -> (String, [i64; 3]) {
+    let url = new_database_url("outbox");
+    let store = Store::connect(&url, KeyRing::ephemeral()).await.unwrap();
+    let lease = std::time::Duration::from_secs(60);
+    let mut ids = [0; 3];
+    for (n, order) in ["ord-1", "ord-2", "ord-3"].into_iter().enumerate() {
+        let handle = OrderHandle {
+            provider: "kombo".into(),
+            tenant: Some(TenantId::new("acme")),
+            provider_order_id: Some(order.into()),
+            vendor_assessment_id: Some(format!("asm-{}", n + 1)),
+            package_id: None,
+            candidate_id: None,
+            callback_url: None,
+            context: serde_json::Map::new(),
+        };
+        let mut result = AssessmentResult::with_status(AssessmentStatus::Completed);
+        result.report_url = Some("https://vendor.example/r/1".parse().unwrap());
+        ids[n] = store.enqueue_result(&handle, &result).await.unwrap();
+        let claimed = store.claim_result("w", lease).await.unwrap().unwrap();
+        assert_eq!(claimed.item.id, ids[n]);
+        let settled = match n {
+            0 => store.mark_delivered(ids[n], "w", None).await,
+            1 => {
+                store
+                    .mark_dead(
+                        ids[n],
+                        "w",
+                        "kombo answered HTTP 422: Order is closed.",
+                        Some(422),
+                        None,
+                    )
+                    .await
+            }
+            _ => {
+                let later = Utc::now() + Duration::minutes(10);
+                store
+                    .retry_result_at(
+                        ids[n],
+                        "w",
+                        later,
+                        "kombo answered HTTP 503",
+                        Some(503),
+                        None,
+                    )
+                    .await
+            }
+        };
+        assert!(settled.unwrap());
+    }
+    store.close().await;
+    (url, ids)
+}
+
+#[tokio::test]
+async fn outbox_lists_items_and_retries_a_dead_one() {
+    let (url, [delivered, dead, pending]) = outbox_database().await;
+    let (code, out, err) = ats(&["outbox", "--database", &url]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "outbox: 1 pending, 0 delivering, 1 delivered, 1 dead, 0 superseded"
+    );
+    assert_eq!(lines.len(), 5, "{out}");
+    let cells = |line: &str| {
+        line.split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let header = cells(lines[1]);
+    assert_eq!(
+        header,
+        [
+            "id", "enqueued", "provider", "tenant", "order", "result", "state", "tries", "due",
+            "http", "last", "error"
+        ]
+    );
+    // oldest first; the enqueued time takes two cells (date and time)
+    let row = |i: usize| cells(lines[i + 2]);
+    assert_eq!(row(0)[0], delivered.to_string());
+    assert_eq!(
+        row(0)[3..],
+        [
+            "kombo",
+            "acme",
+            "asm-1",
+            "completed",
+            "delivered",
+            "1",
+            "-",
+            "-",
+            "-"
+        ]
+    );
+    assert_eq!(
+        row(1)[3..],
+        [
+            "kombo",
+            "acme",
+            "asm-2",
+            "completed",
+            "dead",
+            "1",
+            "-",
+            "422",
+            "kombo",
+            "answered",
+            "HTTP",
+            "422:",
+            "Order",
+            "is",
+            "closed."
+        ]
+    );
+    // a pending item shows when it is due
+    assert_eq!(
+        row(2)[3..9],
+        ["kombo", "acme", "asm-3", "completed", "pending", "1"]
+    );
+    assert_eq!(row(2)[11..], ["503", "kombo", "answered", "HTTP", "503"]);
+
+    let (code, out, _) = ats(&["outbox", "--database", &url, "--state", "dead", "--json"]);
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], dead);
+    assert_eq!(rows[0]["order"], "asm-2");
+    assert_eq!(rows[0]["provider"], "kombo");
+    assert_eq!(rows[0]["state"], "dead");
+    assert_eq!(rows[0]["last_http_status"], 422);
+    assert_eq!(rows[0]["result"]["status"], "completed");
+
+    // the dead item goes back in the queue; the others are refused by name
+    let (code, out, err) = ats(&[
+        "outbox",
+        "--database",
+        &url,
+        "--retry",
+        &dead.to_string(),
+        "--retry",
+        &delivered.to_string(),
+        "--retry",
+        "999",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        out,
+        format!("item {dead}: back in the queue, due now (the service's workers send it)\n")
+    );
+    assert_eq!(
+        err,
+        format!(
+            "error: item {delivered} is delivered, not dead: only a dead item is retried; \
+             no outbox item 999\n"
+        )
+    );
+    let store = Store::connect(&url, KeyRing::ephemeral()).await.unwrap();
+    let item = store.outbox_item(dead).await.unwrap().unwrap();
+    assert_eq!((item.state, item.attempts), (ItemState::Pending, 0));
+    assert_eq!(
+        store.outbox_item(pending).await.unwrap().unwrap().state,
+        ItemState::Pending
+    );
+    store.close().await;
+
+    let (code, _, err) = ats(&["outbox", "--database", &url, "--state", "lost"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "error: --state `lost`: expected pending, delivering, delivered, dead or superseded\n"
+    );
 }

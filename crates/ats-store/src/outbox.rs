@@ -53,19 +53,35 @@ impl ItemState {
         }
     }
 
+    /// Every state, in the order an item goes through them.
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::Delivering,
+        Self::Delivered,
+        Self::Dead,
+        Self::Superseded,
+    ];
+
+    /// A state read from the database.
     pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
-        Ok(match s {
-            "pending" => Self::Pending,
-            "delivering" => Self::Delivering,
-            "delivered" => Self::Delivered,
-            "dead" => Self::Dead,
-            "superseded" => Self::Superseded,
-            other => {
-                return Err(StoreError::Corrupt(format!(
-                    "unknown outbox state `{other}`"
-                )));
-            }
-        })
+        s.parse()
+            .map_err(|_| StoreError::Corrupt(format!("unknown outbox state `{s}`")))
+    }
+}
+
+impl std::str::FromStr for ItemState {
+    type Err = StoreError;
+
+    /// A state by its name ([`as_str`](Self::as_str)).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| {
+                StoreError::Config(format!(
+                    "unknown outbox state `{s}`: expected pending, delivering, delivered, dead or superseded"
+                ))
+            })
     }
 }
 
