@@ -2,15 +2,17 @@
 //! SQLite file, results written back through the durable outbox.
 //!
 //! ```text
-//! export ATS_ENCRYPTION_KEY=1:$(head -c32 /dev/urandom | base64)   # keep it: it opens the secrets
+//! export ATS_ENCRYPTION_KEY=$(cargo run -q -p ats-cli -- keygen)   # keep it: it opens the secrets
 //! cargo run -p ats-examples --example vendor_server
 //! ```
 //!
-//! It serves `/greenhouse/…`, `/ashby/…`, `/lever/{tenant}/webhook`,
-//! `/workable/…`, `/kombo/…`, `/stackone/…`, `/knit/…`, `/healthz` and
-//! `/readyz` on port 8080, prints a Greenhouse key issued to tenant `acme`,
-//! and reports every accepted assessment as completed a few seconds later.
-//! `ats log --database sqlite://vendor.db` shows what came in and went out.
+//! It serves every adapter under `/{name}/…` (`/greenhouse/…`,
+//! `/ashby/…`, `/kombo/…`, …; Lever's per-connection webhooks at
+//! `/lever/{tenant}/webhook`), `/healthz` and `/readyz` on port 8080, prints
+//! a Greenhouse key issued to tenant `acme`, and reports every accepted
+//! assessment as completed a few seconds later.
+//! `ats log --database sqlite://vendor.db` shows what came in and went out,
+//! `ats outbox --database sqlite://vendor.db` the results written back.
 
 use std::time::Duration;
 
@@ -89,20 +91,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "serving on http://127.0.0.1:8080; Greenhouse key for tenant acme: {}",
         key.expose()
     );
-    // the "grader": completes each accepted assessment after 3 seconds
+    // the "grader": completes each accepted assessment 3 seconds later
     let mut server = server;
     loop {
         tokio::select! {
             done = &mut server => return Ok(done??),
             Some(id) = to_grade.recv() => {
-                tokio::time::sleep(Duration::from_secs(3)).await;
-                let mut result = AssessmentResult::with_status(AssessmentStatus::Completed);
-                result.score = Some(Score::out_of(81.0, 100.0));
-                result.report_url = Some(format!("https://vendor.example.com/reports/{id}").parse()?);
-                match runtime.report_for(&id, &result).await {
-                    Ok(item) => println!("{id}: result queued for delivery (outbox item {item})"),
-                    Err(e) => eprintln!("{id}: {e}"),
-                }
+                let runtime = runtime.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    let mut result = AssessmentResult::with_status(AssessmentStatus::Completed);
+                    result.score = Some(Score::out_of(81.0, 100.0));
+                    result.report_url =
+                        format!("https://vendor.example.com/reports/{id}").parse().ok();
+                    match runtime.report_for(&id, &result).await {
+                        Ok(item) => println!("{id}: result queued for delivery (outbox item {item})"),
+                        Err(e) => eprintln!("{id}: {e}"),
+                    }
+                });
             }
         }
     }
