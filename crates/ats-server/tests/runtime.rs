@@ -13,7 +13,7 @@ use ats_core::{AssessmentResult, AssessmentStatus, Score};
 use ats_server::{Attempt, Runtime};
 use ats_store::{ActivityQuery, ItemState, OutboxFilter, Store};
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -188,6 +188,41 @@ async fn refused_calls_are_answered_the_providers_way_and_logged() {
     assert_eq!(r.status(), 200);
     let r = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(r.text().await.unwrap(), r#"{"status":"ready"}"#);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_without_a_length_is_refused_once_read_that_far_and_logged() {
+    use tower::ServiceExt as _;
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let vendor = CountingVendor::new(Duration::ZERO);
+    let router = ats_server::router(kombo_runtime(&store, &mock, vendor.clone()));
+    // no Content-Length: the limit is found while reading
+    let body = vec![b' '; (1 << 20) + 1];
+    let request = axum::http::Request::post("/kombo/webhooks")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    assert!(request.headers().get("content-length").is_none());
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 413);
+    let answer = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&answer).unwrap(),
+        json!({"error": "malformed payload at `body`: larger than the 1048576-byte limit"})
+    );
+    assert_eq!(vendor.orders.load(Ordering::SeqCst), 0);
+    let log = store.activity(&ActivityQuery::default()).await.unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(
+        (
+            log[0].provider.as_str(),
+            log[0].http_status,
+            log[0].error_kind.as_deref()
+        ),
+        ("kombo", Some(413), Some("malformed"))
+    );
 }
 
 /// Sends `request` as raw bytes and reads the answer's head.
