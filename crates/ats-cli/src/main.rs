@@ -174,7 +174,8 @@ its method and URL go to standard error. Credentials are never printed."
         long_about = "Show the outbox of a running service (the runtime's or the gateway's), \
 read from its database: a count per state, then each item oldest first with its order, its \
 result's status, where it stands, the attempts made, when it is due and the provider's last \
-error.\n\nWith --retry ID, put a dead item (refused for good, or out of attempts) back in the \
+error. With --events, the same for the gateway's events to the vendor (`ats serve`).\n\n\
+With --retry ID, put a dead item (refused for good, or out of attempts) back in the \
 queue, due now with its attempts reset; the service's workers send it. An item that is not \
 dead is left alone, and the command exits 2."
     )]
@@ -182,6 +183,9 @@ dead is left alone, and the command exits 2."
         /// The service's database.
         #[arg(long, env = "ATS_DATABASE_URL", default_value = ats_store::DEFAULT_DATABASE_URL)]
         database: String,
+        /// The gateway's events for the vendor instead of the results for providers.
+        #[arg(long)]
+        events: bool,
         /// Only items in this state: pending, delivering, delivered, dead or superseded.
         #[arg(long)]
         state: Option<String>,
@@ -381,12 +385,14 @@ fn run(cli: Cli) -> Result<(), String> {
         }),
         Command::Outbox {
             database,
+            events,
             state,
             limit,
             json,
             retry,
         } => outbox::run(outbox::OutboxArgs {
             database,
+            events,
             state,
             limit,
             json,

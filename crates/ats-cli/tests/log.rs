@@ -317,3 +317,103 @@ async fn outbox_lists_items_and_retries_a_dead_one() {
         "error: --state `lost`: expected pending, delivering, delivered, dead or superseded\n"
     );
 }
+
+#[tokio::test]
+async fn outbox_events_lists_the_gateways_events_and_retries_a_dead_one() {
+    let url = new_database_url("events");
+    let store = Store::connect(&url, KeyRing::ephemeral()).await.unwrap();
+    let payload = serde_json::json!({"type": "order_received"});
+    let mut ids = Vec::new();
+    for (event_id, order) in [("evt_1", "v:asm-1"), ("evt_2", "p:ord-2")] {
+        let event = ats_store::NewVendorEvent {
+            event_id,
+            kind: "order_received",
+            provider: "kombo",
+            tenant: Some("acme"),
+            order_key: Some(order),
+            payload: &payload,
+        };
+        ids.push(store.enqueue_event(&event).await.unwrap().unwrap());
+    }
+    let lease = std::time::Duration::from_secs(60);
+    let claimed = store.claim_event("w", lease).await.unwrap().unwrap();
+    assert_eq!(claimed.id, ids[0]);
+    let refused = Some(("the vendor answered HTTP 400: bad event", Some(400)));
+    assert!(
+        store
+            .settle_event(ids[0], "w", refused, None, None)
+            .await
+            .unwrap()
+    );
+    store.close().await;
+
+    let (code, out, err) = ats(&["outbox", "--events", "--database", &url]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "events: 1 pending, 0 delivering, 0 delivered, 1 dead, 0 superseded"
+    );
+    let cells = |line: &str| {
+        line.split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(cells(lines[1])[5], "event");
+    assert_eq!(
+        cells(lines[2])[3..],
+        [
+            "kombo",
+            "acme",
+            "asm-1",
+            "order_received",
+            "dead",
+            "1",
+            "-",
+            "400",
+            "the",
+            "vendor",
+            "answered",
+            "HTTP",
+            "400:",
+            "bad",
+            "event"
+        ]
+    );
+    assert_eq!(
+        cells(lines[3])[3..9],
+        ["kombo", "acme", "ord-2", "order_received", "pending", "0"]
+    );
+    assert_eq!(lines.len(), 4, "{out}");
+
+    let (code, out, err) = ats(&[
+        "outbox",
+        "--events",
+        "--database",
+        &url,
+        "--retry",
+        &ids[0].to_string(),
+        "--retry",
+        &ids[1].to_string(),
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        out,
+        format!(
+            "item {}: back in the queue, due now (the service's workers send it)\n",
+            ids[0]
+        )
+    );
+    assert_eq!(
+        err,
+        format!(
+            "error: item {} is pending, not dead: only a dead item is retried\n",
+            ids[1]
+        )
+    );
+    let (_, _, err) = ats(&["outbox", "--events", "--database", &url, "--retry", "999"]);
+    assert_eq!(err, "error: no event 999\n");
+    let (code, out, _) = ats(&["outbox", "--events", "--database", &url, "--state", "dead"]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with("(no item matches)\n"), "{out}");
+}

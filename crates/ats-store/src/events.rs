@@ -208,6 +208,28 @@ impl Store {
         row.as_ref().map(event_from_row).transpose()
     }
 
+    /// The newest events (newest first), only those in `state` when given.
+    pub async fn vendor_events_in(
+        &self,
+        state: Option<ItemState>,
+        limit: u32,
+    ) -> Result<Vec<VendorEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM vendor_events WHERE ($1 = '' OR state = $1) \
+             ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(state.map(ItemState::as_str).unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// How many events are in each state (for metrics and the CLI).
+    pub async fn vendor_event_counts(&self) -> Result<Vec<(ItemState, u64)>, StoreError> {
+        self.counts(Queue::VendorEvents).await
+    }
+
     /// Events of one order (oldest first), or the newest events of all.
     pub async fn vendor_events(
         &self,

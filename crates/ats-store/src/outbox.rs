@@ -491,18 +491,7 @@ impl Store {
 
     /// How many items are in each state (for metrics and the CLI).
     pub async fn outbox_counts(&self) -> Result<Vec<(ItemState, u64)>, StoreError> {
-        let rows =
-            sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state ORDER BY state")
-                .fetch_all(&self.inner.pool)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    ItemState::parse(&r.try_get::<String, _>("state")?)?,
-                    u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or_default(),
-                ))
-            })
-            .collect()
+        self.counts(Queue::Outbox).await
     }
 
     /// The order the vendor knows by `vendor_assessment_id` (for `provider`

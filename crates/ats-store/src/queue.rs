@@ -7,6 +7,7 @@ use sqlx::Row as _;
 
 use crate::activity::{Activity, activity_statement};
 use crate::error::StoreError;
+use crate::outbox::ItemState;
 use crate::script::Script;
 use crate::store::Store;
 
@@ -126,5 +127,22 @@ impl Store {
             .await?
             .rows_affected();
         Ok(n == 1)
+    }
+
+    /// How many items of `queue` are in each state.
+    pub(crate) async fn counts(&self, queue: Queue) -> Result<Vec<(ItemState, u64)>, StoreError> {
+        let sql = format!(
+            "SELECT state, COUNT(*) AS n FROM {} GROUP BY state ORDER BY state",
+            queue.table()
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.inner.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    ItemState::parse(&r.try_get::<String, _>("state")?)?,
+                    u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or_default(),
+                ))
+            })
+            .collect()
     }
 }

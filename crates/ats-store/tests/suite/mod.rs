@@ -1275,7 +1275,29 @@ pub async fn vendor_events_go_out_once_in_order(db: &Db) {
     let dead = store.vendor_event(second).await.unwrap().unwrap();
     assert_eq!(dead.state, ItemState::Dead);
     assert_eq!(dead.last_http_status, Some(400));
+    // listed by state across orders, newest first, and counted
+    let ids =
+        |events: Vec<ats_store::VendorEvent>| events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    let in_state = async |state, limit| ids(store.vendor_events_in(state, limit).await.unwrap());
+    assert_eq!(in_state(Some(ItemState::Dead), 10).await, vec![second]);
+    assert_eq!(in_state(Some(ItemState::Delivering), 10).await, vec![other]);
+    assert_eq!(
+        in_state(Some(ItemState::Pending), 10).await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(in_state(None, 10).await, vec![other, second, first]);
+    assert_eq!(in_state(None, 2).await, vec![other, second]);
+    assert_eq!(
+        store.vendor_event_counts().await.unwrap(),
+        vec![
+            (ItemState::Dead, 1),
+            (ItemState::Delivered, 1),
+            (ItemState::Delivering, 1)
+        ]
+    );
     assert!(store.retry_dead_event(second).await.unwrap());
+    assert!(!store.retry_dead_event(second).await.unwrap());
+    assert_eq!(in_state(Some(ItemState::Dead), 10).await, Vec::<i64>::new());
     assert_eq!(
         store.release_event_claims("w").await.unwrap(),
         1,
