@@ -28,9 +28,10 @@
 //!
 //! ## Results
 //!
-//! `assessment.score` must lie between 0 and 100: a core score with a
-//! maximum is sent as its percentage (rounded to two decimals), one without
-//! is sent as it is; a score outside 0–100 is refused before sending.
+//! `assessment.score` is a whole number between 0 and 100: a core score
+//! with a maximum is sent as its percentage, one without as it is, both
+//! rounded to the nearest whole number; a score outside 0–100 is refused
+//! before sending.
 //! `assessment.grade` is sent only when the core grade is one of
 //! Teamtailor's values ([`GRADES`]); another grade goes into `details`
 //! under `Grade`. `duration` is the seconds from `started_at` to
@@ -406,8 +407,9 @@ fn reason(result: &AssessmentResult, default: &str) -> String {
 }
 
 /// `assessment.score` for a core score: its percentage when it has a
-/// maximum, else its value; rounded to two decimals; refused when not
-/// between 0 and 100.
+/// maximum, else its value; refused when not between 0 and 100, then
+/// rounded to a whole number (Teamtailor's partner result object types the
+/// score as an integer).
 pub fn score_percent(score: &Score) -> Result<Value, Error> {
     let value = match score.max {
         Some(_) => score.percent().ok_or_else(|| {
@@ -415,13 +417,14 @@ pub fn score_percent(score: &Score) -> Result<Value, Error> {
         })?,
         None => score.value,
     };
-    let rounded = (value * 100.0).round() / 100.0;
-    if !(0.0..=100.0).contains(&rounded) {
+    if !(0.0..=100.0).contains(&value) {
         return Err(Error::config(format!(
-            "Teamtailor takes assessment.score between 0 and 100, not {rounded}"
+            "Teamtailor takes assessment.score between 0 and 100, not {value}"
         )));
     }
-    number_value(rounded).ok_or_else(|| Error::config("the score is not a finite number"))
+    json_number(value.round())
+        .map(Value::Number)
+        .ok_or_else(|| Error::config("the score is not a finite number"))
 }
 
 /// A section's score in `details`: a number when it has no maximum or is
@@ -748,7 +751,7 @@ mod tests {
         let d = update_document("pr-1", Some(&Value::Bool(true)), &r).unwrap();
         assert_eq!(
             serde_json::to_string(&d.data.attributes).unwrap(),
-            r#"{"status":"completed","assessment":{"score":77.46},"details":{"Grade":"A+"}}"#
+            r#"{"status":"completed","assessment":{"score":77},"details":{"Grade":"A+"}}"#
         );
     }
 
@@ -756,6 +759,8 @@ mod tests {
     fn scores_outside_the_range_are_refused() {
         for s in [
             Score::bare(100.5),
+            Score::bare(100.4),
+            Score::bare(-0.4),
             Score::bare(-1.0),
             Score::out_of(60.0, 50.0),
             Score::out_of(1.0, 0.0),
@@ -769,10 +774,16 @@ mod tests {
             Value::from(100)
         );
         assert_eq!(score_percent(&Score::bare(0.0)).unwrap(), Value::from(0));
-        assert_eq!(
-            score_percent(&Score::out_of(1.0, 3.0)).unwrap(),
-            serde_json::json!(33.33)
-        );
+        // a whole number, never a fraction
+        for (score, sent) in [
+            (Score::out_of(1.0, 3.0), 33),
+            (Score::out_of(2.0, 3.0), 67),
+            (Score::bare(99.5), 100),
+            (Score::bare(0.49), 0),
+        ] {
+            let value = score_percent(&score).unwrap();
+            assert_eq!(serde_json::to_string(&value).unwrap(), sent.to_string());
+        }
     }
 
     #[test]
