@@ -53,7 +53,7 @@ impl ItemState {
         }
     }
 
-    /// Every state, in the order an item goes through them.
+    /// Every state, in the order `ats outbox` lists them.
     pub const ALL: [Self; 5] = [
         Self::Pending,
         Self::Delivering,
