@@ -15,6 +15,7 @@ use ats_store::{
 };
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -89,6 +90,17 @@ fn not_found(what: &str, id: &str) -> Problem {
 
 fn invalid(detail: impl Into<String>) -> Problem {
     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", detail)
+}
+
+/// A query string that does not fit the endpoint's parameters, as a problem
+/// like any other (axum's own rejection is plain text).
+fn bad_query(rejection: QueryRejection) -> Problem {
+    invalid(rejection.body_text())
+}
+
+/// A numeric id from the path: text that is not one names nothing.
+fn numeric_id(what: &str, id: &str) -> ApiResult<i64> {
+    id.parse().map_err(|_| not_found(what, id))
 }
 
 type ApiResult<T> = Result<T, Problem>;
@@ -264,8 +276,9 @@ pub struct OrdersQuery {
     responses((status = 200, body = Vec<OrderView>), (status = 401, body = Problem)))]
 async fn list_orders(
     State(gw): State<Gateway>,
-    Query(q): Query<OrdersQuery>,
+    q: Result<Query<OrdersQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let Query(q) = q.map_err(bad_query)?;
     let orders = gw
         .store()
         .orders(&OrderFilter {
@@ -925,8 +938,9 @@ pub struct ActivityParams {
     responses((status = 200, body = Vec<Object>), (status = 422, body = Problem)))]
 async fn activity(
     State(gw): State<Gateway>,
-    Query(q): Query<ActivityParams>,
+    q: Result<Query<ActivityParams>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let Query(q) = q.map_err(bad_query)?;
     let since = q
         .since
         .as_deref()
@@ -960,7 +974,8 @@ pub struct Retried {
 /// Queues a dead result delivery again.
 #[utoipa::path(post, path = "/api/v1/outbox/{id}/retry", params(("id" = i64, Path)),
     responses((status = 202, body = Retried), (status = 404, body = Problem), (status = 409, body = Problem)))]
-async fn retry_outbox(State(gw): State<Gateway>, Path(id): Path<i64>) -> ApiResult<Response> {
+async fn retry_outbox(State(gw): State<Gateway>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = numeric_id("outbox item", &id)?;
     if gw.store().outbox_item(id).await?.is_none() {
         return Err(not_found("outbox item", &id.to_string()));
     }
@@ -977,7 +992,8 @@ async fn retry_outbox(State(gw): State<Gateway>, Path(id): Path<i64>) -> ApiResu
 /// Queues a dead vendor event again.
 #[utoipa::path(post, path = "/api/v1/events/{id}/retry", params(("id" = i64, Path)),
     responses((status = 202, body = Retried), (status = 404, body = Problem), (status = 409, body = Problem)))]
-async fn retry_event(State(gw): State<Gateway>, Path(id): Path<i64>) -> ApiResult<Response> {
+async fn retry_event(State(gw): State<Gateway>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = numeric_id("event", &id)?;
     if gw.store().vendor_event(id).await?.is_none() {
         return Err(not_found("event", &id.to_string()));
     }

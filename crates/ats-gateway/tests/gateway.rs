@@ -492,6 +492,50 @@ async fn the_api_refuses_bad_keys_and_unknown_orders_as_problems() {
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
     assert!(p["detail"].as_str().unwrap().contains("status"), "{p}");
+    // a query or a path that does not parse is a problem too, not plain text
+    for (method, path, status, detail) in [
+        (
+            "GET",
+            "/api/v1/activity?limit=-1",
+            422,
+            "Failed to deserialize query string: limit: invalid digit found in string",
+        ),
+        (
+            "GET",
+            "/api/v1/orders?limit=many",
+            422,
+            "Failed to deserialize query string: limit: invalid digit found in string",
+        ),
+        (
+            "POST",
+            "/api/v1/outbox/abc/retry",
+            404,
+            "no outbox item `abc`",
+        ),
+        ("POST", "/api/v1/events/1e3/retry", 404, "no event `1e3`"),
+        (
+            "POST",
+            "/api/v1/outbox/42/retry",
+            404,
+            "no outbox item `42`",
+        ),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = http
+            .request(method, format!("{}{path}", s.base))
+            .bearer_auth(API_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["detail"], detail, "{path}");
+    }
     // the OpenAPI document is served, without a key, and is the committed one
     let doc = http
         .get(format!("{}/openapi.json", s.base))
