@@ -15,7 +15,7 @@ use ats_store::{
 };
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -96,6 +96,18 @@ fn invalid(detail: impl Into<String>) -> Problem {
 /// like any other (axum's own rejection is plain text).
 fn bad_query(rejection: QueryRejection) -> Problem {
     invalid(rejection.body_text())
+}
+
+/// A body that could not be read (over the size limit, or broken off), as
+/// a problem like any other.
+fn unread_body(rejection: BytesRejection) -> Problem {
+    let status = rejection.status();
+    let kind = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "body-too-large"
+    } else {
+        "invalid-body"
+    };
+    Problem::new(status, kind, rejection.body_text())
 }
 
 /// A numeric id from the path: text that is not one names nothing.
@@ -337,8 +349,9 @@ async fn get_order(State(gw): State<Gateway>, Path(id): Path<String>) -> ApiResu
 async fn report_result(
     State(gw): State<Gateway>,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = body.map_err(unread_body)?;
     let result: AssessmentResult = decode_json(&body).map_err(|e| invalid(e.to_string()))?;
     let order = find_order(&gw, &id).await?;
     let item = gw
@@ -375,7 +388,11 @@ fn packages_of(body: &[u8]) -> ApiResult<Vec<ats_core::Package>> {
 #[utoipa::path(put, path = "/api/v1/packages",
     request_body(content = Vec<Object>, description = "core Packages: [{\"id\", \"name\", \"description\", \"kind\"}]"),
     responses((status = 204), (status = 422, body = Problem)))]
-async fn set_default_packages(State(gw): State<Gateway>, body: Bytes) -> ApiResult<Response> {
+async fn set_default_packages(
+    State(gw): State<Gateway>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(unread_body)?;
     let packages = packages_of(&body)?;
     let text = serde_json::to_string(&packages).map_err(|e| invalid(e.to_string()))?;
     gw.store()
@@ -393,8 +410,9 @@ async fn set_default_packages(State(gw): State<Gateway>, body: Bytes) -> ApiResu
 async fn set_packages(
     State(gw): State<Gateway>,
     Path((provider, tenant)): Path<(String, String)>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = body.map_err(unread_body)?;
     let adapter = gw
         .runtime
         .adapter(&provider)
@@ -462,7 +480,11 @@ pub struct ConnectionCreated {
 /// Creates (or replaces) a customer connection.
 #[utoipa::path(post, path = "/api/v1/connections", request_body = ConnectionRequest,
     responses((status = 201, body = ConnectionCreated), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn create_connection(State(gw): State<Gateway>, body: Bytes) -> ApiResult<Response> {
+async fn create_connection(
+    State(gw): State<Gateway>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(unread_body)?;
     let r: ConnectionRequest = decode_json(&body).map_err(|e| invalid(e.to_string()))?;
     if gw.runtime.adapter(&r.provider).is_none() {
         return Err(not_found("provider", &r.provider));

@@ -536,6 +536,18 @@ async fn the_api_refuses_bad_keys_and_unknown_orders_as_problems() {
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["detail"], detail, "{path}");
     }
+    // a body over the API's limit (axum's default, 2 MiB) too
+    let r = http
+        .post(format!("{}/api/v1/orders/nope/result", s.base))
+        .bearer_auth(API_KEY)
+        .body(vec![b' '; 3 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://ats-connect.dev/problems/body-too-large");
     // the OpenAPI document is served, without a key, and is the committed one
     let doc = http
         .get(format!("{}/openapi.json", s.base))
