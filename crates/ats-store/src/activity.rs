@@ -318,6 +318,54 @@ mod tests {
     use super::*;
 
     #[test]
+    fn set_ids_names_the_order_and_candidate_an_event_concerns() {
+        use ats_core::{Acceptance, Cancellation, OrderRef, RawJson, StatusQuery};
+        let ids = |event: &InboundEvent, reply: Option<&VendorReply>| {
+            let mut a = Activity::new(Utc::now(), Flow::Inbound, "kombo", "op");
+            a.order_id = Some("stale".into());
+            a.candidate_id = Some("stale".into());
+            a.set_ids(event, reply);
+            (a.order_id, a.candidate_id)
+        };
+        let own = |s: &str| Some(s.to_owned());
+        let order: InboundEvent = serde_json::from_value(serde_json::json!({
+            "type": "order_received", "provider": "kombo", "provider_order_id": "ord-1",
+            "package_id": "p", "candidate": {"id": "cand-1", "emails": []},
+            "received_at": "2026-12-07T08:00:00Z", "raw": {}
+        }))
+        .unwrap();
+        let accepted = VendorReply::Accepted(Acceptance::new("asm-1"));
+        // accepted: the vendor's id; otherwise the provider's
+        assert_eq!(ids(&order, Some(&accepted)), (own("asm-1"), own("cand-1")));
+        assert_eq!(ids(&order, None), (own("ord-1"), own("cand-1")));
+        let rejected = VendorReply::Rejected(ats_core::Rejection::new(
+            ats_core::RejectReason::Other,
+            "no",
+        ));
+        assert_eq!(ids(&order, Some(&rejected)), (own("ord-1"), own("cand-1")));
+        let cancelled = InboundEvent::OrderCancelled(Cancellation {
+            provider: "kombo".into(),
+            tenant: None,
+            order: OrderRef::vendor("asm-2"),
+            reason: None,
+            received_at: Utc::now(),
+            raw: RawJson::null(),
+        });
+        assert_eq!(ids(&cancelled, None), (own("asm-2"), None));
+        let status = InboundEvent::StatusRequested(StatusQuery {
+            provider: "kombo".into(),
+            tenant: None,
+            order: OrderRef::provider("ord-3"),
+        });
+        assert_eq!(ids(&status, None), (own("ord-3"), None));
+        let packages: InboundEvent = serde_json::from_value(serde_json::json!({
+            "type": "packages_requested", "provider": "kombo"
+        }))
+        .unwrap();
+        assert_eq!(ids(&packages, None), (None, None));
+    }
+
+    #[test]
     fn redaction_reaches_every_depth_and_spelling() {
         let body = br#"{"signature":"abc","token":"t","data":{"api_key":"k","X-Api-Key":"k2",
             "accessToken":"a","name":"Maya","items":[{"client_secret":"s","ok":1}]},"refresh_token":null}"#;
