@@ -281,6 +281,12 @@ impl Gateway {
             .order_key
             .as_deref()
             .map(|k| k.get(2..).unwrap_or(k).to_owned());
+        // the event as sent names its candidate (orders only)
+        log.candidate_id = event
+            .payload
+            .pointer("/candidate/id")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
         log.attempt = Some(event.attempts);
         let sent = self
             .vendor

@@ -401,6 +401,39 @@ async fn a_webhook_order_is_acknowledged_while_the_vendor_is_down_and_forwarded_
     assert_eq!(events[1].1["gateway"]["vendor_assessment_id"], minted);
     assert_eq!(events[1].1["provider_order_id"], "ord-down");
     s.gateway.shutdown(Duration::from_secs(5)).await;
+    // each call to the vendor is logged with its order and candidate: the
+    // offer by the provider's id, the queued attempts by the minted one
+    let mut log = s
+        .gateway
+        .store()
+        .activity(&ActivityQuery {
+            provider: Some("vendor".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    log.sort_by_key(|a| a.id);
+    let rows: Vec<_> = log
+        .iter()
+        .map(|a| {
+            (
+                a.order_id.as_deref(),
+                a.candidate_id.as_deref(),
+                a.attempt,
+                a.ok,
+                a.http_status,
+            )
+        })
+        .collect();
+    let minted = Some(minted.as_str());
+    assert_eq!(
+        rows,
+        vec![
+            (Some("ord-down"), Some("c1"), Some(1), false, Some(503)),
+            (minted, Some("c1"), Some(1), false, Some(503)),
+            (minted, Some("c1"), Some(2), true, None),
+        ]
+    );
 }
 
 async fn sqlx_due_now(s: &Setup) {
