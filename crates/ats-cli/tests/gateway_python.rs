@@ -28,6 +28,55 @@ const COMPLETED_AT: &str = "2026-12-01T10:00:00Z";
 /// The gateway's key ring (made up).
 const ENCRYPTION_KEY: &str = "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
+/// Writes an `ats serve` configuration on SQLite (listening on
+/// `gateway_port`, events to `vendor_url`, then `providers`: the provider
+/// and runtime sections) in a directory of its own; its path.
+fn gateway_config(
+    name: &str,
+    gateway_port: u16,
+    vendor_url: &str,
+    providers: &str,
+) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("ats-gateway-python-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("ats.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+listen = "127.0.0.1:{gateway_port}"
+database_url = "sqlite://{db}"
+encryption_key = "${{TEST_ENCRYPTION_KEY}}"
+
+[vendor]
+url = "{vendor_url}"
+signing_secret = "${{TEST_SIGNING_SECRET}}"
+
+[api]
+key = "${{TEST_API_KEY}}"
+{providers}"#,
+            db = dir.join("gateway.db").display(),
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// `ats serve --config <config>` with the secrets the configurations name.
+fn serve_command(config: &std::path::Path) -> Command {
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"));
+    serve
+        .args(["serve", "--config"])
+        .arg(config)
+        .env("TEST_ENCRYPTION_KEY", ENCRYPTION_KEY)
+        .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
+        .env("TEST_API_KEY", API_KEY)
+        .env("TEST_KOMBO_API_KEY", "kombo-api-key")
+        .env("TEST_KOMBO_SECRET", KOMBO_SECRET);
+    serve
+}
+
 /// Starts the Python vendor and `ats serve` on SQLite with `providers` (the
 /// configuration's provider and runtime sections); the gateway's URL, and
 /// the processes (killed when dropped).
@@ -47,37 +96,9 @@ fn start(name: &str, providers: &str) -> (String, (Running, Running)) {
         .expect("python3 is needed for this test");
     let vendor_port = wait_line(&mut python, "vendor listening on ");
     let python = Running(python);
-    let dir =
-        std::env::temp_dir().join(format!("ats-gateway-python-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("ats.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-listen = "127.0.0.1:{gateway_port}"
-database_url = "sqlite://{db}"
-encryption_key = "${{TEST_ENCRYPTION_KEY}}"
-
-[vendor]
-url = "http://127.0.0.1:{vendor_port}/events"
-signing_secret = "${{TEST_SIGNING_SECRET}}"
-
-[api]
-key = "${{TEST_API_KEY}}"
-{providers}"#,
-            db = dir.join("gateway.db").display(),
-        ),
-    )
-    .unwrap();
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"))
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env("TEST_ENCRYPTION_KEY", ENCRYPTION_KEY)
-        .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
-        .env("TEST_API_KEY", API_KEY)
-        .env("TEST_KOMBO_API_KEY", "kombo-api-key")
-        .env("TEST_KOMBO_SECRET", KOMBO_SECRET)
+    let vendor_url = format!("http://127.0.0.1:{vendor_port}/events");
+    let config = gateway_config(name, gateway_port, &vendor_url, providers);
+    let mut serve = serve_command(&config)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
@@ -950,37 +971,14 @@ codename = "acme-assess"
 #[test]
 fn serve_logs_plain_text_when_not_on_a_terminal() {
     let port = free_port();
-    let dir = std::env::temp_dir().join(format!("ats-serve-plain-log-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("ats.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-listen = "127.0.0.1:{port}"
-database_url = "sqlite://{db}"
-encryption_key = "${{TEST_ENCRYPTION_KEY}}"
-
-[vendor]
-url = "http://127.0.0.1:9/events"
-signing_secret = "${{TEST_SIGNING_SECRET}}"
-
-[api]
-key = "${{TEST_API_KEY}}"
-
-[providers.greenhouse]
-"#,
-            db = dir.join("gateway.db").display(),
-        ),
-    )
-    .unwrap();
-    let log = dir.join("stderr.log");
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_ats"))
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env("TEST_ENCRYPTION_KEY", ENCRYPTION_KEY)
-        .env("TEST_SIGNING_SECRET", SIGNING_SECRET)
-        .env("TEST_API_KEY", API_KEY)
+    let config = gateway_config(
+        "plain-log",
+        port,
+        "http://127.0.0.1:9/events",
+        "\n[providers.greenhouse]\n",
+    );
+    let log = config.with_file_name("stderr.log");
+    let mut serve = serve_command(&config)
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())

@@ -243,6 +243,21 @@ async fn ashby_start(s: &Setup, candidate: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// The activity rows of the gateway's calls to the vendor, oldest first.
+async fn vendor_calls(s: &Setup) -> Vec<ats_store::Activity> {
+    let mut log = s
+        .gateway
+        .store()
+        .activity(&ActivityQuery {
+            provider: Some("vendor".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    log.sort_by_key(|a| a.id);
+    log
+}
+
 async fn wait_until<F: Fn() -> bool>(what: &str, check: F) {
     for _ in 0..400 {
         if check() {
@@ -316,16 +331,7 @@ async fn a_synchronous_order_waits_for_the_vendor_and_a_slow_vendor_gets_the_pro
 
     // every call to the vendor is logged with the order and candidate it
     // concerns (the vendor's id once it accepted), its outcome and status
-    let mut log = s
-        .gateway
-        .store()
-        .activity(&ActivityQuery {
-            provider: Some("vendor".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    log.sort_by_key(|a| a.id);
+    let log = vendor_calls(&s).await;
     let rows: Vec<_> = log
         .iter()
         .map(|a| {
@@ -403,16 +409,7 @@ async fn a_webhook_order_is_acknowledged_while_the_vendor_is_down_and_forwarded_
     s.gateway.shutdown(Duration::from_secs(5)).await;
     // each call to the vendor is logged with its order and candidate: the
     // offer by the provider's id, the queued attempts by the minted one
-    let mut log = s
-        .gateway
-        .store()
-        .activity(&ActivityQuery {
-            provider: Some("vendor".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    log.sort_by_key(|a| a.id);
+    let log = vendor_calls(&s).await;
     let rows: Vec<_> = log
         .iter()
         .map(|a| {
