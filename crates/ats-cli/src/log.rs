@@ -40,7 +40,8 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
 /// Runs `work` on the store of a running service at `database`, as one
 /// more client of it: no migrations, and a throw-away key ring, since
 /// neither the activity log nor the outbox holds a secret. A SQLite file
-/// that does not exist is an error rather than a new empty database.
+/// that does not exist is an error rather than a new empty database; a
+/// database without the service's schema is named as such.
 pub fn with_store<T>(
     database: &str,
     work: impl AsyncFnOnce(&Store) -> Result<T, String>,
@@ -65,7 +66,17 @@ pub fn with_store<T>(
             .build()
             .await
             .map_err(|e| e.to_string())?;
-        let done = work(&store).await;
+        let mut done = work(&store).await;
+        if let Err(e) = &done {
+            // a database without the service's tables: say so, not only
+            // which table is missing
+            if store.ready().await.is_err() {
+                done = Err(format!(
+                    "{} is not the database of a running runtime or gateway: {e}",
+                    ats_store::redact_url(database)
+                ));
+            }
+        }
         store.close().await;
         done
     })

@@ -122,6 +122,21 @@ fn refuses_a_missing_database_and_a_bad_since() {
     let (code, _, err) = ats(&["log", "--database", "sqlite:///nonexistent/ats.db"]);
     assert_eq!(code, 2);
     assert!(err.contains("no database at /nonexistent/ats.db"), "{err}");
+    // a database that is not a service's: named as such, by both commands
+    let url = new_database_url("not-a-service");
+    let file = url.trim_start_matches("sqlite://");
+    std::fs::write(file, b"").unwrap();
+    for command in ["log", "outbox"] {
+        let (code, _, err) = ats(&[command, "--database", &url]);
+        assert_eq!(code, 2, "{command}");
+        assert_eq!(err.lines().count(), 1, "{command}: {err}");
+        assert!(
+            err.starts_with(&format!(
+                "error: {url} is not the database of a running runtime or gateway: "
+            )) && err.contains("no such table"),
+            "{command}: {err}"
+        );
+    }
     let (code, _, err) = ats(&[
         "log",
         "--database",
