@@ -6,14 +6,31 @@ use ats_store::{Activity, ActivityQuery, Flow, KeyRing, Store};
 use chrono::{DateTime, Utc};
 
 /// What `ats log` was asked.
+#[derive(clap::Args, Debug)]
 pub struct LogArgs {
+    /// The service's database.
+    #[arg(long, env = "ATS_DATABASE_URL", default_value = ats_store::DEFAULT_DATABASE_URL)]
     pub database: String,
+    /// Only this tenant.
+    #[arg(long)]
     pub tenant: Option<String>,
+    /// Only this order (vendor assessment id, else provider order id).
+    #[arg(long)]
     pub order: Option<String>,
+    /// Only this provider.
+    #[arg(long)]
     pub provider: Option<String>,
+    /// Only failures.
+    #[arg(long)]
     pub errors: bool,
+    /// Only since then: 30s, 15m, 1h, 2d or an RFC 3339 time.
+    #[arg(long)]
     pub since: Option<String>,
+    /// At most this many rows (the newest).
+    #[arg(long, default_value_t = 50)]
     pub limit: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
     pub json: bool,
 }
 

@@ -143,32 +143,7 @@ its method and URL go to standard error. Credentials are never printed."
         request: Option<PathBuf>,
     },
     /// Show the activity log of a running service (what came in and went out), newest last.
-    Log {
-        /// The service's database.
-        #[arg(long, env = "ATS_DATABASE_URL", default_value = ats_store::DEFAULT_DATABASE_URL)]
-        database: String,
-        /// Only this tenant.
-        #[arg(long)]
-        tenant: Option<String>,
-        /// Only this order (vendor assessment id, else provider order id).
-        #[arg(long)]
-        order: Option<String>,
-        /// Only this provider.
-        #[arg(long)]
-        provider: Option<String>,
-        /// Only failures.
-        #[arg(long)]
-        errors: bool,
-        /// Only since then: 30s, 15m, 1h, 2d or an RFC 3339 time.
-        #[arg(long)]
-        since: Option<String>,
-        /// At most this many rows (the newest).
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    Log(log::LogArgs),
     /// Show the results a running service writes back to providers, and put dead ones back in the queue.
     #[command(
         long_about = "Show the outbox of a running service (the runtime's or the gateway's), \
@@ -179,26 +154,7 @@ With --retry ID, put a dead item (refused for good, or out of attempts) back in 
 queue, due now with its attempts reset; the service's workers send it. An item that is not \
 dead is left alone, and the command exits 2."
     )]
-    Outbox {
-        /// The service's database.
-        #[arg(long, env = "ATS_DATABASE_URL", default_value = ats_store::DEFAULT_DATABASE_URL)]
-        database: String,
-        /// The gateway's events for the vendor instead of the results for providers.
-        #[arg(long)]
-        events: bool,
-        /// Only items in this state: pending, delivering, delivered, dead or superseded.
-        #[arg(long)]
-        state: Option<String>,
-        /// At most this many items (the newest).
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// Put this dead item back in the queue (repeatable).
-        #[arg(long, value_name = "ID", conflicts_with_all = ["state", "json"])]
-        retry: Vec<i64>,
-    },
+    Outbox(outbox::OutboxArgs),
     /// Run the gateway: every configured provider's endpoints, signed events to your service, the REST API.
     #[command(
         long_about = "Run the self-hosted assessment gateway described by a configuration file \
@@ -364,40 +320,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Providers { json } => providers(json),
-        Command::Log {
-            database,
-            tenant,
-            order,
-            provider,
-            errors,
-            since,
-            limit,
-            json,
-        } => log::run(log::LogArgs {
-            database,
-            tenant,
-            order,
-            provider,
-            errors,
-            since,
-            limit,
-            json,
-        }),
-        Command::Outbox {
-            database,
-            events,
-            state,
-            limit,
-            json,
-            retry,
-        } => outbox::run(outbox::OutboxArgs {
-            database,
-            events,
-            state,
-            limit,
-            json,
-            retry,
-        }),
+        Command::Log(args) => log::run(args),
+        Command::Outbox(args) => outbox::run(args),
         Command::Serve { config, check } => serve(&config, check),
         Command::Demo {
             providers,

@@ -9,12 +9,25 @@ use serde::Serialize;
 use crate::log::{aligned, cell, with_store};
 
 /// What `ats outbox` was asked.
+#[derive(clap::Args, Debug)]
 pub struct OutboxArgs {
+    /// The service's database.
+    #[arg(long, env = "ATS_DATABASE_URL", default_value = ats_store::DEFAULT_DATABASE_URL)]
     pub database: String,
+    /// The gateway's events for the vendor instead of the results for providers.
+    #[arg(long)]
     pub events: bool,
+    /// Only items in this state: pending, delivering, delivered, dead or superseded.
+    #[arg(long)]
     pub state: Option<String>,
+    /// At most this many items (the newest).
+    #[arg(long, default_value_t = 50)]
     pub limit: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
     pub json: bool,
+    /// Put this dead item back in the queue (repeatable).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["state", "json"])]
     pub retry: Vec<i64>,
 }
 
