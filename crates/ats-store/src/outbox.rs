@@ -64,24 +64,10 @@ impl ItemState {
 
     /// A state read from the database.
     pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
-        s.parse()
-            .map_err(|_| StoreError::Corrupt(format!("unknown outbox state `{s}`")))
-    }
-}
-
-impl std::str::FromStr for ItemState {
-    type Err = StoreError;
-
-    /// A state by its name ([`as_str`](Self::as_str)).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
             .find(|state| state.as_str() == s)
-            .ok_or_else(|| {
-                StoreError::Config(format!(
-                    "unknown outbox state `{s}`: expected pending, delivering, delivered, dead or superseded"
-                ))
-            })
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown outbox state `{s}`")))
     }
 }
 
