@@ -26,10 +26,8 @@
 //! `ATS_LOAD_POSTGRES_URL` adds the runtime on that PostgreSQL database
 //! (in fresh schemas, dropped at the end) to the inbound part.
 
-use std::error::Error;
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -51,7 +49,9 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-type BoxError = Box<dyn Error + Send + Sync>;
+mod common;
+
+use common::{BoxError, TempDir, serve};
 
 const SECRET: &str = "kombo-webhook-secret-for-load";
 const TENANT: &str = "greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H";
@@ -121,7 +121,7 @@ async fn run() -> Result<(), BoxError> {
     let results = setting("ATS_LOAD_RESULTS", 2_000);
     let queue = setting("ATS_LOAD_QUEUE", 100_000);
     let drain = setting("ATS_LOAD_DRAIN", 5_000).min(queue);
-    let dir = TempDir::new()?;
+    let dir = TempDir::new("ats-load")?;
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let load_before = loadavg();
     eprintln!(
@@ -325,16 +325,12 @@ struct Level {
 
 impl Level {
     fn rate(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+        common::rate(self.latencies.len(), self.elapsed)
     }
 
-    /// Nearest-rank percentile.
+    /// Nearest-rank percentile `q` (0–1) of the latencies, in milliseconds.
     fn percentile(&self, q: f64) -> f64 {
-        if self.latencies.is_empty() {
-            return f64::NAN;
-        }
-        let rank = (q * self.latencies.len() as f64).ceil() as usize;
-        self.latencies[rank.clamp(1, self.latencies.len()) - 1]
+        common::percentile(&self.latencies, q)
     }
 }
 
@@ -403,32 +399,6 @@ impl Vendor for InstantVendor {
             id: q.order.display_id().to_owned(),
         })
     }
-}
-
-/// Serves `router` on a loopback port; the task is aborted when dropped.
-struct Server {
-    base: String,
-    task: JoinHandle<()>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn serve(router: Router) -> Result<Server, BoxError> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            eprintln!("load: server stopped: {e}");
-        }
-    });
-    Ok(Server {
-        base: format!("http://{addr}"),
-        task,
-    })
 }
 
 fn kombo(base: &str) -> Result<Kombo, BoxError> {
@@ -953,29 +923,4 @@ fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".to_owned())
-}
-
-// ------------------------------------------------------------------ files
-
-/// A directory for the bench's databases, removed at the end.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<Self, BoxError> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        let path = std::env::temp_dir().join(format!("ats-load-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path)?;
-        Ok(Self(path))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if let Err(e) = std::fs::remove_dir_all(&self.0) {
-            eprintln!("load: could not remove {}: {e}", self.0.display());
-        }
-    }
 }
