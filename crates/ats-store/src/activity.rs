@@ -252,8 +252,9 @@ impl Store {
         rows.iter().map(activity_from_row).collect()
     }
 
-    /// Deletes log rows older than `age` (the retention setting); expired
-    /// delivery ids go too. Returns how many log rows went.
+    /// Deletes log rows older than `age` (the retention setting). Returns
+    /// how many went. Expired delivery ids are
+    /// [`prune_deliveries`](Store::prune_deliveries)'.
     pub async fn prune_activity(&self, age: Duration) -> Result<u64, StoreError> {
         let before = self.now_ms().saturating_sub(duration_ms(age));
         let n = sqlx::query("DELETE FROM activity WHERE at < $1")

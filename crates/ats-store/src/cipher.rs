@@ -19,6 +19,11 @@ use crate::error::StoreError;
 
 const FORMAT: u8 = 1;
 const NONCE_LEN: usize = 24;
+/// Poly1305's tag, at the end of every sealed value.
+const TAG_LEN: usize = 16;
+/// Format byte, key id, nonce and tag: the shortest sealed value (of an
+/// empty plaintext).
+const MIN_SEALED: usize = 2 + NONCE_LEN + TAG_LEN;
 
 /// The keys secrets are encrypted with: the first seals, all open.
 ///
@@ -141,9 +146,9 @@ impl KeyRing {
 
     /// Decrypts a value sealed for `context`.
     pub(crate) fn open(&self, context: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
-        if sealed.len() < 2 + NONCE_LEN || sealed[0] != FORMAT {
+        if sealed.len() < MIN_SEALED || sealed[0] != FORMAT {
             return Err(StoreError::Crypto(format!(
-                "sealed value for {context} has an unknown format"
+                "sealed value for {context} is truncated or has an unknown format"
             )));
         }
         let id = sealed[1];
@@ -229,9 +234,22 @@ mod tests {
     }
 
     #[test]
+    fn debug_names_the_key_ids_only() {
+        let ring = KeyRing::parse(&format!("{K2},{K1}")).unwrap();
+        assert_eq!(format!("{ring:?}"), "KeyRing { key_ids: [2, 1] }");
+    }
+
+    #[test]
     fn short_or_foreign_values_do_not_open() {
         let ring = KeyRing::parse(K1).unwrap();
         assert!(ring.open("c", b"").is_err());
         assert!(ring.open("c", &[2u8; 60]).is_err());
+        // an empty value seals to the shortest value there is, and opens
+        let empty = ring.seal("c", b"").unwrap();
+        assert_eq!(empty.len(), MIN_SEALED);
+        assert_eq!(ring.open("c", &empty).unwrap(), b"");
+        // one byte less is refused before decryption is tried
+        let cut = ring.open("c", &empty[..MIN_SEALED - 1]).unwrap_err();
+        assert!(cut.to_string().contains("truncated"), "{cut}");
     }
 }

@@ -486,3 +486,74 @@ impl SecretStore for Secrets {
             .await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let v = Versioned {
+            secret: Secret::new("hunter2"),
+            version: 7,
+        };
+        assert_eq!(format!("{v:?}"), "Versioned(***, v7)");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn stores_debug_name_what_they_hold_not_its_values() {
+        let store = Store::in_memory().await.unwrap();
+        let keys = store.issued_keys("kombo");
+        assert_eq!(
+            format!("{keys:?}"),
+            r#"IssuedKeys { provider: "kombo", .. }"#
+        );
+        let secrets = store.secrets("lever", "webhook_token");
+        assert_eq!(
+            format!("{secrets:?}"),
+            r#"Secrets { provider: "lever", name: "webhook_token", .. }"#
+        );
+    }
+
+    /// Only a unique violation means the key belongs to another tenant;
+    /// any other database error is reported as one.
+    #[tokio::test(flavor = "current_thread")]
+    async fn add_key_names_a_clash_and_passes_other_errors_on() {
+        let store = Store::in_memory().await.unwrap();
+        let tenant = TenantId::new("acme");
+        let key = Secret::new("issued-key-1");
+        store.add_key("kombo", &tenant, &key).await.unwrap();
+        let clash = store
+            .add_key("kombo", &TenantId::new("globex"), &key)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&clash, StoreError::Config(m) if m.contains("already issued")),
+            "{clash:?}"
+        );
+        sqlx::query(
+            "CREATE TRIGGER refuse BEFORE INSERT ON issued_keys \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let refused = store
+            .add_key("kombo", &tenant, &Secret::new("issued-key-2"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, StoreError::Database(m) if m.contains("refused by the test")),
+            "{refused:?}"
+        );
+        // the failed write left the tenant's first key in place
+        assert_eq!(
+            store
+                .tenant_for_key("kombo", &key)
+                .await
+                .unwrap()
+                .map(|t| t.as_str().to_owned()),
+            Some("acme".to_owned())
+        );
+    }
+}

@@ -888,6 +888,23 @@ pub async fn activity_is_recorded_and_queried(db: &Db) {
             .unwrap(),
         1
     );
+    // the old row is gone, the recent ones stay, and nothing is left to prune
+    assert_eq!(
+        store
+            .prune_activity(Duration::from_secs(30 * 86_400))
+            .await
+            .unwrap(),
+        0
+    );
+    let left = store.activity(&ActivityQuery::default()).await.unwrap();
+    let left: Vec<_> = left.iter().map(|a| (a.id, a.operation.as_str())).collect();
+    assert_eq!(
+        left,
+        [
+            (all[0].id, "submit_result"),
+            (first, "assessment:order-received")
+        ]
+    );
     assert_no_plaintext(&store, "s3cr3t").await;
 }
 
