@@ -221,10 +221,24 @@ impl StoreBuilder {
                 })
             })
             .connect(&url)
-            .await
-            .map_err(|e| {
-                StoreError::Database(format!("cannot connect to {}: {e}", redact_url(&url)))
-            })?;
+            .await;
+        let pool = match pool {
+            Ok(pool) => pool,
+            Err(e) => {
+                let cause = match e {
+                    sqlx::Error::PoolTimedOut => why_unreachable(&url, self.acquire_timeout).await,
+                    _ => None,
+                };
+                return Err(StoreError::Database(match cause {
+                    Some(cause) => format!(
+                        "cannot connect to {} (tried for {} s): {cause}",
+                        redact_url(&url),
+                        self.acquire_timeout.as_secs_f64()
+                    ),
+                    None => format!("cannot connect to {}: {e}", redact_url(&url)),
+                }));
+            }
+        };
         let group = self
             .group_commit
             .unwrap_or(backend == Backend::Sqlite)
@@ -243,6 +257,22 @@ impl StoreBuilder {
             store.migrate().await?;
         }
         Ok(store)
+    }
+}
+
+/// Why a pool that gave up connecting could not: the pool retries until its
+/// acquire timeout and then reports only that it timed out, so one more
+/// connection is tried directly (for `timeout` at most) and its error
+/// returned, e.g. "Connection refused". `None` when that one connects.
+async fn why_unreachable(url: &str, timeout: Duration) -> Option<String> {
+    use sqlx::Connection as _;
+    match tokio::time::timeout(timeout, sqlx::AnyConnection::connect(url)).await {
+        Ok(Err(e)) => Some(e.to_string()),
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            None
+        }
+        Err(_) => Some("no answer".to_owned()),
     }
 }
 
@@ -427,5 +457,32 @@ mod tests {
         );
         assert_eq!(normalize_url("sqlite://a.db"), "sqlite://a.db?mode=rwc");
         assert_eq!(normalize_url("sqlite::memory:"), "sqlite::memory:");
+    }
+
+    /// A server that refuses the connection is named as refusing it, not
+    /// as a pool that timed out; the password stays out of the message.
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_unreachable_database_is_reported_with_its_cause() {
+        // a port nothing listens on: bound, then released
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let e = Store::builder()
+            .with_url(format!("postgres://ats:s3cret@127.0.0.1:{port}/ats"))
+            .with_key_ring(KeyRing::ephemeral())
+            .with_acquire_timeout(Duration::from_millis(300))
+            .build()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!(
+                "database error: cannot connect to postgres://ats:***@127.0.0.1:{port}/ats (tried for 0.3 s): "
+            )),
+            "{e}"
+        );
+        assert!(e.to_lowercase().contains("refused"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
     }
 }
