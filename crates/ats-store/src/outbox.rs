@@ -552,3 +552,36 @@ impl Store {
         rows.iter().map(order_from_row).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handle(vendor: Option<&str>, provider: Option<&str>) -> OrderHandle {
+        OrderHandle {
+            provider: "kombo".into(),
+            tenant: None,
+            provider_order_id: provider.map(str::to_owned),
+            vendor_assessment_id: vendor.map(str::to_owned),
+            package_id: None,
+            candidate_id: None,
+            callback_url: None,
+            context: Default::default(),
+        }
+    }
+
+    /// The vendor's id when it has one, else the provider's; an empty id is
+    /// no id.
+    #[test]
+    fn order_key_prefers_the_vendors_id_and_skips_empty_ones() {
+        let key = |v, p| order_key(&handle(v, p)).map_err(|e| e.to_string());
+        assert_eq!(key(Some("inv-1"), Some("ord-1")), Ok("v:inv-1".into()));
+        assert_eq!(key(Some(""), Some("ord-1")), Ok("p:ord-1".into()));
+        assert_eq!(key(None, Some("ord-1")), Ok("p:ord-1".into()));
+        assert_eq!(key(Some("inv-1"), Some("")), Ok("v:inv-1".into()));
+        for (v, p) in [(None, None), (Some(""), Some("")), (None, Some(""))] {
+            let e = key(v, p).unwrap_err();
+            assert!(e.contains("needs a vendor assessment id"), "{e}");
+        }
+    }
+}

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use ats_core::auth::{KeyDirectory, SecretStore};
 use ats_core::oauth::{TokenSet, TokenStore};
+use ats_core::replay::DeliveryLog;
 use ats_core::{AssessmentResult, AssessmentStatus, OrderHandle, OrderRef, Secret, TenantId};
 use ats_lever::{ConnectionStore, LeverConnection};
 use ats_stackone::PackageIdStore;
@@ -297,6 +298,11 @@ pub async fn intake_answers_each_call_once(db: &Db) {
     assert_eq!(order.id, order_id);
     assert_eq!(order.handle, h);
     assert_eq!(order.status, "invited");
+    // an id no order has is no order (not a clash between providers)
+    assert_eq!(
+        again.order_by_vendor_id(None, "inv-unknown").await.unwrap(),
+        None
+    );
     // and by the provider's id, for its tenant or any
     for tenant in [Some("acme"), None] {
         let found = again
@@ -926,6 +932,38 @@ pub async fn deliveries_are_remembered_once(db: &Db) {
     assert!(!a.delivery_seen("lever", "d2").await.unwrap(), "expired");
     assert!(a.remember_delivery("lever", "d2", until).await.unwrap());
     assert_eq!(a.prune_deliveries().await.unwrap(), 0);
+    // expired ids are pruned, counted, and may then come again
+    assert!(a.remember_delivery("lever", "d3", past).await.unwrap());
+    assert!(a.remember_delivery("kombo", "d3", past).await.unwrap());
+    assert_eq!(a.prune_deliveries().await.unwrap(), 2);
+    assert_eq!(a.prune_deliveries().await.unwrap(), 0);
+    assert!(b.remember_delivery("lever", "d3", until).await.unwrap());
+    assert!(b.delivery_seen("lever", "d2").await.unwrap(), "not expired");
+    assert_eq!(
+        format!("{:?}", a.delivery_log("lever")),
+        r#"StoreDeliveries { provider: "lever", .. }"#
+    );
+}
+
+/// The replay guard's view of the store ([`DeliveryLog`]): what one
+/// instance remembers, another sees; forgetting (in the background) lets
+/// the id through again.
+pub async fn the_delivery_log_is_shared_by_instances(db: &Db) {
+    let (a, b) = (db.open(K1).await, db.open(K1).await);
+    let (mine, theirs) = (a.delivery_log("lever"), b.delivery_log("lever"));
+    let until = Utc::now() + chrono::Duration::minutes(5);
+    assert!(!theirs.seen("evt-1").await.unwrap());
+    assert!(mine.remember("evt-1", until).await.unwrap());
+    assert!(theirs.seen("evt-1").await.unwrap());
+    assert!(!theirs.remember("evt-1", until).await.unwrap(), "a replay");
+    assert!(!b.delivery_log("kombo").seen("evt-1").await.unwrap());
+    mine.forget("evt-1");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while theirs.seen("evt-1").await.unwrap() {
+        assert!(std::time::Instant::now() < deadline, "never forgotten");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(theirs.remember("evt-1", until).await.unwrap());
 }
 
 pub async fn single_use_settings_are_taken_once(db: &Db) {
@@ -1030,6 +1068,11 @@ pub async fn adapter_stores_survive_a_restart(db: &Db) {
     let reloaded = LeverConnections::load(&restarted).await.unwrap();
     assert_eq!(reloaded.connection(&acme), Some(c.clone()));
     assert_eq!(reloaded.tenants(), Some(vec![acme.clone()]));
+    // its Debug names the tenants, not their tokens
+    assert_eq!(
+        format!("{reloaded:?}"),
+        r#"LeverConnections { tenants: [TenantId("acme")] }"#
+    );
     // the region Lever redirected the tenant to survives a restart
     connections
         .put_api_base(&acme, "https://api.eu.lever.co/v1")
@@ -1079,6 +1122,10 @@ pub async fn adapter_stores_survive_a_restart(db: &Db) {
             .into_iter()
             .collect::<Vec<_>>(),
         vec![("bg-plus".to_owned(), "so-2".to_owned())]
+    );
+    assert_eq!(
+        format!("{again:?}"),
+        r#"StackOnePackageIds { tenants: [TenantId("acme")] }"#
     );
     assert_eq!(
         again.vendor_package_id(&acme, "so-2").unwrap().as_deref(),
@@ -1320,6 +1367,7 @@ pub async fn vendor_events_go_out_once_in_order(db: &Db) {
         1,
         "evt_3 is still claimed"
     );
+    assert_eq!(store.release_event_claims("w").await.unwrap(), 0);
     let o1: Vec<String> = store
         .vendor_events(Some("o1"), 10)
         .await
@@ -1389,6 +1437,7 @@ macro_rules! store_suite {
             two_instances_never_claim_the_same_item,
             activity_is_recorded_and_queried,
             deliveries_are_remembered_once,
+            the_delivery_log_is_shared_by_instances,
             single_use_settings_are_taken_once,
             adapter_stores_survive_a_restart,
             oauth_tokens_of_any_provider_are_sealed_whole_and_leased,
