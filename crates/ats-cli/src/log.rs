@@ -1,5 +1,6 @@
 //! `ats log`: the activity log of a running service, read from its database.
 
+use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use ats_store::{Activity, ActivityQuery, Flow, KeyRing, Store};
@@ -54,6 +55,10 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     now.checked_sub_signed(back).ok_or_else(bad)
 }
 
+/// How long `ats log` and `ats outbox` wait for a database that does not
+/// answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Runs `work` on the store of a running service at `database`, as one
 /// more client of it: no migrations, and a throw-away key ring, since
 /// neither the activity log nor the outbox holds a secret. A SQLite file
@@ -76,13 +81,28 @@ pub fn with_store<T>(
         .build()
         .map_err(|e| format!("cannot start: {e}"))?;
     runtime.block_on(async {
-        let store = Store::builder()
+        let connect = Store::builder()
             .with_url(database)
             .with_key_ring(KeyRing::ephemeral())
             .with_migrations(false)
-            .build()
-            .await
-            .map_err(|e| e.to_string())?;
+            .with_acquire_timeout(CONNECT_TIMEOUT)
+            .build();
+        tokio::pin!(connect);
+        // a database that does not answer at once: say what is awaited
+        let store = tokio::select! {
+            built = &mut connect => built,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {
+                if std::io::stderr().is_terminal() {
+                    eprintln!(
+                        "connecting to {} (for up to {} s)…",
+                        ats_store::redact_url(database),
+                        CONNECT_TIMEOUT.as_secs()
+                    );
+                }
+                connect.await
+            }
+        }
+        .map_err(|e| e.to_string())?;
         let mut done = work(&store).await;
         if let Err(e) = &done {
             // a database without the service's tables: say so, not only

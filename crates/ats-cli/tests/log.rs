@@ -148,6 +148,26 @@ fn refuses_a_missing_database_and_a_bad_since() {
     assert!(err.contains("--since `yesterday`"), "{err}");
 }
 
+/// A PostgreSQL server that refuses the connection: said so in one line,
+/// after the CLI's 5 s, with the password redacted.
+#[test]
+fn names_why_a_database_cannot_be_reached() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let url = format!("postgres://ats:s3cret@127.0.0.1:{port}/ats");
+    let (code, _, err) = ats(&["outbox", "--database", &url]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "error: database error: cannot connect to postgres://ats:***@127.0.0.1:{port}/ats (tried for 5 s): "
+        )) && err.to_lowercase().contains("refused"),
+        "{err}"
+    );
+}
+
 #[test]
 fn keygen_prints_a_key_ring_entry() {
     let (code, out, _) = ats(&["keygen", "--id", "7"]);
