@@ -865,6 +865,8 @@ async fn complete_oauth(
             ));
         }
     };
+    // expired from the millisecond after its deadline (`<=` here would
+    // differ only at that one millisecond: an equivalent mutant)
     let expired = expires
         .parse::<i64>()
         .map_or(true, |ms| ms < chrono::Utc::now().timestamp_millis());

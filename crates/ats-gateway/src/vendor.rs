@@ -462,3 +462,241 @@ pub(crate) fn rejection_of(event: &VendorEvent, answer: &[u8]) -> Option<String>
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ats_core::OrderHandle;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    /// A Standard Webhooks secret (`whsec_` and base64).
+    const SIGNING: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const DEADLINE: Duration = Duration::from_millis(500);
+
+    fn vendor_at(url: &str, store: &Store) -> WebhookVendor {
+        WebhookVendor::new(
+            url::Url::parse(url).unwrap(),
+            &Secret::new(SIGNING),
+            DEADLINE,
+            store.clone(),
+            BTreeSet::new(),
+            BTreeSet::new(),
+        )
+        .unwrap()
+    }
+
+    fn cancellation(provider_order_id: &str) -> Cancellation {
+        serde_json::from_value(json!({
+            "provider": "kombo",
+            "tenant": "acme",
+            "order": {"provider_order_id": provider_order_id},
+            "reason": "withdrawn",
+            "received_at": "2026-12-07T10:00:00Z",
+            "raw": null
+        }))
+        .unwrap()
+    }
+
+    fn error_report() -> ErrorReport {
+        serde_json::from_value(json!({
+            "provider": "kombo",
+            "tenant": "acme",
+            "operation": "submit_result",
+            "errors": ["score out of range"],
+            "order": {"vendor_assessment_id": "gw_1"},
+            "raw": null
+        }))
+        .unwrap()
+    }
+
+    fn packages_request() -> PackagesRequest {
+        serde_json::from_value(json!({"provider": "kombo", "tenant": "acme"})).unwrap()
+    }
+
+    /// (kind, tenant, order key, the order's ids in the payload, answer).
+    type Queued = (String, Option<String>, Option<String>, Value, Value);
+
+    async fn queued_events(store: &Store) -> Vec<Queued> {
+        let events = store.vendor_events(None, 10).await.unwrap();
+        events
+            .into_iter()
+            .map(|e| {
+                (
+                    e.kind,
+                    e.tenant,
+                    e.order_key,
+                    e.payload["order"].clone(),
+                    e.payload["gateway"]["answer"].clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// Cancellations and error reports are queued, not sent, each under its
+    /// order's key (so that an order's events go out in order); a
+    /// cancellation that names only the provider's id gets the vendor's id
+    /// when the order is known. Queueing wakes a waiting worker.
+    #[tokio::test(flavor = "current_thread")]
+    async fn cancellations_and_error_reports_are_queued_under_their_order() {
+        let server = MockServer::start().await;
+        let store = Store::in_memory().await.unwrap();
+        let vendor = vendor_at(&server.uri(), &store);
+        let known: OrderHandle = serde_json::from_value(json!({
+            "provider": "kombo",
+            "tenant": "acme",
+            "provider_order_id": "ord-1",
+            "vendor_assessment_id": "gw_1"
+        }))
+        .unwrap();
+        store.save_order(&known).await.unwrap();
+
+        let waiting = vendor.queued(Duration::from_secs(60));
+        tokio::pin!(waiting);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), &mut waiting)
+                .await
+                .is_err(),
+            "a worker waits while nothing is queued"
+        );
+        vendor.cancel(&cancellation("ord-1")).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), &mut waiting)
+            .await
+            .expect("queueing wakes the worker");
+        vendor.cancel(&cancellation("ord-9")).await.unwrap();
+        vendor.error_reported(&error_report()).await.unwrap();
+
+        let acme = Some("acme".to_owned());
+        assert_eq!(
+            queued_events(&store).await,
+            vec![
+                (
+                    "order_cancelled".to_owned(),
+                    acme.clone(),
+                    Some("v:gw_1".to_owned()),
+                    json!({"provider_order_id": "ord-1", "vendor_assessment_id": "gw_1"}),
+                    json!("async"),
+                ),
+                (
+                    "order_cancelled".to_owned(),
+                    acme.clone(),
+                    Some("p:ord-9".to_owned()),
+                    json!({"provider_order_id": "ord-9"}),
+                    json!("async"),
+                ),
+                (
+                    "error_reported".to_owned(),
+                    acme,
+                    Some("v:gw_1".to_owned()),
+                    json!({"vendor_assessment_id": "gw_1"}),
+                    json!("async"),
+                ),
+            ]
+        );
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    /// A package list stored through the API answers without the vendor: the
+    /// tenant's own first, else the default one; with none stored, the
+    /// vendor is asked.
+    #[tokio::test(flavor = "current_thread")]
+    async fn packages_come_from_the_stored_lists_before_the_vendor() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "type": "packages",
+                "packages": [{"id": "from-vendor", "name": "Asked"}]
+            })))
+            .mount(&server)
+            .await;
+        let store = Store::in_memory().await.unwrap();
+        let vendor = vendor_at(&server.uri(), &store);
+        let ids = async || -> Vec<String> {
+            let packages = vendor.packages(&packages_request()).await.unwrap();
+            packages.into_iter().map(|p| p.id).collect()
+        };
+        assert_eq!(ids().await, ["from-vendor"]);
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+        let list = |id: &str| json!([{"id": id, "name": "Stored"}]).to_string();
+        store
+            .put_setting("*", &TenantId::new("*"), PACKAGES, "list", &list("default"))
+            .await
+            .unwrap();
+        assert_eq!(ids().await, ["default"]);
+        store
+            .put_setting(
+                "kombo",
+                &TenantId::new("acme"),
+                PACKAGES,
+                "list",
+                &list("acme's"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(ids().await, ["acme's"]);
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            1,
+            "the stored lists answered"
+        );
+    }
+
+    /// How a failed call to the vendor reaches the provider: a 4xx is the
+    /// vendor's own mistake (internal), a 5xx, a timeout or an unreachable
+    /// vendor is an outage the provider may retry (unavailable).
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_failed_call_says_whether_the_provider_may_retry() {
+        let store = Store::in_memory().await.unwrap();
+        let failure =
+            async |url: &str| match vendor_at(url, &store).packages(&packages_request()).await {
+                Err(VendorError::Internal { message }) => ("internal", message),
+                Err(VendorError::Unavailable { message }) => ("unavailable", message),
+                other => panic!("{other:?}"),
+            };
+        for (status, kind) in [(400, "internal"), (404, "internal"), (503, "unavailable")] {
+            let server = MockServer::start().await;
+            Mock::given(method("POST"))
+                .respond_with(ResponseTemplate::new(status).set_body_string("nope"))
+                .mount(&server)
+                .await;
+            assert_eq!(
+                failure(&server.uri()).await,
+                (kind, format!("the vendor answered HTTP {status}: nope")),
+            );
+        }
+        let slow = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+            .mount(&slow)
+            .await;
+        assert_eq!(
+            failure(&slow.uri()).await,
+            (
+                "unavailable",
+                "the vendor did not answer within 500 ms".to_owned()
+            )
+        );
+        // a port nothing listens on
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let (kind, message) = failure(&format!("http://127.0.0.1:{port}/")).await;
+        assert_eq!(kind, "unavailable");
+        assert!(
+            message.starts_with("the vendor is unreachable: "),
+            "{message}"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn debug_names_the_url_and_deadline_not_the_secret() {
+        let store = Store::in_memory().await.unwrap();
+        let vendor = vendor_at("https://vendor.example/ats", &store);
+        assert_eq!(
+            format!("{vendor:?}"),
+            r#"WebhookVendor { url: "https://vendor.example/ats", deadline: 500ms, .. }"#
+        );
+    }
+}

@@ -199,7 +199,11 @@ fn kombo_body(order: &str) -> String {
 }
 
 async fn kombo_order(base: &str, order: &str) -> reqwest::Response {
-    let body = kombo_body(order);
+    kombo_post(base, kombo_body(order)).await
+}
+
+/// POSTs `body` to the gateway's Kombo webhook, signed.
+async fn kombo_post(base: &str, body: String) -> reqwest::Response {
     let sig = sign(
         &Secret::new(KOMBO_SECRET),
         body.as_bytes(),
@@ -683,6 +687,192 @@ async fn results_reported_twice_go_out_in_order_and_the_order_shows_its_history(
     s.gateway.shutdown(Duration::from_secs(5)).await;
 }
 
+/// Only a dead result or event is queued again by the API (202); anything
+/// else is a conflict (409). An order's view shows its own deliveries only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_dead_items_are_retried_and_an_order_shows_its_own_deliveries() {
+    use sqlx::Executor;
+    let s = setup().await;
+    let http = reqwest::Client::new();
+    let mut ids = Vec::new();
+    // two candidates: the stand-in vendor names its assessment after one
+    for (order, candidate) in [("ord-r1", "c1"), ("ord-r2", "c2")] {
+        let body = kombo_body(order).replace(
+            r#""remote_id":"c1""#,
+            &format!(r#""remote_id":"{candidate}""#),
+        );
+        assert!(body.contains(candidate));
+        assert_eq!(kombo_post(&s.base, body).await.status(), 200);
+        let known = s
+            .gateway
+            .store()
+            .order_by_provider_id("kombo", None, order)
+            .await
+            .unwrap()
+            .unwrap();
+        let id = known.handle.vendor_assessment_id.unwrap();
+        let r = http
+            .post(format!("{}/api/v1/orders/{id}/result", s.base))
+            .bearer_auth(API_KEY)
+            .body(r#"{"status":"expired","report_url":"https://quiz.example.com/r/1"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        ids.push(id);
+    }
+    // the workers are not started: both results wait in the outbox
+    let items = s
+        .gateway
+        .store()
+        .outbox_items(&Default::default())
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 2);
+    let view: Value = http
+        .get(format!("{}/api/v1/orders/{}", s.base, ids[0]))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let deliveries = view["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 1, "{view}");
+    let mine = items
+        .iter()
+        .find(|i| i.order_id == deliveries[0]["order_id"].as_i64().unwrap())
+        .unwrap();
+    assert_eq!(deliveries[0]["id"], mine.id);
+
+    let retry = async |path: String| {
+        let r = http
+            .post(format!("{}{path}", s.base))
+            .bearer_auth(API_KEY)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap())
+    };
+    let item = mine.id;
+    let (status, problem) = retry(format!("/api/v1/outbox/{item}/retry")).await;
+    assert_eq!(
+        (status, &problem["type"]),
+        (409, &json!("https://ats-connect.dev/problems/not-dead"))
+    );
+    assert_eq!(problem["detail"], format!("outbox item {item} is not dead"));
+    s.gateway
+        .store()
+        .pool()
+        .execute(format!("UPDATE outbox SET state = 'dead' WHERE id = {item}").as_str())
+        .await
+        .unwrap();
+    assert_eq!(
+        retry(format!("/api/v1/outbox/{item}/retry")).await,
+        (202, json!({"id": item}))
+    );
+    let again = s.gateway.store().outbox_item(item).await.unwrap().unwrap();
+    assert_eq!(again.state, ats_store::ItemState::Pending);
+    assert_eq!(retry(format!("/api/v1/outbox/{item}/retry")).await.0, 409);
+
+    // the same for an event to the vendor
+    let event = s
+        .gateway
+        .store()
+        .enqueue_event(&ats_store::NewVendorEvent {
+            event_id: "evt_retry_1",
+            kind: "order_cancelled",
+            provider: "kombo",
+            tenant: Some("int-1"),
+            order_key: None,
+            payload: &json!({"type": "order_cancelled"}),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, problem) = retry(format!("/api/v1/events/{event}/retry")).await;
+    assert_eq!(status, 409);
+    assert_eq!(problem["detail"], format!("event {event} is not dead"));
+    s.gateway
+        .store()
+        .pool()
+        .execute(format!("UPDATE vendor_events SET state = 'dead' WHERE id = {event}").as_str())
+        .await
+        .unwrap();
+    assert_eq!(
+        retry(format!("/api/v1/events/{event}/retry")).await,
+        (202, json!({"id": event}))
+    );
+    assert_eq!(retry(format!("/api/v1/events/{event}/retry")).await.0, 409);
+}
+
+/// Workable's callback token may be given at the top level of a connection
+/// request (or under `secrets`); it is stored sealed for the tenant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workable_connection_keeps_its_callback_token() {
+    let (_standin, vendor_url) = start_vendor().await;
+    let d = dir();
+    let signing = secret_file(&d, "signing", SIGNING_SECRET);
+    let text = format!(
+        "{}\n[providers.workable]\n",
+        config_text(&d, &vendor_url, "https://unused.example", &signing)
+    );
+    let config = GatewayConfig::parse(&text).unwrap();
+    let (gateway, base) = serve(&config).await;
+    let http = reqwest::Client::new();
+    for (tenant, body) in [
+        ("acme", json!({"callback_token": " wk-cb-acme "})),
+        (
+            "globex",
+            json!({"secrets": {"callback_token": "wk-cb-globex"}}),
+        ),
+    ] {
+        let mut body = body;
+        body["provider"] = json!("workable");
+        body["tenant"] = json!(tenant);
+        let r = http
+            .post(format!("{base}/api/v1/connections"))
+            .bearer_auth(API_KEY)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{tenant}");
+        let created: Value = r.json().await.unwrap();
+        assert!(
+            created["issued_key"]
+                .as_str()
+                .is_some_and(|k| !k.is_empty())
+        );
+    }
+    for (tenant, token) in [("acme", "wk-cb-acme"), ("globex", "wk-cb-globex")] {
+        let stored = gateway
+            .store()
+            .secret(
+                "workable",
+                &ats_core::TenantId::new(tenant),
+                "callback_token",
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.expose(), token);
+    }
+    let missing = http
+        .post(format!("{base}/api/v1/connections"))
+        .bearer_auth(API_KEY)
+        .body(
+            json!({"provider": "workable", "tenant": "initech", "callback_token": "  "})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 422);
+}
+
 #[test]
 fn configuration_mistakes_are_named() {
     let d = dir();
@@ -875,6 +1065,44 @@ async fn a_customer_connects_lever_through_oauth_once_per_authorization() {
     );
     let (gateway, base) = serve(&config).await;
     let http = reqwest::Client::new();
+    // the connection: signature tokens, trigger stages, the notes' author
+    let created = http
+        .post(format!("{base}/api/v1/connections"))
+        .bearer_auth(API_KEY)
+        .body(
+            json!({
+                "provider": "lever",
+                "tenant": "acme",
+                "signature_tokens": ["lever-sig-1", "lever-sig-2"],
+                "trigger_stages": {"stage-tech": "pkg-rust"},
+                "perform_as": "user-42"
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(
+        created["endpoint_url"],
+        "https://ats.vendor.example/lever/acme/webhook"
+    );
+    use ats_lever::ConnectionStore as _;
+    let stored = ats_store::LeverConnections::load(gateway.store())
+        .await
+        .unwrap()
+        .connection(&ats_core::TenantId::new("acme"));
+    assert_eq!(
+        stored,
+        Some(
+            ats_lever::LeverConnection::new()
+                .signature_token("lever-sig-1")
+                .signature_token("lever-sig-2")
+                .trigger_stage("stage-tech", "pkg-rust")
+                .perform_as("user-42")
+        )
+    );
     let authorize = |tenant: &'static str| {
         http.post(format!(
             "{base}/api/v1/connections/lever/{tenant}/authorize"
@@ -1056,17 +1284,19 @@ async fn a_customer_connects_lever_through_oauth_once_per_authorization() {
                 a.tenant.as_deref(),
                 a.http_status,
                 a.ok,
+                a.error_kind.as_deref(),
             )
         })
         .collect();
+    let failed = Some("oauth");
     assert_eq!(
         seen,
         [
-            ("oauth.callback", None, Some(400), false),
-            ("oauth.callback", Some("acme"), Some(200), true),
-            ("oauth.callback", None, Some(400), false),
-            ("oauth.callback", Some("globex"), Some(400), false),
-            ("oauth.callback", Some("globex"), Some(400), false),
+            ("oauth.callback", None, Some(400), false, failed),
+            ("oauth.callback", Some("acme"), Some(200), true, None),
+            ("oauth.callback", None, Some(400), false, failed),
+            ("oauth.callback", Some("globex"), Some(400), false, failed),
+            ("oauth.callback", Some("globex"), Some(400), false, failed),
         ]
     );
     let dump = serde_json::to_string(&log).unwrap();
