@@ -36,6 +36,8 @@ pub fn backoff(
     let capped = exp.min(max);
     let half = capped / 2;
     let jittered = half + half.mul_f64(fastrand::f64());
+    // (`>=` would pick the same duration when the two are equal: an
+    // equivalent mutant)
     match retry_after {
         Some(wait) if wait > jittered => wait,
         _ => jittered,

@@ -593,6 +593,8 @@ impl Runtime {
             {
                 Ok(Claim::Owner) => return Ok(None),
                 Ok(Claim::Answered(answer)) => return Ok(Some(answer)),
+                // (`<=` would differ only at the deadline's exact instant:
+                // an equivalent mutant)
                 Ok(Claim::Busy) if Instant::now() < deadline => {
                     // woken by an answer in this process, or poll for
                     // another instance's

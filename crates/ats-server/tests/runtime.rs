@@ -142,9 +142,21 @@ async fn refused_calls_are_answered_the_providers_way_and_logged() {
     )
     .await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    // no adapter at this path
-    let r = client.get(format!("{base}/nope")).send().await.unwrap();
-    assert_eq!(r.status(), 404);
+    // no adapter at this path, nor at one that only begins like an
+    // adapter's prefix
+    for path in ["/nope", "/kombox/webhooks"] {
+        let r = client
+            .post(format!("{base}{path}"))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert_eq!(
+            r.text().await.unwrap(),
+            r#"{"error":"no adapter is served at this path"}"#
+        );
+    }
     assert_eq!(vendor.orders.load(Ordering::SeqCst), 0);
     // both refusals are logged (newest first); the unknown path is no
     // provider's call
@@ -730,4 +742,354 @@ async fn one_adapter_may_be_served_at_several_paths_but_two_may_not_share_a_name
             .contains("adapter `kombo` is configured twice"),
         "{twice}"
     );
+}
+
+/// A retryable failure is retried until `max_attempts` attempts were made,
+/// and the last of them leaves the item dead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_is_dead_after_max_attempts_retryable_failures() {
+    let mock = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&mock)
+        .await;
+    let store = sqlite_store().await;
+    let runtime = Runtime::builder()
+        .with_store(store.clone())
+        .with_vendor(CountingVendor::new(Duration::ZERO))
+        .with_adapter(kombo(&mock))
+        .with_max_attempts(2)
+        .build()
+        .unwrap();
+    let id = runtime
+        .report(&kombo_handle("ord-max", "asm-max"), &completed())
+        .await
+        .unwrap();
+    let mut outcomes = Vec::new();
+    for _ in 0..2 {
+        outcomes.push(runtime.deliver_next("w").await.unwrap().map(|a| match a {
+            Attempt::Retry(_) => "retry",
+            Attempt::Dead => "dead",
+            other => panic!("{other:?}"),
+        }));
+        sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    assert_eq!(outcomes, [Some("retry"), Some("dead")]);
+    let item = store.outbox_item(id).await.unwrap().unwrap();
+    assert_eq!((item.state, item.attempts), (ItemState::Dead, 2));
+    assert_eq!(runtime.deliver_next("w").await.unwrap(), None);
+    assert_eq!(mock.received_requests().await.unwrap().len(), 2);
+}
+
+/// A body of exactly the limit is read and handled; one byte more is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_of_exactly_the_limit_is_accepted() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let vendor = CountingVendor::new(Duration::ZERO);
+    let body = kombo_order("ord-limit");
+    let runtime = Runtime::builder()
+        .with_store(store.clone())
+        .with_vendor(vendor.clone())
+        .with_adapter(kombo(&mock))
+        .with_body_limit(body.len())
+        .build()
+        .unwrap();
+    let base = serve(runtime).await;
+    let client = reqwest::Client::new();
+    let r = signed_kombo(&client, &base, &body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(vendor.orders.load(Ordering::SeqCst), 1);
+    let longer = format!("{body} ");
+    let r = signed_kombo(&client, &base, &longer).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+}
+
+/// Each setting that would make the runtime useless is refused alone, and
+/// both `Debug` outputs name the configuration without any secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_builder_refuses_a_zero_limit_or_attempts_and_debug_shows_the_setup() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let builder = || {
+        Runtime::builder()
+            .with_store(store.clone())
+            .with_vendor(CountingVendor::new(Duration::ZERO))
+            .with_adapter(kombo(&mock))
+    };
+    for zero in [builder().with_body_limit(0), builder().with_max_attempts(0)] {
+        let e = zero.build().unwrap_err().to_string();
+        assert!(
+            e.contains("body_limit and max_attempts must be positive"),
+            "{e}"
+        );
+    }
+    let b = builder().with_max_attempts(3);
+    let text = format!("{b:?}");
+    assert!(
+        text.starts_with("RuntimeBuilder { config: RuntimeConfig { workers: 4,")
+            && text.contains("max_attempts: 3,")
+            && text.ends_with(", .. }"),
+        "{text}"
+    );
+    let runtime = b.build().unwrap();
+    let text = format!("{runtime:?}");
+    assert!(
+        text.starts_with("Runtime { store: ")
+            && text.contains(r#"mounts: [("/kombo", "kombo")]"#)
+            && text.contains("max_attempts: 3,"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("kombo-api-key") && !text.contains(KOMBO_SECRET),
+        "{text}"
+    );
+}
+
+/// Counts orders and error reports; accepts every order.
+#[derive(Clone, Default)]
+struct ReportCounter {
+    orders: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    reports: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[ats_core::async_trait]
+impl ats_core::Vendor for ReportCounter {
+    async fn packages(
+        &self,
+        _: &ats_core::PackagesRequest,
+    ) -> Result<Vec<ats_core::Package>, ats_core::VendorError> {
+        Ok(Vec::new())
+    }
+    async fn order(
+        &self,
+        order: &ats_core::AssessmentOrder,
+    ) -> Result<ats_core::OrderDecision, ats_core::VendorError> {
+        self.orders.fetch_add(1, Ordering::SeqCst);
+        Ok(ats_core::OrderDecision::Accepted(
+            ats_core::Acceptance::new(format!(
+                "asm-{}",
+                order.provider_order_id.as_deref().unwrap_or("none")
+            )),
+        ))
+    }
+    async fn cancel(&self, _: &ats_core::Cancellation) -> Result<(), ats_core::VendorError> {
+        Ok(())
+    }
+    async fn status(
+        &self,
+        q: &ats_core::StatusQuery,
+    ) -> Result<AssessmentResult, ats_core::VendorError> {
+        Err(ats_core::VendorError::UnknownOrder {
+            id: q.order.display_id().to_owned(),
+        })
+    }
+    async fn error_reported(&self, _: &ats_core::ErrorReport) -> Result<(), ats_core::VendorError> {
+        self.reports.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// What makes two calls the same call: an order by the provider's order id
+/// (whatever else its delivery carries), an error report by the request
+/// itself. Different orders and different reports each reach the vendor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_are_the_same_by_order_id_or_by_request() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let acme = ats_core::TenantId::new("acme");
+    store
+        .add_key(
+            "greenhouse",
+            &acme,
+            &ats_core::Secret::new("gh_test_key_acme"),
+        )
+        .await
+        .unwrap();
+    let keys = std::sync::Arc::new(store.issued_keys("greenhouse"));
+    let greenhouse = ats_greenhouse::Greenhouse::builder()
+        .key_stores(keys.clone(), keys)
+        .build()
+        .unwrap();
+    let vendor = ReportCounter::default();
+    let runtime = Runtime::builder()
+        .with_store(store.clone())
+        .with_vendor(vendor.clone())
+        .with_adapter(kombo(&mock))
+        .with_adapter(greenhouse)
+        .build()
+        .unwrap();
+    let base = serve(runtime).await;
+    let client = reqwest::Client::new();
+
+    // two orders, then the first again in a new delivery (another event id)
+    for body in [
+        kombo_order("ord-a"),
+        kombo_order("ord-b"),
+        kombo_order("ord-a").replace("evt-ord-a", "evt-ord-a-again"),
+    ] {
+        let r = signed_kombo(&client, &base, &body).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(vendor.orders.load(Ordering::SeqCst), 2);
+
+    // an error report, the same report again, and another one
+    let report = |errors: &str| {
+        client
+            .post(format!("{base}/greenhouse/response_error"))
+            .basic_auth("gh_test_key_acme", Some(""))
+            .header("content-type", "application/json")
+            .body(
+                json!({
+                    "api_call": "test_status",
+                    "errors": [errors],
+                    "partner_test_id": "12345",
+                    "partner_interview_id": "asm_7Q2K9"
+                })
+                .to_string(),
+            )
+            .send()
+    };
+    for errors in [
+        "profile url missing",
+        "profile url missing",
+        "score missing",
+    ] {
+        let r = report(errors).await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    }
+    assert_eq!(vendor.reports.load(Ordering::SeqCst), 2);
+}
+
+/// Two runtimes (instances) on one store: what one holds, the other waits
+/// for only as long as its own `intake_wait`, then answers the provider's
+/// way so that it retries; what one gives up (its vendor failed), the other
+/// takes at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_instances_claim_is_waited_for_then_refused_and_a_released_one_is_taken() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let runtime = |vendor: CountingVendor, instance: &str, wait: Duration| {
+        Runtime::builder()
+            .with_store(store.clone())
+            .with_vendor(vendor)
+            .with_adapter(kombo(&mock))
+            .with_config(ats_server::RuntimeConfig {
+                intake_wait: wait,
+                ..Default::default()
+            })
+            .with_instance(instance)
+            .build()
+            .unwrap()
+    };
+    let slow = CountingVendor::new(Duration::from_millis(1500));
+    let a = serve(runtime(slow.clone(), "a", Duration::from_secs(30))).await;
+    let quick = CountingVendor::new(Duration::ZERO);
+    let b = serve(runtime(quick.clone(), "b", Duration::from_millis(200))).await;
+    let client = reqwest::Client::new();
+
+    // a holds the call for 1.5 s; b gives up after its 200 ms
+    let body = kombo_order("ord-held");
+    let first = tokio::spawn(signed_kombo(&client, &a, &body).send());
+    while slow.orders.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let copy = signed_kombo(&client, &b, &body).send().await.unwrap();
+    assert_eq!(copy.status(), 503);
+    assert_eq!(first.await.unwrap().unwrap().status(), 200);
+    assert_eq!(quick.orders.load(Ordering::SeqCst), 0);
+
+    // a's vendor fails: its claim is given back, and b answers the copy
+    slow.fail_next.store(1, Ordering::SeqCst);
+    let body = kombo_order("ord-released");
+    let failed = signed_kombo(&client, &a, &body).send().await.unwrap();
+    assert_eq!(failed.status(), 503);
+    let copy = signed_kombo(&client, &b, &body).send().await.unwrap();
+    assert_eq!(copy.status(), 200);
+    assert_eq!(quick.orders.load(Ordering::SeqCst), 1);
+}
+
+/// A cancellation through the intake marks the stored order cancelled
+/// (Ashby's `assessment.cancel`, with the vendor's id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancellation_marks_the_order_cancelled() {
+    let store = sqlite_store().await;
+    let acme = ats_core::TenantId::new("acme");
+    store
+        .add_key(
+            "ashby",
+            &acme,
+            &ats_core::Secret::new("ashby_partner_key_acme_7f3c"),
+        )
+        .await
+        .unwrap();
+    let id = "c8b7a6d5-4e3f-4a1b-9c2d-8e7f6a5b4c3d";
+    let handle: ats_core::OrderHandle = serde_json::from_value(json!({
+        "provider": "ashby", "tenant": "acme", "vendor_assessment_id": id
+    }))
+    .unwrap();
+    store.save_order(&handle).await.unwrap();
+    let ashby = ats_ashby::Ashby::builder()
+        .key_directory(std::sync::Arc::new(store.issued_keys("ashby")))
+        .build()
+        .unwrap();
+    let runtime = Runtime::builder()
+        .with_store(store.clone())
+        .with_vendor(CountingVendor::new(Duration::ZERO))
+        .with_adapter(ashby)
+        .build()
+        .unwrap();
+    let base = serve(runtime).await;
+    let r = reqwest::Client::new()
+        .post(format!("{base}/ashby/assessment.cancel"))
+        .basic_auth("ashby_partner_key_acme_7f3c", Some(""))
+        .header("content-type", "application/json")
+        .body(json!({"assessment_id": id}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let order = store
+        .order_by_vendor_id(Some("ashby"), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.status, "cancelled");
+}
+
+/// `shutdown` stops the workers: a delivery still running after the grace
+/// period is abandoned and its claim given back, so the result is due
+/// again for the next start (not lost, not stuck as "delivering").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_gives_back_a_claim_still_held_after_the_grace() {
+    let mock = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&mock)
+        .await;
+    let store = sqlite_store().await;
+    let runtime = Runtime::builder()
+        .with_store(store.clone())
+        .with_vendor(CountingVendor::new(Duration::ZERO))
+        .with_adapter(kombo(&mock))
+        .with_workers(1)
+        .with_poll_interval(Duration::from_millis(20))
+        .build()
+        .unwrap();
+    let id = runtime
+        .report(&kombo_handle("ord-stop", "asm-stop"), &completed())
+        .await
+        .unwrap();
+    runtime.start();
+    wait_until(|| async {
+        store.outbox_item(id).await.unwrap().unwrap().state == ItemState::Delivering
+    })
+    .await;
+    runtime.shutdown(Duration::from_millis(100)).await;
+    let item = store.outbox_item(id).await.unwrap().unwrap();
+    assert_eq!(item.state, ItemState::Pending, "{item:?}");
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1);
 }
