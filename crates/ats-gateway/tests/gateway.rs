@@ -756,28 +756,7 @@ async fn only_dead_items_are_retried_and_an_order_shows_its_own_deliveries() {
         let status = r.status().as_u16();
         (status, r.json::<Value>().await.unwrap())
     };
-    let item = mine.id;
-    let (status, problem) = retry(format!("/api/v1/outbox/{item}/retry")).await;
-    assert_eq!(
-        (status, &problem["type"]),
-        (409, &json!("https://ats-connect.dev/problems/not-dead"))
-    );
-    assert_eq!(problem["detail"], format!("outbox item {item} is not dead"));
-    s.gateway
-        .store()
-        .pool()
-        .execute(format!("UPDATE outbox SET state = 'dead' WHERE id = {item}").as_str())
-        .await
-        .unwrap();
-    assert_eq!(
-        retry(format!("/api/v1/outbox/{item}/retry")).await,
-        (202, json!({"id": item}))
-    );
-    let again = s.gateway.store().outbox_item(item).await.unwrap().unwrap();
-    assert_eq!(again.state, ats_store::ItemState::Pending);
-    assert_eq!(retry(format!("/api/v1/outbox/{item}/retry")).await.0, 409);
-
-    // the same for an event to the vendor
+    // and an event to the vendor
     let event = s
         .gateway
         .store()
@@ -792,20 +771,34 @@ async fn only_dead_items_are_retried_and_an_order_shows_its_own_deliveries() {
         .await
         .unwrap()
         .unwrap();
-    let (status, problem) = retry(format!("/api/v1/events/{event}/retry")).await;
-    assert_eq!(status, 409);
-    assert_eq!(problem["detail"], format!("event {event} is not dead"));
-    s.gateway
+    for (id, table, path, name) in [
+        (mine.id, "outbox", "outbox", "outbox item"),
+        (event, "vendor_events", "events", "event"),
+    ] {
+        let url = format!("/api/v1/{path}/{id}/retry");
+        let (status, problem) = retry(url.clone()).await;
+        assert_eq!(
+            (status, &problem["type"]),
+            (409, &json!("https://ats-connect.dev/problems/not-dead"))
+        );
+        assert_eq!(problem["detail"], format!("{name} {id} is not dead"));
+        s.gateway
+            .store()
+            .pool()
+            .execute(format!("UPDATE {table} SET state = 'dead' WHERE id = {id}").as_str())
+            .await
+            .unwrap();
+        assert_eq!(retry(url.clone()).await, (202, json!({"id": id})));
+        assert_eq!(retry(url).await.0, 409, "{name} {id} is pending again");
+    }
+    let again = s
+        .gateway
         .store()
-        .pool()
-        .execute(format!("UPDATE vendor_events SET state = 'dead' WHERE id = {event}").as_str())
+        .outbox_item(mine.id)
         .await
+        .unwrap()
         .unwrap();
-    assert_eq!(
-        retry(format!("/api/v1/events/{event}/retry")).await,
-        (202, json!({"id": event}))
-    );
-    assert_eq!(retry(format!("/api/v1/events/{event}/retry")).await.0, 409);
+    assert_eq!(again.state, ats_store::ItemState::Pending);
 }
 
 /// Workable's callback token may be given at the top level of a connection
