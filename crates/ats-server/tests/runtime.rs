@@ -1093,3 +1093,31 @@ async fn shutdown_gives_back_a_claim_still_held_after_the_grace() {
     assert_eq!(item.state, ItemState::Pending, "{item:?}");
     assert_eq!(mock.received_requests().await.unwrap().len(), 1);
 }
+
+/// Started, the runtime prunes at once (then hourly): log rows older than
+/// the retention go, newer ones stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_started_runtime_prunes_the_log_to_its_retention() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let now = chrono::Utc::now();
+    for (age, operation) in [(40, "old"), (1, "recent")] {
+        let at = now - chrono::Duration::days(age);
+        let row = ats_store::Activity::new(at, ats_store::Flow::Inbound, "kombo", operation);
+        store.record_activity(&row).await.unwrap();
+    }
+    let runtime = Runtime::builder()
+        .with_store(store.clone())
+        .with_vendor(CountingVendor::new(Duration::ZERO))
+        .with_adapter(kombo(&mock))
+        .with_retention(Duration::from_secs(30 * 86_400))
+        .build()
+        .unwrap();
+    runtime.start();
+    let operations = || async {
+        let log = store.activity(&ActivityQuery::default()).await.unwrap();
+        log.into_iter().map(|a| a.operation).collect::<Vec<_>>()
+    };
+    wait_until(|| async { operations().await == ["recent"] }).await;
+    runtime.shutdown(Duration::from_secs(5)).await;
+}
