@@ -849,50 +849,6 @@ async fn the_builder_refuses_a_zero_limit_or_attempts_and_debug_shows_the_setup(
     );
 }
 
-/// Counts orders and error reports; accepts every order.
-#[derive(Clone, Default)]
-struct ReportCounter {
-    orders: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    reports: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-}
-
-#[ats_core::async_trait]
-impl ats_core::Vendor for ReportCounter {
-    async fn packages(
-        &self,
-        _: &ats_core::PackagesRequest,
-    ) -> Result<Vec<ats_core::Package>, ats_core::VendorError> {
-        Ok(Vec::new())
-    }
-    async fn order(
-        &self,
-        order: &ats_core::AssessmentOrder,
-    ) -> Result<ats_core::OrderDecision, ats_core::VendorError> {
-        self.orders.fetch_add(1, Ordering::SeqCst);
-        Ok(ats_core::OrderDecision::Accepted(
-            ats_core::Acceptance::new(format!(
-                "asm-{}",
-                order.provider_order_id.as_deref().unwrap_or("none")
-            )),
-        ))
-    }
-    async fn cancel(&self, _: &ats_core::Cancellation) -> Result<(), ats_core::VendorError> {
-        Ok(())
-    }
-    async fn status(
-        &self,
-        q: &ats_core::StatusQuery,
-    ) -> Result<AssessmentResult, ats_core::VendorError> {
-        Err(ats_core::VendorError::UnknownOrder {
-            id: q.order.display_id().to_owned(),
-        })
-    }
-    async fn error_reported(&self, _: &ats_core::ErrorReport) -> Result<(), ats_core::VendorError> {
-        self.reports.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
-
 /// What makes two calls the same call: an order by the provider's order id
 /// (whatever else its delivery carries), an error report by the request
 /// itself. Different orders and different reports each reach the vendor.
@@ -914,7 +870,7 @@ async fn calls_are_the_same_by_order_id_or_by_request() {
         .key_stores(keys.clone(), keys)
         .build()
         .unwrap();
-    let vendor = ReportCounter::default();
+    let vendor = CountingVendor::new(Duration::ZERO);
     let runtime = Runtime::builder()
         .with_store(store.clone())
         .with_vendor(vendor.clone())

@@ -76,9 +76,11 @@ pub async fn postgres_url() -> Option<String> {
 
 /// Accepts every order as `asm-<provider order id>`, after `delay`,
 /// counting calls; fails the next `fail_next` orders as unavailable.
+/// Counts error reports too.
 #[derive(Clone)]
 pub struct CountingVendor {
     pub orders: Arc<AtomicUsize>,
+    pub reports: Arc<AtomicUsize>,
     pub fail_next: Arc<AtomicUsize>,
     delay: Duration,
 }
@@ -87,6 +89,7 @@ impl CountingVendor {
     pub fn new(delay: Duration) -> Self {
         Self {
             orders: Arc::default(),
+            reports: Arc::default(),
             fail_next: Arc::default(),
             delay,
         }
@@ -122,6 +125,10 @@ impl Vendor for CountingVendor {
         Err(VendorError::UnknownOrder {
             id: q.order.display_id().to_owned(),
         })
+    }
+    async fn error_reported(&self, _: &ats_core::ErrorReport) -> Result<(), VendorError> {
+        self.reports.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 }
 
