@@ -79,8 +79,16 @@ pub fn decode_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> 
 /// translation without parsing it into a tree a second time.
 pub fn decode_json_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, RawJson), Error> {
     let typed = decode_json_object(body)?;
-    let raw = RawJson::from_slice(body).map_err(|e| Error::malformed(".", strip_position(&e)))?;
-    Ok((typed, raw))
+    // the typed parse has read the whole body as one object, so its text
+    // is kept without a second pass; only UTF-8 in the parts it skipped is
+    // left to check
+    let text = std::str::from_utf8(body).map_err(|e| {
+        Error::malformed(
+            ".",
+            format!("invalid UTF-8 at byte {} of the body", e.valid_up_to()),
+        )
+    })?;
+    Ok((typed, RawJson::read_by_typed_parse(text)))
 }
 
 /// serde_path_to_error writes `?` for a position it could not name (inside a
@@ -786,5 +794,108 @@ mod tests {
         assert_eq!(o.candidate.email, "a");
         assert_eq!(raw.get(), r#"{"candidate":{"email":"a"},"extra":1}"#);
         assert_eq!(raw.to_value().unwrap()["extra"], 1);
+        // white space around the object is dropped, as serde_json's raw
+        // reader drops it, and the text is written out as the JSON it is
+        let body = b" \r\n\t{\"candidate\": {\"email\": \"a\"}, \"x\": [1, \"\\ud800\"]}\n ";
+        let (_, raw): (Outer, _) = decode_json_with_raw(body).unwrap();
+        let checked = RawJson::from_slice(body).unwrap();
+        assert_eq!(raw.get(), checked.get());
+        assert_eq!(
+            raw.get(),
+            r#"{"candidate": {"email": "a"}, "x": [1, "\ud800"]}"#
+        );
+        #[derive(serde::Serialize)]
+        struct Stored {
+            raw: RawJson,
+        }
+        assert_eq!(
+            serde_json::to_string(&Stored { raw }).unwrap(),
+            r#"{"raw":{"candidate": {"email": "a"}, "x": [1, "\ud800"]}}"#
+        );
+    }
+
+    #[test]
+    fn raw_text_is_refused_with_invalid_utf8_in_a_skipped_part() {
+        // the typed parse skips "x" without reading its bytes as text
+        let body = b"{\"candidate\":{\"email\":\"a\"},\"x\":\"\xff\"}";
+        assert!(decode_json::<Outer>(body).is_ok());
+        let e = decode_json_with_raw::<Outer>(body).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `.`: invalid UTF-8 at byte 32 of the body"
+        );
+        assert!(RawJson::from_slice(body).is_err());
+    }
+
+    /// JSON text with odd spacing, escapes, lone surrogates, deep nesting,
+    /// and now and then one byte changed: the bodies a typed parse accepts
+    /// or refuses at its edges.
+    fn json_text() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let space = prop::sample::select(vec!["", " ", "\n", "\t ", "\r\n"]);
+        let leaf = prop::sample::select(vec![
+            "1",
+            "-0.5e3",
+            "1e400",
+            "01",
+            "true",
+            "null",
+            "nul",
+            "\"a\"",
+            "\"\\ud800\"",
+            "\"\\u00e9\\n\"",
+            "\"\\x\"",
+            "\"\u{e9}\u{1F600}\"",
+            "\"\u{1}\"",
+            "[]",
+            "{}",
+        ])
+        .prop_map(str::to_owned);
+        let value = leaf.prop_recursive(6, 40, 4, move |inner| {
+            let space = space.clone();
+            prop_oneof![
+                (prop::collection::vec(inner.clone(), 0..4), space.clone())
+                    .prop_map(|(items, s)| format!("[{s}{}{s}]", items.join(&format!("{s},")))),
+                (prop::collection::vec(("[a-c]{1,2}", inner), 0..4), space).prop_map(
+                    |(fields, s)| {
+                        let fields: Vec<String> = fields
+                            .into_iter()
+                            .map(|(k, v)| format!("\"{k}\"{s}:{s}{v}"))
+                            .collect();
+                        format!("{{{s}{}{s}}}", fields.join(","))
+                    }
+                ),
+            ]
+        });
+        (
+            value,
+            any::<Option<(prop::sample::Index, u8)>>(),
+            "[ \n]{0,2}",
+        )
+            .prop_map(|(v, change, pad)| {
+                let mut body = format!("{pad}{{\"candidate\":{{\"email\":\"a\"}},\"x\":{v}}}{pad}")
+                    .into_bytes();
+                if let Some((at, byte)) = change {
+                    let i = at.index(body.len());
+                    body[i] = byte;
+                }
+                body
+            })
+    }
+
+    proptest::proptest! {
+        /// Keeping the text without a second pass holds only if whatever
+        /// the typed parse accepts, serde_json's raw reader accepts too,
+        /// with the same text.
+        #[test]
+        fn raw_text_kept_without_a_second_pass_is_json(body in json_text()) {
+            if let Ok((_, raw)) = decode_json_with_raw::<Outer>(&body) {
+                let checked = RawJson::from_slice(&body);
+                proptest::prop_assert!(checked.is_ok(), "{}", String::from_utf8_lossy(&body));
+                let checked = checked.unwrap();
+                proptest::prop_assert_eq!(raw.get(), checked.get());
+                proptest::prop_assert_eq!(serde_json::to_string(&raw).unwrap(), checked.get());
+            }
+        }
     }
 }

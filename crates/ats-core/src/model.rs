@@ -37,9 +37,34 @@ use url::Url;
 /// assert_eq!(raw, serde_json::json!({"custom": {"team": "core"}, "id": "42"}));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, Serialize)]
-#[serde(transparent)]
-pub struct RawJson(Box<serde_json::value::RawValue>);
+#[derive(Clone)]
+pub struct RawJson(Repr);
+
+/// How the text was shown to be JSON.
+#[derive(Clone)]
+enum Repr {
+    /// Checked by serde_json's reader of raw values (or written by it).
+    Checked(Box<serde_json::value::RawValue>),
+    /// A whole body that a typed parse has just read as one JSON object
+    /// (see [`RawJson::read_by_typed_parse`]): JSON by construction, without
+    /// a second pass over it. Written out through a borrowed `RawValue`,
+    /// which checks it then, once per write.
+    Read(Box<str>),
+}
+
+/// Writes the JSON it holds, as is.
+impl Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Repr::Checked(raw) => raw.serialize(serializer),
+            Repr::Read(text) => {
+                let raw: &serde_json::value::RawValue =
+                    serde_json::from_str(text).map_err(serde::ser::Error::custom)?;
+                raw.serialize(serializer)
+            }
+        }
+    }
+}
 
 /// Read through a [`Value`], so that it works inside any container and with
 /// any deserializer (a bare `RawValue` needs serde_json's own, which an
@@ -56,13 +81,26 @@ impl<'de> Deserialize<'de> for RawJson {
 impl RawJson {
     /// JSON `null`: the payload of an event that has none.
     pub fn null() -> Self {
-        Self(serde_json::value::RawValue::NULL.to_owned())
+        Self(Repr::Checked(serde_json::value::RawValue::NULL.to_owned()))
     }
 
     /// Checks that `bytes` hold one JSON value (surrounding white space
     /// allowed) and keeps its text.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes).map(Self)
+        serde_json::from_slice(bytes).map(|raw| Self(Repr::Checked(raw)))
+    }
+
+    /// Keeps the text of a body that a typed `serde_json` parse has just
+    /// read whole, as one JSON object, without reading it again.
+    ///
+    /// That parse has checked the syntax of every value, skipped ones
+    /// included, and that nothing but white space follows. What it does not
+    /// check in skipped strings is UTF-8, which `text` being a `str` proves.
+    /// JSON white space around the value is dropped, as
+    /// [`from_slice`](Self::from_slice) drops it.
+    pub(crate) fn read_by_typed_parse(text: &str) -> Self {
+        let json_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+        Self(Repr::Read(text.trim_matches(json_space).into()))
     }
 
     /// The JSON text of `value`.
@@ -75,13 +113,16 @@ impl RawJson {
     /// The JSON text of anything serializable, for a payload an adapter
     /// puts together from parts (each part a `RawJson` is written as is).
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
-        serde_json::value::to_raw_value(value).map(Self)
+        serde_json::value::to_raw_value(value).map(|raw| Self(Repr::Checked(raw)))
     }
 
     /// The JSON text: exactly as received from the provider, or as
     /// serde_json wrote it for a payload read back through serde.
     pub fn get(&self) -> &str {
-        self.0.get()
+        match &self.0 {
+            Repr::Checked(raw) => raw.get(),
+            Repr::Read(text) => text,
+        }
     }
 
     /// `true` when the payload is JSON `null`.
@@ -132,7 +173,7 @@ impl PartialEq<Value> for RawJson {
 
 impl From<Box<serde_json::value::RawValue>> for RawJson {
     fn from(raw: Box<serde_json::value::RawValue>) -> Self {
-        Self(raw)
+        Self(Repr::Checked(raw))
     }
 }
 
