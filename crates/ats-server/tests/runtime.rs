@@ -116,6 +116,68 @@ async fn a_vendor_failure_lets_the_redelivery_through() {
     assert_eq!(errors[0].http_status, Some(503));
 }
 
+/// A vendor that gives two orders one assessment id: the second order is
+/// refused (the provider's internal error, logged with what went wrong), so
+/// that a result reported for it can never be written to the first; the
+/// first order keeps its handle, and a redelivery of the second is asked
+/// again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_order_given_the_same_assessment_id_is_refused() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let vendor = CountingVendor::new(Duration::ZERO).giving_every_order("asm-reused");
+    let base = serve(kombo_runtime(&store, &mock, vendor.clone())).await;
+    let client = reqwest::Client::new();
+    let send = |order: &str| signed_kombo(&client, &base, &kombo_order(order)).send();
+    let first = send("order-first").await.unwrap();
+    assert_eq!(first.status(), 200);
+    for _ in 0..2 {
+        let second = send("order-second").await.unwrap();
+        assert_eq!(second.status(), 500);
+        let body = second.text().await.unwrap();
+        // the reason stays in the log, not in the provider's answer
+        assert!(!body.contains("asm-reused"), "{body}");
+    }
+    assert_eq!(vendor.orders.load(Ordering::SeqCst), 3);
+    let order = store
+        .order_by_vendor_id(Some("kombo"), "asm-reused")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        order.handle.provider_order_id.as_deref(),
+        Some("order-first")
+    );
+    let orders = store
+        .orders(&ats_store::OrderFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 1);
+    let errors = store
+        .activity(&ActivityQuery {
+            errors_only: true,
+            ..ActivityQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(errors.len(), 2);
+    for e in &errors {
+        assert_eq!(e.error_kind.as_deref(), Some("vendor"));
+        assert_eq!(e.http_status, Some(500));
+        assert_eq!(e.order_id.as_deref(), Some("asm-reused"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some(
+                "vendor internal error: the vendor assessment id `asm-reused` \
+                 already names another order of provider `kombo` and tenant \
+                 `greenhouse:8mQzT4vXc2LpR7nWd9KsYb3H`, not provider order `order-second`; \
+                 each order needs its own assessment id, or the results of one would be \
+                 written to the other"
+            )
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_calls_are_answered_the_providers_way_and_logged() {
     let mock = MockServer::start().await;

@@ -1,6 +1,6 @@
 //! [`StoreError`]: what can go wrong reading or writing durable state.
 
-use ats_core::{Error, VendorError};
+use ats_core::{Error, OrderHandle, VendorError};
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,13 @@ pub enum StoreError {
     /// The row asked for does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The write would make one order stand for another: the vendor's
+    /// assessment id already names a different order (another provider
+    /// order id) of the same provider and tenant, so a result reported for
+    /// either would be written to the first. Nothing was written. Not
+    /// retryable: the vendor must give each order its own id.
+    #[error("order conflict: {0}")]
+    Conflict(String),
 }
 
 impl StoreError {
@@ -39,7 +46,39 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => Self::NotFound("row".into()),
+            // every NOT NULL column is written from a value that cannot be
+            // missing, except an order's status, which the order upsert
+            // leaves NULL on purpose when the order would be another's
+            // (see `outbox::orders_statement`)
+            sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::NotNullViolation => {
+                Self::Conflict("an order's vendor assessment id already names another order".into())
+            }
             other => Self::Database(other.to_string()),
+        }
+    }
+}
+
+impl StoreError {
+    /// A [`Conflict`](Self::Conflict) from writing `handle`'s order, said
+    /// with its ids; any other error as it is.
+    pub(crate) fn for_order(self, handle: Option<&OrderHandle>) -> Self {
+        match (self, handle) {
+            (Self::Conflict(_), Some(h)) => {
+                let id = |v: &Option<String>| v.as_deref().unwrap_or("").to_owned();
+                Self::Conflict(format!(
+                    "the vendor assessment id `{}` already names another order of provider `{}` \
+                     and tenant `{}`, not provider order `{}`; each order needs its own \
+                     assessment id, or the results of one would be written to the other",
+                    id(&h.vendor_assessment_id),
+                    h.provider,
+                    h.tenant
+                        .as_ref()
+                        .map(ats_core::TenantId::as_str)
+                        .unwrap_or(""),
+                    id(&h.provider_order_id),
+                ))
+            }
+            (other, _) => other,
         }
     }
 }
@@ -61,6 +100,10 @@ impl From<serde_json::Error> for StoreError {
 /// answered 503 and retries); anything else is a configuration error.
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Conflict(message) = e {
+            // the vendor's answer is what cannot be kept
+            return Error::Vendor(VendorError::Internal { message });
+        }
         if e.is_retryable() {
             Error::Vendor(VendorError::Unavailable {
                 message: e.to_string(),

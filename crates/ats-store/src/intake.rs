@@ -163,6 +163,11 @@ impl Store {
     /// saved, so that it can always be reported on; a cancelled order is
     /// marked so) and `log`, the call's activity row (one commit for the
     /// answer and its record). Returns the row id of the order changed.
+    ///
+    /// An accepted order whose vendor assessment id already names another
+    /// order of the same provider and tenant (another provider order id) is
+    /// [`StoreError::Conflict`]: nothing is written and the claim stays
+    /// open, so that no result of one order is ever written to the other.
     pub async fn answer_intake(
         &self,
         key: &IntakeKey,
@@ -171,9 +176,25 @@ impl Store {
         log: Option<&Activity>,
     ) -> Result<Option<i64>, StoreError> {
         let now = self.now_ms();
-        if let Some(group) = &self.inner.group {
-            return group.answer(key, answer, change, log, now).await;
-        }
+        let accepted = match change {
+            OrderChange::Accepted(handle) => Some(handle),
+            _ => None,
+        };
+        let written = match &self.inner.group {
+            Some(group) => group.answer(key, answer, change, log, now).await,
+            None => self.answer_alone(key, answer, change, log, now).await,
+        };
+        written.map_err(|e| e.for_order(accepted))
+    }
+
+    async fn answer_alone(
+        &self,
+        key: &IntakeKey,
+        answer: &StoredAnswer,
+        change: OrderChange<'_>,
+        log: Option<&Activity>,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.inner.pool.begin().await?;
         let answer = NewAnswer {
             key,

@@ -156,13 +156,22 @@ pub(crate) async fn upsert_order(
 /// The statement saving orders (handle, status, time): new ones are
 /// inserted, known ones (same provider, tenant and key) get the status.
 /// Its rows ([`order_ids`]) are of kind `order`.
+///
+/// A known key whose order has another provider order id is another order
+/// given the same vendor assessment id: its status is set to NULL, which
+/// the column refuses, so the statement fails
+/// ([`StoreError::Conflict`]) and the transaction writes nothing. (A
+/// missing or empty provider order id on either side is no clash.)
 pub(crate) fn orders_statement(
     orders: &[(&OrderHandle, &str, i64)],
 ) -> Result<(String, Vec<Param>), StoreError> {
     let sql = format!(
         "INSERT INTO orders (provider, tenant, order_key, vendor_assessment_id, provider_order_id, \
          candidate_id, handle, status, created_at, updated_at) VALUES {} \
-         ON CONFLICT (provider, tenant, order_key) DO UPDATE SET status = excluded.status, \
+         ON CONFLICT (provider, tenant, order_key) DO UPDATE SET status = CASE \
+         WHEN orders.provider_order_id <> '' AND excluded.provider_order_id <> '' \
+         AND orders.provider_order_id <> excluded.provider_order_id THEN NULL \
+         ELSE excluded.status END, \
          updated_at = excluded.updated_at \
          RETURNING 'order' AS kind, id, provider, tenant, order_key",
         placeholders(orders.len(), 10)
@@ -279,17 +288,24 @@ pub struct OutboxFilter {
 
 impl Store {
     /// Records an accepted order (e.g. one accepted outside the intake).
-    /// Returns its row id; an order already known keeps its id.
+    /// Returns its row id; an order already known keeps its id. A handle
+    /// whose vendor assessment id names another order (another provider
+    /// order id) is [`StoreError::Conflict`].
     pub async fn save_order(&self, handle: &OrderHandle) -> Result<i64, StoreError> {
         let mut tx = self.inner.pool.begin().await?;
-        let id = upsert_order(&mut tx, handle, "invited", self.now_ms()).await?;
+        let id = upsert_order(&mut tx, handle, "invited", self.now_ms())
+            .await
+            .map_err(|e| e.for_order(Some(handle)))?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Stores `result` for delivery and the order's new status, in one
     /// transaction; results of the order still pending are superseded.
-    /// Returns the new item's id.
+    /// Returns the new item's id. A handle whose vendor assessment id names
+    /// another order (another provider order id) is
+    /// [`StoreError::Conflict`], and nothing is queued: the result would
+    /// otherwise be written to the other order.
     pub async fn enqueue_result(
         &self,
         handle: &OrderHandle,
@@ -298,7 +314,9 @@ impl Store {
         let now = self.now_ms();
         let payload = serde_json::to_string(result)?;
         let mut tx = self.inner.pool.begin().await?;
-        let order_id = upsert_order(&mut tx, handle, result.status.as_str(), now).await?;
+        let order_id = upsert_order(&mut tx, handle, result.status.as_str(), now)
+            .await
+            .map_err(|e| e.for_order(Some(handle)))?;
         sqlx::query("UPDATE orders SET last_result = $1 WHERE id = $2")
             .bind(payload.clone())
             .bind(order_id)

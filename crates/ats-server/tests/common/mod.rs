@@ -83,6 +83,9 @@ pub struct CountingVendor {
     pub reports: Arc<AtomicUsize>,
     pub fail_next: Arc<AtomicUsize>,
     delay: Duration,
+    /// The assessment id every order is given (a vendor's mistake), instead
+    /// of one per order.
+    same_id: Option<String>,
 }
 
 impl CountingVendor {
@@ -92,7 +95,14 @@ impl CountingVendor {
             reports: Arc::default(),
             fail_next: Arc::default(),
             delay,
+            same_id: None,
         }
+    }
+
+    /// Gives every order the assessment id `id`.
+    pub fn giving_every_order(mut self, id: &str) -> Self {
+        self.same_id = Some(id.to_owned());
+        self
     }
 }
 
@@ -113,10 +123,13 @@ impl Vendor for CountingVendor {
                 message: "database restarting".into(),
             });
         }
-        Ok(OrderDecision::Accepted(Acceptance::new(format!(
-            "asm-{}",
-            order.provider_order_id.as_deref().unwrap_or("none")
-        ))))
+        let id = self.same_id.clone().unwrap_or_else(|| {
+            format!(
+                "asm-{}",
+                order.provider_order_id.as_deref().unwrap_or("none")
+            )
+        });
+        Ok(OrderDecision::Accepted(Acceptance::new(id)))
     }
     async fn cancel(&self, _: &Cancellation) -> Result<(), VendorError> {
         Ok(())

@@ -1421,6 +1421,118 @@ pub async fn orders_are_listed_with_their_last_result(db: &Db) {
     assert_eq!(globex.len(), 1);
 }
 
+/// A vendor that gives two orders one assessment id: the second order is
+/// refused wherever it would be written (an intake answer, grouped or not,
+/// a saved order, a result), so that one order's result never goes to the
+/// other; the first order keeps its handle.
+pub async fn a_vendor_assessment_id_names_one_order(db: &Db) {
+    for grouped in [true, false] {
+        let store = db.open_grouped(K1, grouped).await;
+        let tenant = if grouped { "grouped" } else { "single" };
+        let key = |n: &str| IntakeKey::new("kombo", Some(&TenantId::new(tenant)), n.to_owned());
+        let vendor_id = format!("inv-{tenant}");
+        let first = handle("kombo", tenant, &vendor_id);
+        let mut second = first.clone();
+        second.provider_order_id = Some("po-other".into());
+        second.candidate_id = Some("c-2".into());
+        let want = format!(
+            "order conflict: the vendor assessment id `{vendor_id}` already names another order of \
+             provider `kombo` and tenant `{tenant}`, not provider order `po-other`; each order \
+             needs its own assessment id, or the results of one would be written to the other"
+        );
+        assert_eq!(
+            store.claim_intake(&key("a"), "order", LEASE).await.unwrap(),
+            Claim::Owner
+        );
+        let order_id = store
+            .answer_intake(
+                &key("a"),
+                &answer("{}"),
+                OrderChange::Accepted(&first),
+                None,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        // the second order, alone and in a batch beside one that is fine
+        let third = handle("kombo", tenant, &format!("{vendor_id}-3"));
+        for k in ["b", "c"] {
+            assert_eq!(
+                store.claim_intake(&key(k), "order", LEASE).await.unwrap(),
+                Claim::Owner
+            );
+        }
+        let (kb, kc, empty) = (key("b"), key("c"), answer("{}"));
+        let (refused, fine) = tokio::join!(
+            store.answer_intake(&kb, &empty, OrderChange::Accepted(&second), None),
+            store.answer_intake(&kc, &empty, OrderChange::Accepted(&third), None),
+        );
+        let e = refused.unwrap_err();
+        assert!(matches!(e, ats_store::StoreError::Conflict(_)), "{e:?}");
+        assert!(!e.is_retryable());
+        assert_eq!(e.to_string(), want);
+        assert!(fine.unwrap().is_some());
+        // its claim is still open: nothing was answered
+        assert_eq!(
+            store.claim_intake(&key("b"), "order", LEASE).await.unwrap(),
+            Claim::Busy
+        );
+        assert_eq!(
+            store.save_order(&second).await.unwrap_err().to_string(),
+            want
+        );
+        let done = result(AssessmentStatus::Completed);
+        assert_eq!(
+            store
+                .enqueue_result(&second, &done)
+                .await
+                .unwrap_err()
+                .to_string(),
+            want
+        );
+        // nothing queued, the first order as it was
+        assert!(
+            store
+                .outbox_items(&OutboxFilter {
+                    order_id: Some(order_id),
+                    ..OutboxFilter::default()
+                })
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let order = store
+            .order_by_vendor_id(Some("kombo"), &vendor_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (order.id, &order.handle, order.status.as_str()),
+            (order_id, &first, "invited")
+        );
+        // the same order again, or a handle with no provider order id, is
+        // that order; another provider or tenant has orders of its own
+        assert_eq!(store.save_order(&first).await.unwrap(), order_id);
+        let mut by_vendor_id = first.clone();
+        by_vendor_id.provider_order_id = None;
+        store.enqueue_result(&by_vendor_id, &done).await.unwrap();
+        let order = store
+            .order_by_vendor_id(Some("kombo"), &vendor_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (order.id, &order.handle, order.status.as_str()),
+            (order_id, &first, "completed")
+        );
+        let mut elsewhere = second.clone();
+        elsewhere.tenant = Some(TenantId::new(format!("{tenant}-2")));
+        assert_ne!(store.save_order(&elsewhere).await.unwrap(), order_id);
+        elsewhere.provider = "ashby".into();
+        assert_ne!(store.save_order(&elsewhere).await.unwrap(), order_id);
+    }
+}
+
 /// Runs every check on one back end, each on a fresh database from `fresh`.
 #[macro_export]
 macro_rules! store_suite {
@@ -1443,7 +1555,8 @@ macro_rules! store_suite {
             oauth_tokens_of_any_provider_are_sealed_whole_and_leased,
             readiness_and_debug_hide_secrets,
             vendor_events_go_out_once_in_order,
-            orders_are_listed_with_their_last_result
+            orders_are_listed_with_their_last_result,
+            a_vendor_assessment_id_names_one_order
         );
     };
     (@tests $fresh:path, $($name:ident),+) => {
