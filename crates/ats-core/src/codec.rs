@@ -239,6 +239,14 @@ pub fn required<'a>(value: Option<&'a str>, path: &str) -> Result<&'a str, Error
     }
 }
 
+/// [`required`] for an owned string: the value itself, moved, not copied.
+pub fn required_string(value: Option<String>, path: &str) -> Result<String, Error> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(Error::missing(path)),
+    }
+}
+
 /// The one rule for control characters in core values: identifiers,
 /// e-mail addresses, names and URLs hold none (a JSON escape such as
 /// `\u0000` or `\t` decodes into one). A value that does is refused as

@@ -61,7 +61,9 @@
 //! kind.
 
 use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank};
-use ats_core::codec::{decode_json, decode_json_object, decode_json_with_raw, required};
+use ats_core::codec::{
+    decode_json, decode_json_object, decode_json_with_raw, required, required_string,
+};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Attachment, AttachmentSource,
     AttributeValue, Candidate, Email, Error, Ignored, InboundEvent, Job, Location, Package,
@@ -150,7 +152,7 @@ pub fn order_received(
         }
         None => return Err(Error::missing("type")),
     }
-    let data = &webhook.data;
+    let data = webhook.data;
     let tenant = TenantId::new(required(
         data.integration_id.as_deref(),
         "data.integration_id",
@@ -165,7 +167,7 @@ pub fn order_received(
         }));
     }
     let mut extras = Map::new();
-    if let Some(id) = non_blank(webhook.id.clone()) {
+    if let Some(id) = non_blank(webhook.id) {
         extras.insert(EXTRA_EVENT_ID.to_owned(), Value::String(id));
     }
     if inline {
@@ -223,7 +225,7 @@ pub fn open_orders_page(
     for (i, (order, raw)) in page
         .data
         .results
-        .iter()
+        .into_iter()
         .zip(
             raw_results
                 .into_iter()
@@ -255,26 +257,27 @@ fn is_closed(status: &str) -> bool {
 /// The core order for a Kombo order (webhook `data` or a Get orders item).
 /// `at` is the order's path in the body, for error messages.
 pub fn order_from_wire(
-    order: &Order,
+    order: Order,
     at: &str,
     tenant: Option<TenantId>,
     received_at: DateTime<Utc>,
     raw: RawJson,
     mut extras: Map<String, Value>,
 ) -> Result<AssessmentOrder, Error> {
-    let id = required(Some(&order.id), &format!("{at}.id"))?.to_owned();
-    let package_id = required(Some(&order.package_id), &format!("{at}.package_id"))?.to_owned();
-    let c = order.candidate.clone().unwrap_or_default();
-    let email = required(c.email.as_deref(), &format!("{at}.candidate.email"))?.to_owned();
+    let id = required_string(Some(order.id), &format!("{at}.id"))?;
+    let package_id = required_string(Some(order.package_id), &format!("{at}.package_id"))?;
+    let c = order.candidate.unwrap_or_default();
+    let email = required_string(c.email, &format!("{at}.candidate.email"))?;
     if let Some(j) = &order.job {
         at_most_opt(j.hiring_team.as_ref(), &format!("{at}.job.hiring_team"))?;
     }
-    if let Some(status) = non_blank(order.status.clone()) {
+    if let Some(status) = non_blank(order.status) {
         extras.insert(EXTRA_ORDER_STATUS.to_owned(), Value::String(status));
     }
+    let remote_id = non_blank(c.remote_id);
     let candidate = Candidate {
-        id: non_blank(c.remote_id.clone()),
-        remote_id: non_blank(c.remote_id),
+        id: remote_id.clone(),
+        remote_id,
         first_name: non_blank(c.first_name),
         last_name: non_blank(c.last_name),
         preferred_name: None,
@@ -292,23 +295,30 @@ pub fn order_from_wire(
     };
     let application = order
         .application
-        .as_ref()
-        .and_then(|a| non_blank(a.remote_id.clone()))
+        .and_then(|a| non_blank(a.remote_id))
         .map(|id| Application {
             id: Some(id.clone()),
             remote_id: Some(id),
             status: None,
             url: None,
         });
-    let job = order.job.as_ref().map(|j| Job {
-        id: non_blank(j.remote_id.clone()),
-        remote_id: non_blank(j.remote_id.clone()),
-        name: non_blank(j.name.clone()),
-        description: non_blank(j.description.clone()),
-        requisition_id: non_blank(j.job_code.clone()),
-        url: None,
-        location: j.location.as_ref().and_then(location),
-        hiring_team: j.hiring_team.iter().flatten().filter_map(person).collect(),
+    let job = order.job.map(|j| {
+        let remote_id = non_blank(j.remote_id);
+        Job {
+            id: remote_id.clone(),
+            remote_id,
+            name: non_blank(j.name),
+            description: non_blank(j.description),
+            requisition_id: non_blank(j.job_code),
+            url: None,
+            location: j.location.and_then(location),
+            hiring_team: j
+                .hiring_team
+                .into_iter()
+                .flatten()
+                .filter_map(person)
+                .collect(),
+        }
     });
     Ok(AssessmentOrder {
         provider: PROVIDER.to_owned(),
@@ -328,33 +338,32 @@ pub fn order_from_wire(
     })
 }
 
-fn location(l: &OrderLocation) -> Option<Location> {
+fn location(l: OrderLocation) -> Option<Location> {
     let loc = Location {
-        text: non_blank(l.raw.clone()),
-        address_lines: [&l.street_1, &l.street_2]
+        text: non_blank(l.raw),
+        address_lines: [l.street_1, l.street_2]
             .into_iter()
-            .filter_map(|line| non_blank(line.as_deref().map(|s| s.trim().to_owned())))
+            .filter_map(|line| non_blank(line.map(|s| s.trim().to_owned())))
             .collect(),
-        city: non_blank(l.city.clone()),
-        region: non_blank(l.state.clone()),
-        country: non_blank(l.country.clone()),
-        postal_code: non_blank(l.zip_code.clone()),
+        city: non_blank(l.city),
+        region: non_blank(l.state),
+        country: non_blank(l.country),
+        postal_code: non_blank(l.zip_code),
     };
     (!loc.is_empty()).then_some(loc)
 }
 
-fn person(m: &HiringTeamMember) -> Option<Person> {
+fn person(m: HiringTeamMember) -> Option<Person> {
     let p = Person {
-        id: non_blank(m.remote_id.clone()),
-        first_name: non_blank(m.first_name.clone()),
-        last_name: non_blank(m.last_name.clone()),
-        email: non_blank(m.email.clone()),
+        id: non_blank(m.remote_id),
+        first_name: non_blank(m.first_name),
+        last_name: non_blank(m.last_name),
+        email: non_blank(m.email),
         roles: m
             .hiring_team_roles
-            .iter()
+            .into_iter()
             .flatten()
             .filter(|r| !r.trim().is_empty())
-            .cloned()
             .collect(),
     };
     (p != Person::default()).then_some(p)
