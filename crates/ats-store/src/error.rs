@@ -113,3 +113,43 @@ impl From<StoreError> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a database failure is passing; at the adapters' boundary it is
+    /// the vendor unavailable (the provider retries), an order conflict is
+    /// the vendor's own mistake, anything else a configuration error.
+    #[test]
+    fn only_database_failures_are_retried() {
+        let cases = [
+            (
+                StoreError::Database("gone".into()),
+                true,
+                "vendor temporarily unavailable: database error: gone",
+            ),
+            (
+                StoreError::Conflict("same id".into()),
+                false,
+                "vendor internal error: same id",
+            ),
+            (
+                StoreError::Config("no key".into()),
+                false,
+                "configuration error: store configuration error: no key",
+            ),
+            (
+                StoreError::NotFound("row".into()),
+                false,
+                "configuration error: not found: row",
+            ),
+        ];
+        for (store_error, retryable, said) in cases {
+            assert_eq!(store_error.is_retryable(), retryable, "{store_error:?}");
+            let error = Error::from(store_error);
+            assert_eq!(error.is_retryable(), retryable);
+            assert_eq!(error.to_string(), said);
+        }
+    }
+}
