@@ -239,6 +239,16 @@ pub fn required<'a>(value: Option<&'a str>, path: &str) -> Result<&'a str, Error
     }
 }
 
+/// `text` without leading and trailing white space: the same string when it
+/// has none, a trimmed copy when it has some.
+pub fn trimmed(text: String) -> String {
+    if text.trim().len() == text.len() {
+        text
+    } else {
+        text.trim().to_owned()
+    }
+}
+
 /// [`required`] for an owned string: the value itself, moved, not copied.
 pub fn required_string(value: Option<String>, path: &str) -> Result<String, Error> {
     match value {
@@ -547,6 +557,23 @@ mod tests {
         let e = decode_json_object::<Outer>(b"nope").unwrap_err();
         assert!(matches!(e, Error::Malformed { ref path, .. } if path == "."));
         assert!(decode_json_object::<Outer>(b" {\"candidate\":{\"email\":\"a\"}}").is_ok());
+    }
+
+    #[test]
+    fn trimmed_keeps_a_string_without_spaces_and_trims_one_with() {
+        let text = String::from("a@example.com");
+        let at = text.as_ptr();
+        let same = trimmed(text);
+        assert_eq!((same.as_str(), same.as_ptr()), ("a@example.com", at));
+        assert_eq!(trimmed(" a@example.com\n".into()), "a@example.com");
+        assert_eq!(trimmed(" \t".into()), "");
+        assert_eq!(required_string(Some("id".into()), "x").unwrap(), "id");
+        for blank in [None, Some(String::new()), Some(" ".into())] {
+            assert_eq!(
+                required_string(blank, "x").unwrap_err().to_string(),
+                required(None, "x").unwrap_err().to_string()
+            );
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@
 
 use std::collections::HashMap;
 
-use ats_core::codec::{decode_json_object, json_number, non_blank, required};
+use ats_core::codec::{decode_json_object, decode_json_with_raw, json_number, non_blank, required};
 use ats_core::http::fit_for_path;
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, Cancellation, Candidate, Email, Error,
@@ -139,8 +139,7 @@ pub fn webhook_to_event(
     body: &[u8],
     received_at: DateTime<Utc>,
 ) -> Result<InboundEvent, Error> {
-    let delivery = decode_delivery(body)?;
-    let raw = RawJson::from_slice(body).unwrap_or_default();
+    let (delivery, raw): (WebhookDelivery, RawJson) = decode_json_with_raw(body)?;
     let kind = event_type(&delivery)?;
     if kind != operation {
         return Err(Error::malformed(
@@ -154,7 +153,10 @@ pub fn webhook_to_event(
         ASSESSMENT_TRIGGERED => {
             let mut context = Map::new();
             context.insert(CTX_ASSESSMENT_REQUEST_ID.into(), Value::String(id.clone()));
-            context.insert(CTX_COMPANY_ID.into(), Value::String(tenant.to_string()));
+            context.insert(
+                CTX_COMPANY_ID.into(),
+                Value::String(tenant.as_str().to_owned()),
+            );
             Ok(InboundEvent::OrderReceived(Box::new(AssessmentOrder {
                 provider: PROVIDER.to_owned(),
                 tenant: Some(tenant),
@@ -440,6 +442,20 @@ mod tests {
         assert_eq!(order.received_at, at());
         assert_eq!(order.context["assessment_request_id"], "41872");
         assert_eq!(order.context["company_id"], "900123");
+    }
+
+    /// The body is kept as its text, so text that is not UTF-8, even in a
+    /// part the delivery skips, is refused as it is by every adapter.
+    #[test]
+    fn a_body_that_is_not_utf8_is_refused() {
+        let body = b"{\"type\":\"assessment.triggered\",\"companyId\":\"9\",\"note\":\"\xff\",\"data\":{\"assessmentRequestId\":\"1\"}}";
+        match webhook_to_event(ASSESSMENT_TRIGGERED, body, at()) {
+            Err(e @ Error::Malformed { .. }) => assert_eq!(
+                e.to_string(),
+                "malformed payload at `.`: invalid UTF-8 at byte 55 of the body"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -38,7 +38,7 @@ use ats_core::codec::non_blank;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use ats_core::codec::{decode_json, decode_json_with_raw, required};
+use ats_core::codec::{decode_json, decode_json_with_raw, required, required_string};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Cancellation, Candidate,
     Email, Error, Ignored, InboundEvent, Job, Location, OrderHandle, OrderRef, Person, Phone,
@@ -173,7 +173,7 @@ pub fn webhook_to_event(
         Some(_) => return Err(Error::malformed("data", "expected an object")),
     }
     match operation {
-        CANDIDATE_STAGE_CHANGE => stage_change(&delivery, stages),
+        CANDIDATE_STAGE_CHANGE => stage_change(delivery, stages),
         CANDIDATE_ARCHIVE_CHANGE => archive_change(&delivery),
         CANDIDATE_DELETED => deleted(&delivery),
         other => Ok(ignored_delivery(
@@ -207,26 +207,28 @@ fn event_data(delivery: &Delivery) -> Result<EventData, Error> {
 }
 
 /// The opportunity id of a candidate event: `opportunityId`, else the
-/// deprecated `candidateId` (Lever: a candidate id is an opportunity id).
-fn opportunity_id(data: &EventData) -> Option<String> {
-    non_blank(data.opportunity_id.clone()).or_else(|| non_blank(data.candidate_id.clone()))
+/// deprecated `candidateId` (Lever: a candidate id is an opportunity id),
+/// moved out of `data`.
+fn opportunity_id(data: &mut EventData) -> Option<String> {
+    non_blank(data.opportunity_id.take()).or_else(|| non_blank(data.candidate_id.take()))
 }
 
 fn stage_change(
-    delivery: &Delivery,
+    delivery: Delivery,
     stages: Option<&BTreeMap<String, String>>,
 ) -> Result<InboundEvent, Error> {
-    let data = event_data(delivery)?;
-    let opportunity = opportunity_id(&data).ok_or_else(|| Error::missing("data.opportunityId"))?;
-    let stage = required(data.to_stage_id.as_deref(), "data.toStageId")?;
-    let Some(package_id) = stages.and_then(|s| s.get(stage)) else {
+    let mut data = event_data(&delivery)?;
+    let opportunity =
+        opportunity_id(&mut data).ok_or_else(|| Error::missing("data.opportunityId"))?;
+    let stage = required_string(data.to_stage_id, "data.toStageId")?;
+    let Some(package_id) = stages.and_then(|s| s.get(&stage)) else {
         return Ok(ignored_delivery(
             CANDIDATE_STAGE_CHANGE,
             &format!("stage `{stage}` is not a trigger stage of this connection"),
             &delivery.raw,
         ));
     };
-    let contact = non_blank(data.contact_id.clone());
+    let contact = non_blank(data.contact_id);
     let mut context = Map::new();
     context.insert(
         CTX_OPPORTUNITY_ID.into(),
@@ -235,7 +237,7 @@ fn stage_change(
     if let Some(c) = &contact {
         context.insert(CTX_CONTACT_ID.into(), Value::String(c.clone()));
     }
-    context.insert(CTX_STAGE_ID.into(), Value::String(stage.to_owned()));
+    context.insert(CTX_STAGE_ID.into(), Value::String(stage));
     Ok(InboundEvent::OrderReceived(Box::new(AssessmentOrder {
         package: None,
         provider: PROVIDER.to_owned(),
@@ -253,13 +255,13 @@ fn stage_change(
         received_at: delivery.sent_at,
         context,
         extras: Map::new(),
-        raw: delivery.raw.clone(),
+        raw: delivery.raw,
     })))
 }
 
 fn archive_change(delivery: &Delivery) -> Result<InboundEvent, Error> {
-    let data = event_data(delivery)?;
-    let Some(opportunity) = opportunity_id(&data) else {
+    let mut data = event_data(delivery)?;
+    let Some(opportunity) = opportunity_id(&mut data) else {
         return Ok(ignored_delivery(
             CANDIDATE_ARCHIVE_CHANGE,
             "the delivery names no opportunity",
@@ -285,8 +287,8 @@ fn archive_change(delivery: &Delivery) -> Result<InboundEvent, Error> {
 }
 
 fn deleted(delivery: &Delivery) -> Result<InboundEvent, Error> {
-    let data = event_data(delivery)?;
-    let Some(opportunity) = opportunity_id(&data) else {
+    let mut data = event_data(delivery)?;
+    let Some(opportunity) = opportunity_id(&mut data) else {
         return Ok(ignored_delivery(
             CANDIDATE_DELETED,
             "the delivery names no opportunity",

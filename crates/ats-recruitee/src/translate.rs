@@ -36,7 +36,7 @@
 //! status). The report URL, summary, sections and attributes of a result
 //! have no documented report field and are not sent.
 
-use ats_core::codec::{decode_json_with_raw, json_number, non_blank, required};
+use ats_core::codec::{decode_json_with_raw, json_number, non_blank, required_string, trimmed};
 use ats_core::http::fit_for_path;
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, Candidate, Email, Error, OrderedPackage,
@@ -118,16 +118,15 @@ pub fn send_candidate_to_order(
     received_at: DateTime<Utc>,
 ) -> Result<AssessmentOrder, Error> {
     let (req, raw): (SendCandidateRequest, RawJson) = decode_json_with_raw(body)?;
-    let report_id = required(req.report_id.as_deref(), "report_id")?;
-    if !fit_for_path(report_id) || report_id.contains(['/', '?', '#']) {
+    let report_id = required_string(req.report_id, "report_id")?;
+    if !fit_for_path(&report_id) || report_id.contains(['/', '?', '#']) {
         return Err(Error::malformed(
             "report_id",
             "cannot be used as an id in the report URL",
         ));
     }
-    let report_id = report_id.to_owned();
-    let package_id = required(req.test_id.as_deref(), "test_id")?.to_owned();
-    let email = required(req.email.as_deref(), "email")?.trim().to_owned();
+    let package_id = required_string(req.test_id, "test_id")?;
+    let email = trimmed(required_string(req.email, "email")?);
     if !looks_like_email(&email) {
         return Err(Error::malformed("email", "not an e-mail address"));
     }

@@ -23,7 +23,9 @@
 //! maximum), as SmartRecruiters' `AssessmentResult.score` is a string; the
 //! summary becomes `description`, the report URL `resultUrl`.
 
-use ats_core::codec::{check_result_items, decode_json_with_raw, json_number, non_blank, required};
+use ats_core::codec::{
+    check_result_items, decode_json_with_raw, json_number, non_blank, required_string,
+};
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, Candidate, Email, Error, Job, Package,
     PackagesRequest, Person, Phone, RawJson, Score,
@@ -55,8 +57,8 @@ pub fn packages_request() -> PackagesRequest {
 /// Everything about the candidate and the job is optional.
 pub fn order_to_core(body: &[u8], received_at: DateTime<Utc>) -> Result<AssessmentOrder, Error> {
     let (req, raw): (OrderRequest, RawJson) = decode_json_with_raw(body)?;
-    let order_id = required(req.order_id.as_deref(), "orderId")?.to_owned();
-    let package_id = required(req.package_id.as_deref(), "packageId")?.to_owned();
+    let order_id = required_string(req.order_id, "orderId")?;
+    let package_id = required_string(req.package_id, "packageId")?;
     let c = req.candidate.unwrap_or_default();
     let candidate = Candidate {
         id: non_blank(c.id),

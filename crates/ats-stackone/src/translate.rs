@@ -56,8 +56,9 @@
 //! [`apply_application`], [`apply_candidate`] and [`apply_job`] merge in the
 //! records fetched afterwards (fetched values win, nothing known is lost).
 
-use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank};
-use ats_core::codec::{decode_json, decode_json_object, decode_json_with_raw, required};
+use ats_core::codec::trimmed;
+use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank, non_blank_str};
+use ats_core::codec::{decode_json, decode_json_object, decode_json_with_raw, required_string};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource,
     AttributeValue, Candidate, Email, Error, Ignored, Job, Location, OrderedPackage, Package,
@@ -186,17 +187,19 @@ pub fn webhook_to_order(
     order_type: OrderType,
     received_at: DateTime<Utc>,
 ) -> Result<AssessmentOrder, Error> {
-    let (env, raw): (WebhookEnvelope, RawJson) = decode_json_with_raw(body)?;
-    let account_id = required(env.account_id.as_deref(), "account_id")?.to_owned();
+    let (mut env, raw): (WebhookEnvelope, RawJson) = decode_json_with_raw(body)?;
+    let account_id = required_string(env.account_id, "account_id")?;
     if !account_id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::malformed(
             "account_id",
             "an account id is visible ASCII without spaces",
         ));
     }
-    let records: Vec<(&str, &OrderRecord)> = [
-        ("data", env.data.as_ref()),
-        ("event_data", env.event_data.as_ref()),
+    // the values below are moved out of the records, the first record
+    // that has one winning
+    let mut records: Vec<(&str, &mut OrderRecord)> = [
+        ("data", env.data.as_mut()),
+        ("event_data", env.event_data.as_mut()),
     ]
     .into_iter()
     .filter_map(|(name, r)| r.map(|r| (name, r)))
@@ -208,57 +211,64 @@ pub fn webhook_to_order(
             at_most_opt(c.emails.as_ref(), &format!("{at}.candidate.emails"))?;
         }
     }
-    let first = |f: &dyn Fn(&OrderRecord) -> Option<String>| {
-        records.iter().find_map(|(_, r)| non_blank(f(r)))
-    };
 
-    let provider_order_id = non_blank(env.record_id.clone())
-        .or_else(|| first(&|r| r.id.clone()))
-        .or_else(|| non_blank(env.record_remote_id.clone()))
+    let provider_order_id = non_blank(env.record_id)
+        .or_else(|| first(&mut records, |r| r.id.take()))
+        .or_else(|| non_blank_str(env.record_remote_id.as_deref()).map(str::to_owned))
         .ok_or_else(|| Error::missing("record_id"))?;
 
-    let package = records.iter().find_map(|(_, r)| {
-        r.package.as_ref().filter(|p| {
-            non_blank(p.id.clone()).is_some() || non_blank(p.remote_id.clone()).is_some()
+    let mut package = records.iter_mut().find_map(|(_, r)| {
+        r.package.take_if(|p| {
+            non_blank_str(p.id.as_deref()).is_some()
+                || non_blank_str(p.remote_id.as_deref()).is_some()
         })
     });
     let package_id = package
-        .and_then(|p| non_blank(p.id.clone()).or_else(|| non_blank(p.remote_id.clone())))
+        .as_mut()
+        .and_then(|p| non_blank(p.id.take()).or_else(|| non_blank(p.remote_id.take())))
         .ok_or_else(|| {
             let at = records.first().map_or("data", |(name, _)| name);
             Error::missing(format!("{at}.package.id"))
         })?;
 
-    let order_candidate = records.iter().find_map(|(_, r)| r.candidate.as_ref());
+    let candidate_remote_id = first(&mut records, |r| {
+        r.candidate.as_mut().and_then(|c| c.remote_id.take())
+    });
+    let candidate_id = first(&mut records, |r| {
+        non_blank(r.candidate_id.take()).or_else(|| r.candidate.as_mut().and_then(|c| c.id.take()))
+    });
+    let order_candidate = records
+        .iter_mut()
+        .find_map(|(_, r)| r.candidate.take())
+        .unwrap_or_default();
     let candidate = Candidate {
-        remote_id: first(&|r| r.candidate.as_ref().and_then(|c| c.remote_id.clone())),
-        id: first(&|r| {
-            non_blank(r.candidate_id.clone())
-                .or_else(|| r.candidate.as_ref().and_then(|c| c.id.clone()))
-        }),
-        first_name: order_candidate.and_then(|c| non_blank(c.first_name.clone())),
-        last_name: order_candidate.and_then(|c| non_blank(c.last_name.clone())),
+        remote_id: candidate_remote_id,
+        id: candidate_id,
+        first_name: non_blank(order_candidate.first_name),
+        last_name: non_blank(order_candidate.last_name),
         preferred_name: None,
-        emails: order_candidate
-            .map(|c| emails(None, c.emails.as_deref()))
-            .unwrap_or_default(),
+        emails: owned_emails(order_candidate.emails),
         phones: Vec::new(),
         location: None,
-        profile_url: order_candidate.and_then(|c| non_blank(c.profile_url.clone())),
+        profile_url: non_blank(order_candidate.profile_url),
         resume_url: None,
     };
 
-    let application_id = first(&|r| {
-        non_blank(r.application_id.clone())
-            .or_else(|| r.application.as_ref().and_then(|a| a.id.clone()))
+    let application_id = first(&mut records, |r| {
+        non_blank(r.application_id.take())
+            .or_else(|| r.application.as_mut().and_then(|a| a.id.take()))
     });
-    let application_status = records.iter().find_map(|(_, r)| {
-        r.application
-            .as_ref()
-            .and_then(|a| enum_text(a.application_status.as_ref()))
+    let application_status = records
+        .iter()
+        .find_map(|(_, r)| {
+            r.application
+                .as_ref()
+                .and_then(|a| enum_text(a.application_status.as_ref()))
+        })
+        .map(str::to_owned);
+    let application_remote_id = first(&mut records, |r| {
+        r.application.as_mut().and_then(|a| a.remote_id.take())
     });
-    let application_remote_id =
-        first(&|r| r.application.as_ref().and_then(|a| a.remote_id.clone()));
     let application = (application_id.is_some()
         || application_status.is_some()
         || application_remote_id.is_some())
@@ -269,26 +279,35 @@ pub fn webhook_to_order(
         url: None,
     });
 
-    let order_job = records.iter().find_map(|(_, r)| r.job.as_ref());
+    let job_remote_id = first(&mut records, |r| {
+        r.job.as_mut().and_then(|j| j.remote_id.take())
+    });
+    let job_id = first(&mut records, |r| {
+        non_blank(r.job_id.take()).or_else(|| r.job.as_mut().and_then(|j| j.id.take()))
+    });
+    let order_job = records
+        .iter_mut()
+        .find_map(|(_, r)| r.job.take())
+        .unwrap_or_default();
     let job = Job {
-        remote_id: first(&|r| r.job.as_ref().and_then(|j| j.remote_id.clone())),
+        remote_id: job_remote_id,
         description: None,
-        id: first(&|r| {
-            non_blank(r.job_id.clone()).or_else(|| r.job.as_ref().and_then(|j| j.id.clone()))
-        }),
-        name: order_job.and_then(|j| non_blank(j.title.clone())),
+        id: job_id,
+        name: non_blank(order_job.title),
         requisition_id: None,
         url: None,
         location: None,
         hiring_team: order_job
-            .and_then(|j| j.hiring_team.as_deref())
-            .map(people)
-            .unwrap_or_default(),
+            .hiring_team
+            .into_iter()
+            .flatten()
+            .filter_map(person)
+            .collect(),
     };
 
     let requested_by = records
-        .iter()
-        .find_map(|(_, r)| r.requester.as_ref().and_then(person));
+        .iter_mut()
+        .find_map(|(_, r)| r.requester.take().and_then(person));
 
     let mut extras = Map::new();
     let mut extra = |key: &str, value: Option<String>| {
@@ -296,14 +315,14 @@ pub fn webhook_to_order(
             extras.insert(key.to_owned(), Value::String(v));
         }
     };
-    extra("ats_provider", env.provider.clone());
+    extra("ats_provider", env.provider);
     extra(
         "order_remote_id",
-        non_blank(env.record_remote_id.clone()).or_else(|| first(&|r| r.remote_id.clone())),
+        non_blank(env.record_remote_id).or_else(|| first(&mut records, |r| r.remote_id.take())),
     );
     extra(
         "results_update_url",
-        first(&|r| r.results_update_url.clone()),
+        first(&mut records, |r| r.results_update_url.take()),
     );
 
     let mut context = Map::new();
@@ -319,8 +338,8 @@ pub fn webhook_to_order(
         package_id,
         package: package
             .map(|p| OrderedPackage {
-                name: non_blank(p.name.clone().map(|n| n.trim().to_owned())),
-                description: non_blank(p.description.clone()),
+                name: non_blank(p.name.map(trimmed)),
+                description: non_blank(p.description),
                 kind: None,
             })
             .filter(|p| !p.is_empty()),
@@ -338,6 +357,15 @@ pub fn webhook_to_order(
     })
 }
 
+/// The first non-blank value `take` moves out of the records of a
+/// delivery, in their order (blank ones before it are dropped).
+fn first(
+    records: &mut [(&str, &mut OrderRecord)],
+    mut take: impl FnMut(&mut OrderRecord) -> Option<String>,
+) -> Option<String> {
+    records.iter_mut().find_map(|(_, r)| non_blank(take(r)))
+}
+
 /// Merges a fetched application into an order: its id and status, the
 /// candidate and job ids it names when the order lacks them, and the inline
 /// candidate's names, addresses and numbers where the order has none.
@@ -347,7 +375,7 @@ pub fn apply_application(order: &mut AssessmentOrder, record: &ApplicationRecord
         application.id = Some(id);
     }
     if let Some(status) = enum_text(record.application_status.as_ref()) {
-        application.status = Some(status);
+        application.status = Some(status.to_owned());
     }
     if let Some(remote_id) = non_blank(record.remote_id.clone()) {
         application.remote_id = Some(remote_id);
@@ -772,10 +800,10 @@ fn timestamp(text: Option<&str>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn enum_text(v: Option<&EnumValue>) -> Option<String> {
+fn enum_text(v: Option<&EnumValue>) -> Option<&str> {
     let v = v?;
-    non_blank(v.value.clone()).or_else(|| match &v.source_value {
-        Some(Value::String(s)) => non_blank(Some(s.clone())),
+    non_blank_str(v.value.as_deref()).or_else(|| match &v.source_value {
+        Some(Value::String(s)) => non_blank_str(Some(s)),
         _ => None,
     })
 }
@@ -783,33 +811,55 @@ fn enum_text(v: Option<&EnumValue>) -> Option<String> {
 /// Addresses from a single `email` and an `emails` list, in that order,
 /// without blanks or duplicates (case-insensitive).
 fn emails(single: Option<&str>, list: Option<&[EmailAddress]>) -> Vec<Email> {
+    let list = list
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| Some((e.value.as_deref()?, e.r#type.as_deref())));
+    email_list(single.map(|s| (s, None)).into_iter().chain(list))
+}
+
+/// [`emails`] for an `emails` list of its own, its text moved, not copied.
+fn owned_emails(list: Option<Vec<EmailAddress>>) -> Vec<Email> {
+    email_list(
+        list.into_iter()
+            .flatten()
+            .filter_map(|e| Some((e.value?, e.r#type))),
+    )
+}
+
+/// Addresses with their kinds, in order, trimmed, without blanks or
+/// duplicates (case-insensitive; a duplicate may give the first its kind).
+fn email_list<S: AsRef<str> + Into<String>>(
+    items: impl IntoIterator<Item = (S, Option<S>)>,
+) -> Vec<Email> {
     let mut out: Vec<Email> = Vec::new();
-    let mut push = |address: &str, kind: Option<&String>| {
-        let address = address.trim();
-        if address.is_empty() {
-            return;
+    for (address, kind) in items {
+        let text = address.as_ref();
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            continue;
         }
+        let kind = kind.filter(|k| !k.as_ref().trim().is_empty());
         match out
             .iter_mut()
-            .find(|e| e.address.eq_ignore_ascii_case(address))
+            .find(|e| e.address.eq_ignore_ascii_case(trimmed))
         {
             Some(existing) => {
                 if existing.kind.is_none() {
-                    existing.kind = non_blank(kind.cloned());
+                    existing.kind = kind.map(Into::into);
                 }
             }
-            None => out.push(Email {
-                address: address.to_owned(),
-                kind: non_blank(kind.cloned()),
-            }),
-        }
-    };
-    if let Some(s) = single {
-        push(s, None);
-    }
-    for e in list.unwrap_or_default() {
-        if let Some(v) = &e.value {
-            push(v, e.r#type.as_ref());
+            None => {
+                let address = if trimmed.len() == text.len() {
+                    address.into()
+                } else {
+                    trimmed.to_owned()
+                };
+                out.push(Email {
+                    address,
+                    kind: kind.map(Into::into),
+                });
+            }
         }
     }
     out
@@ -835,19 +885,20 @@ fn phones(single: Option<&str>, list: Option<&[PhoneNumber]>) -> Vec<Phone> {
     out
 }
 
-fn person(m: &HiringTeamMember) -> Option<Person> {
+fn person(m: HiringTeamMember) -> Option<Person> {
     let p = Person {
-        id: non_blank(m.user_id.clone()),
-        first_name: non_blank(m.first_name.clone()),
-        last_name: non_blank(m.last_name.clone()),
-        email: non_blank(m.email.clone()),
-        roles: non_blank(m.role.clone()).into_iter().collect(),
+        id: non_blank(m.user_id),
+        first_name: non_blank(m.first_name),
+        last_name: non_blank(m.last_name),
+        email: non_blank(m.email),
+        roles: non_blank(m.role).into_iter().collect(),
     };
     (p != Person::default()).then_some(p)
 }
 
+/// [`person`] for each member of a borrowed hiring team (each one copied).
 fn people(members: &[HiringTeamMember]) -> Vec<Person> {
-    members.iter().filter_map(person).collect()
+    members.iter().cloned().filter_map(person).collect()
 }
 #[cfg(test)]
 mod tests {

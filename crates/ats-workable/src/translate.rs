@@ -43,7 +43,7 @@
 //! attachments have no Workable form and are left out.
 
 use ats_core::codec::{check_result_items, json_number, non_blank};
-use ats_core::codec::{decode_json_with_raw, required};
+use ats_core::codec::{decode_json_with_raw, required, required_string, trimmed};
 use ats_core::{
     AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource, AttributeValue,
     Candidate, Email, Error, Job, OrderRef, Package, PackagesRequest, Phone, RawJson, Score,
@@ -112,13 +112,13 @@ pub fn create_assessment_to_order(
     callback_policy: &UrlPolicy,
 ) -> Result<AssessmentOrder, Error> {
     let (req, raw): (CreateAssessmentRequest, RawJson) = decode_json_with_raw(body)?;
-    let package_id = required(req.test_id.as_deref(), "test_id")?.to_owned();
+    let package_id = required_string(req.test_id, "test_id")?;
     let callback = required(req.callback_url.as_deref(), "callback_url")?;
     let callback_url = Url::parse(callback.trim())
         .map_err(|e| Error::malformed("callback_url", format!("not an absolute URL: {e}")))?;
     let candidate = req.candidate.ok_or_else(|| Error::missing("candidate"))?;
-    let email = required(candidate.email.as_deref(), "candidate.email")?.trim();
-    if !looks_like_email(email) {
+    let email = trimmed(required_string(candidate.email, "candidate.email")?);
+    if !looks_like_email(&email) {
         return Err(Error::malformed("candidate.email", "not an e-mail address"));
     }
     callback_policy.check(&callback_url)?;
@@ -144,7 +144,7 @@ pub fn create_assessment_to_order(
             first_name: non_blank(candidate.first_name),
             last_name: non_blank(candidate.last_name),
             emails: vec![Email {
-                address: email.to_owned(),
+                address: email,
                 kind: None,
             }],
             phones: non_blank(candidate.phone)
