@@ -163,12 +163,24 @@ pub fn admit(provider: &dyn AtsProvider, event: &InboundEvent) -> Result<(), Err
 }
 
 /// Asks the vendor what the event calls for.
+///
+/// An acceptance whose assessment id is blank or holds a control character
+/// is the vendor's mistake ([`VendorError::Internal`], saying so): that id
+/// is given to the provider and keys every later call about the order, so
+/// the order could never be answered, and it is refused now rather than
+/// accepted.
 pub async fn ask(vendor: &dyn Vendor, event: &InboundEvent) -> Result<VendorReply, Error> {
     Ok(match event {
         InboundEvent::PackagesRequested(r) => VendorReply::Packages {
             packages: vendor.packages(r).await?,
         },
-        InboundEvent::OrderReceived(order) => vendor.order(order).await?.into(),
+        InboundEvent::OrderReceived(order) => {
+            let decision = vendor.order(order).await?;
+            if let crate::event::OrderDecision::Accepted(a) = &decision {
+                check_assessment_id(&a.vendor_assessment_id)?;
+            }
+            decision.into()
+        }
         InboundEvent::OrderCancelled(c) => match vendor.cancel(c).await {
             // Nothing to cancel (never accepted, or already forgotten): the
             // provider's wish is fulfilled, and an error would only make it
@@ -183,6 +195,26 @@ pub async fn ask(vendor: &dyn Vendor, event: &InboundEvent) -> Result<VendorRepl
         }
         InboundEvent::Ignored(_) => VendorReply::Acknowledged,
     })
+}
+
+/// The vendor's assessment id: not blank, no control character.
+fn check_assessment_id(id: &str) -> Result<(), Error> {
+    let problem = if id.trim().is_empty() {
+        "is blank".to_owned()
+    } else if let Err(e) = crate::codec::no_control_chars(id, "vendor_assessment_id") {
+        match e {
+            Error::Malformed { message, .. } => message,
+            other => other.to_string(),
+        }
+    } else {
+        return Ok(());
+    };
+    Err(Error::Vendor(VendorError::Internal {
+        message: format!(
+            "the vendor accepted the order with an assessment id that {problem}; the provider \
+             would be given it and every later call about the order keyed by it"
+        ),
+    }))
 }
 
 #[cfg(test)]
@@ -304,7 +336,7 @@ mod tests {
         }
     }
 
-    struct Shop(Result<Vec<Package>, VendorError>);
+    struct Shop(Result<Vec<Package>, VendorError>, &'static str);
 
     #[async_trait]
     impl Vendor for Shop {
@@ -317,7 +349,7 @@ mod tests {
             self.0.clone()
         }
         async fn order(&self, _: &AssessmentOrder) -> Result<OrderDecision, VendorError> {
-            Ok(OrderDecision::Accepted(Acceptance::new("x")))
+            Ok(OrderDecision::Accepted(Acceptance::new(self.1)))
         }
         async fn cancel(&self, c: &Cancellation) -> Result<(), VendorError> {
             match c.order.display_id() {
@@ -338,7 +370,10 @@ mod tests {
     }
 
     fn ok_shop() -> Shop {
-        Shop(Ok(vec![Package::new("a", "A"), Package::new("b", "B")]))
+        Shop(
+            Ok(vec![Package::new("a", "A"), Package::new("b", "B")]),
+            "x",
+        )
     }
 
     #[tokio::test]
@@ -384,16 +419,22 @@ mod tests {
             bad_render: false,
             ..Stub::default()
         };
-        let shop = Shop(Err(VendorError::Unavailable {
-            message: "db at 10.0.0.7 down".into(),
-        }));
+        let shop = Shop(
+            Err(VendorError::Unavailable {
+                message: "db at 10.0.0.7 down".into(),
+            }),
+            "x",
+        );
         let h = handle(&stub, &shop, &req("/packages")).await;
         assert_eq!(h.response.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(!String::from_utf8_lossy(&h.response.body).contains("10.0.0.7"));
         assert!(h.error.unwrap().is_retryable());
-        let shop = Shop(Err(VendorError::Internal {
-            message: "bug".into(),
-        }));
+        let shop = Shop(
+            Err(VendorError::Internal {
+                message: "bug".into(),
+            }),
+            "x",
+        );
         let h = handle(&stub, &shop, &req("/packages")).await;
         assert_eq!(h.response.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
@@ -421,6 +462,38 @@ mod tests {
         );
         let e = ask(&shop, &cancel("down")).await.unwrap_err();
         assert!(e.is_retryable(), "{e}");
+    }
+
+    /// An assessment id the provider would be given and could never use
+    /// is the vendor's mistake, refused before any answer.
+    #[tokio::test]
+    async fn an_acceptance_with_an_unusable_assessment_id_is_refused() {
+        let order = InboundEvent::OrderReceived(Box::new(AssessmentOrder::sample(
+            "a@example.com",
+            crate::model::RawJson::null(),
+        )));
+        let shop = |id| Shop(Ok(Vec::new()), id);
+        assert_eq!(
+            ask(&shop("asm-1"), &order).await.unwrap(),
+            VendorReply::Accepted(Acceptance::new("asm-1"))
+        );
+        for (id, problem) in [
+            ("", "is blank"),
+            (" \t", "is blank"),
+            ("asm\u{0}1", "holds the control character U+0000"),
+            ("asm-1\n", "holds the control character U+000A"),
+        ] {
+            let e = ask(&shop(id), &order).await.unwrap_err();
+            assert!(!e.is_retryable());
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "vendor internal error: the vendor accepted the order with an assessment id \
+                     that {problem}; the provider would be given it and every later call about \
+                     the order keyed by it"
+                )
+            );
+        }
     }
 
     #[test]

@@ -58,6 +58,12 @@ pub trait Vendor: Send + Sync {
 
     /// Decide on an order: accept it (and invite the candidate) or reject it
     /// with a message the recruiter can read.
+    ///
+    /// An acceptance names the assessment with an id of the vendor's own,
+    /// one per order: not blank, without control characters (an acceptance
+    /// with such an id is refused by [`crate::serve::ask`]), and never the
+    /// id of another order (the durable runtime refuses that too: the
+    /// results of one would be written to the other).
     async fn order(&self, order: &AssessmentOrder) -> Result<OrderDecision, VendorError>;
 
     /// Stop an assessment. Cancelling an already-final assessment is not an
