@@ -364,11 +364,15 @@ async fn report_result(
                 "result-incomplete",
                 e.to_string(),
             ),
-            e => Problem::new(
+            RuntimeError::Store(e) => Problem::from(e),
+            // passing failures only: asking again cannot mend the others
+            // (the order's provider no longer configured)
+            e if e.is_retryable() => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 e.to_string(),
             ),
+            e => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
         })?;
     Ok((
         StatusCode::ACCEPTED,

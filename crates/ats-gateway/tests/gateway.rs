@@ -526,6 +526,28 @@ async fn the_api_refuses_bad_keys_and_unknown_orders_as_problems() {
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
     assert!(p["detail"].as_str().unwrap().contains("status"), "{p}");
+    // an order whose provider is no longer configured: asking again cannot
+    // help, so it is an internal error, not "unavailable"
+    let ghost: ats_core::OrderHandle = serde_json::from_value(json!({
+        "provider": "ghost", "tenant": "t1", "vendor_assessment_id": "asm-ghost",
+        "provider_order_id": "po-ghost"
+    }))
+    .unwrap();
+    s.gateway.store().save_order(&ghost).await.unwrap();
+    let r = http
+        .post(format!("{}/api/v1/orders/asm-ghost/result", s.base))
+        .bearer_auth(API_KEY)
+        .body(r#"{"status":"completed"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://ats-connect.dev/problems/internal");
+    assert_eq!(
+        p["detail"],
+        "runtime configuration error: no adapter named `ghost` is configured for this order"
+    );
     // a query or a path that does not parse is a problem too, not plain text
     for (method, path, status, detail) in [
         (
