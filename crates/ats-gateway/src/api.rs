@@ -345,7 +345,9 @@ async fn get_order(State(gw): State<Gateway>, Path(id): Path<String>) -> ApiResu
 #[utoipa::path(post, path = "/api/v1/orders/{id}/result",
     params(("id" = String, Path, description = "the vendor's assessment id")),
     request_body(content = Object, description = "a core AssessmentResult: {\"status\": \"completed\", \"score\": {\"value\": 81, \"max\": 100}, \"report_url\": …}"),
-    responses((status = 202, body = Reported), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 202, body = Reported), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 500, body = Problem, description = "the order can never be delivered as it is (its provider is not configured)"),
+        (status = 503, body = Problem, description = "the database is unreachable: report again later")))]
 async fn report_result(
     State(gw): State<Gateway>,
     Path(id): Path<String>,
