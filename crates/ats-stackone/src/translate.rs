@@ -849,17 +849,10 @@ fn email_list<S: AsRef<str> + Into<String>>(
                     existing.kind = kind.map(Into::into);
                 }
             }
-            None => {
-                let address = if trimmed.len() == text.len() {
-                    address.into()
-                } else {
-                    trimmed.to_owned()
-                };
-                out.push(Email {
-                    address,
-                    kind: kind.map(Into::into),
-                });
-            }
+            None => out.push(Email {
+                address: ats_core::codec::trimmed(address.into()),
+                kind: kind.map(Into::into),
+            }),
         }
     }
     out
@@ -974,7 +967,7 @@ mod tests {
                 "package": {"remote_id": "bgp_1"},
                 "application": {"id": "app_1", "application_status": {"value": "background_check", "source_value": "BG"}},
                 "candidate": {"id": "cnd_1", "first_name": "Tomasz", "last_name": " ",
-                              "emails": [{"type": "personal", "value": "t@example.com"}, {"value": "T@EXAMPLE.COM"}],
+                              "emails": [{"type": "personal", "value": " t@example.com\n"}, {"value": "T@EXAMPLE.COM"}, {"type": "work", "value": "w@example.com"}],
                               "profile_url": "https://ats.example.com/p/1"},
                 "job": {"id": "job_1", "title": "Engineer", "hiring_team": [{"user_id": "u1", "email": "h@example.org", "role": "hiring_manager"}, {}]},
                 "requester": {"first_name": "Helen", "role": "recruiter"}
@@ -984,8 +977,20 @@ mod tests {
         assert_eq!(o.provider_order_id.as_deref(), Some("bco_1"));
         assert_eq!(o.package_id, "bgp_1");
         assert_eq!(o.candidate.last_name, None);
-        assert_eq!(o.candidate.emails.len(), 1);
-        assert_eq!(o.candidate.emails[0].kind.as_deref(), Some("personal"));
+        // trimmed, a case-insensitive repeat dropped, each with its kind
+        assert_eq!(
+            o.candidate.emails,
+            [
+                Email {
+                    address: "t@example.com".into(),
+                    kind: Some("personal".into())
+                },
+                Email {
+                    address: "w@example.com".into(),
+                    kind: Some("work".into())
+                }
+            ]
+        );
         assert_eq!(
             o.application.unwrap().status.as_deref(),
             Some("background_check")
