@@ -211,8 +211,8 @@ fn check_assessment_id(id: &str) -> Result<(), Error> {
     };
     Err(Error::Vendor(VendorError::Internal {
         message: format!(
-            "the vendor accepted the order with an assessment id that {problem}; the provider \
-             would be given it and every later call about the order keyed by it"
+            "the vendor accepted the order with an assessment id that {problem}, which the \
+             provider would keep and use in every later call about the order"
         ),
     }))
 }
@@ -489,8 +489,8 @@ mod tests {
                 e.to_string(),
                 format!(
                     "vendor internal error: the vendor accepted the order with an assessment id \
-                     that {problem}; the provider would be given it and every later call about \
-                     the order keyed by it"
+                     that {problem}, which the provider would keep and use in every later call \
+                     about the order"
                 )
             );
         }

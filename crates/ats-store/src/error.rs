@@ -97,7 +97,9 @@ impl From<serde_json::Error> for StoreError {
 
 /// Store failures at the adapters' trait boundary: a passing database
 /// failure is the vendor being temporarily unavailable (the provider is
-/// answered 503 and retries); anything else is a configuration error.
+/// answered 503 and retries); an order conflict is the vendor's own mistake
+/// (an internal error: its acceptance cannot be kept); anything else is a
+/// configuration error.
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         if let StoreError::Conflict(message) = e {
