@@ -379,7 +379,7 @@ impl AtsProvider for Ashby {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         let body = translate::update_request(order, result, self.clock.now())?;
         let request = client::prepare_update(&self.base_url, &body)?;
         client::send(

@@ -285,6 +285,47 @@ fn checked(value: &str, path: impl FnOnce() -> String) -> Result<(), Error> {
     }
 }
 
+/// The one rule for links a vendor gives a provider to show (the report,
+/// the candidate's link and page, an attachment): an `http` or `https` URL.
+/// Recruiters and candidates open them from the ATS, where a `javascript:`
+/// or `data:` link would run or show whatever it holds. The refusal
+/// ([`Error::Malformed`] at `path`) names the scheme only: the rest of a
+/// link can hold a token.
+pub fn check_link(url: &url::Url, path: &str) -> Result<(), Error> {
+    if matches!(url.scheme(), "http" | "https") {
+        Ok(())
+    } else {
+        Err(Error::malformed(
+            path,
+            format!(
+                "a link must be an http or https URL, not `{}:`",
+                url.scheme()
+            ),
+        ))
+    }
+}
+
+/// [`check_link`] for every link of a result: `report_url`,
+/// `candidate_url`, `candidate_profile_url` and attachments given by URL
+/// (`attachments[i].url`).
+pub fn check_result_links(result: &crate::model::AssessmentResult) -> Result<(), Error> {
+    for (url, path) in [
+        (&result.report_url, "report_url"),
+        (&result.candidate_url, "candidate_url"),
+        (&result.candidate_profile_url, "candidate_profile_url"),
+    ] {
+        if let Some(url) = url {
+            check_link(url, path)?;
+        }
+    }
+    for (i, attachment) in result.attachments.iter().enumerate() {
+        if let crate::model::AttachmentSource::Url { url, .. } = &attachment.source {
+            check_link(url, &format!("attachments[{i}].url"))?;
+        }
+    }
+    Ok(())
+}
+
 /// The most items one repeated field may hold: a candidate's e-mail
 /// addresses and phone numbers, a job's hiring team, a result's sections,
 /// attachments and attributes. Providers' real payloads hold a handful;
@@ -572,6 +613,48 @@ mod tests {
             assert_eq!(
                 required_string(blank, "x").unwrap_err().to_string(),
                 required(None, "x").unwrap_err().to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn result_links_are_http_or_https_each_named_by_its_path() {
+        use crate::model::{AssessmentResult, AssessmentStatus, Attachment, AttachmentSource};
+        let link = |s: &str| url::Url::parse(s).unwrap();
+        let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+        r.report_url = Some(link("https://vendor.example/r/1"));
+        r.candidate_url = Some(link("http://vendor.example/take/1"));
+        r.candidate_profile_url = Some(link("https://vendor.example/c/1"));
+        let file = |url: &str| Attachment {
+            name: "report.pdf".into(),
+            content_type: None,
+            source: AttachmentSource::Url { url: link(url) },
+        };
+        r.attachments = vec![
+            file("https://vendor.example/a/1"),
+            file("https://vendor.example/a/2"),
+        ];
+        assert!(check_result_links(&r).is_ok());
+        let refused = |r: &AssessmentResult| check_result_links(r).unwrap_err().to_string();
+        let mut bad = r.clone();
+        bad.attachments[1] = file("ftp://vendor.example/a/2");
+        assert_eq!(
+            refused(&bad),
+            "malformed payload at `attachments[1].url`: a link must be an http or https URL, not `ftp:`"
+        );
+        for field in ["report_url", "candidate_url", "candidate_profile_url"] {
+            let mut bad = r.clone();
+            let js = Some(link("javascript:alert(1)"));
+            match field {
+                "report_url" => bad.report_url = js,
+                "candidate_url" => bad.candidate_url = js,
+                _ => bad.candidate_profile_url = js,
+            }
+            assert_eq!(
+                refused(&bad),
+                format!(
+                    "malformed payload at `{field}`: a link must be an http or https URL, not `javascript:`"
+                )
             );
         }
     }

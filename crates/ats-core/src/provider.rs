@@ -403,7 +403,8 @@ pub trait AtsProvider: Send + Sync + fmt::Debug {
 
 /// Refuses an order handle issued by another adapter: results go back
 /// through the adapter the order came from (its [`OrderHandle::provider`]).
-/// Every adapter's `submit_result` and `prepare` call this first.
+/// Every adapter's `submit_result` and `prepare` call it first, through
+/// [`check_submission`] and [`check_call`].
 pub fn check_handle(adapter: &str, handle: &OrderHandle) -> Result<(), Error> {
     if handle.provider == adapter {
         Ok(())
@@ -415,10 +416,24 @@ pub fn check_handle(adapter: &str, handle: &OrderHandle) -> Result<(), Error> {
     }
 }
 
-/// [`check_handle`] for the handle of an outbound call, if it has one.
+/// What every adapter's `submit_result` checks first: the handle is its
+/// own ([`check_handle`]) and every link of the result is one a recruiter
+/// can safely open ([`codec::check_result_links`](crate::codec::check_result_links)).
+pub fn check_submission(
+    adapter: &str,
+    order: &OrderHandle,
+    result: &AssessmentResult,
+) -> Result<(), Error> {
+    check_handle(adapter, order)?;
+    crate::codec::check_result_links(result)
+}
+
+/// [`check_submission`] for an outbound call that writes a result; nothing
+/// for one that publishes packages. Every adapter's `prepare` calls it
+/// first.
 pub fn check_call(adapter: &str, call: &OutboundCall) -> Result<(), Error> {
     match call {
-        OutboundCall::SubmitResult { order, .. } => check_handle(adapter, order),
+        OutboundCall::SubmitResult { order, result } => check_submission(adapter, order, result),
         OutboundCall::PublishPackages { .. } => Ok(()),
     }
 }

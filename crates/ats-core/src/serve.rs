@@ -164,11 +164,13 @@ pub fn admit(provider: &dyn AtsProvider, event: &InboundEvent) -> Result<(), Err
 
 /// Asks the vendor what the event calls for.
 ///
-/// An acceptance whose assessment id is blank or holds a control character
-/// is the vendor's mistake ([`VendorError::Internal`], saying so): that id
-/// is given to the provider and keys every later call about the order, so
-/// the order could never be answered, and it is refused now rather than
-/// accepted.
+/// Two answers are the vendor's mistake ([`VendorError::Internal`], saying
+/// so), refused before the provider sees them: an acceptance whose
+/// assessment id is blank or holds a control character (that id is given
+/// to the provider and keys every later call about the order, so the order
+/// could never be answered), and an acceptance or a status with a link
+/// that is not `http` or `https` ([`codec::check_link`](crate::codec::check_link):
+/// the provider shows it to recruiters and candidates).
 pub async fn ask(vendor: &dyn Vendor, event: &InboundEvent) -> Result<VendorReply, Error> {
     Ok(match event {
         InboundEvent::PackagesRequested(r) => VendorReply::Packages {
@@ -178,6 +180,9 @@ pub async fn ask(vendor: &dyn Vendor, event: &InboundEvent) -> Result<VendorRepl
             let decision = vendor.order(order).await?;
             if let crate::event::OrderDecision::Accepted(a) = &decision {
                 check_assessment_id(&a.vendor_assessment_id)?;
+                if let Some(url) = &a.candidate_url {
+                    crate::codec::check_link(url, "candidate_url").map_err(vendor_mistake)?;
+                }
             }
             decision.into()
         }
@@ -188,13 +193,28 @@ pub async fn ask(vendor: &dyn Vendor, event: &InboundEvent) -> Result<VendorRepl
             Ok(()) | Err(VendorError::UnknownOrder { .. }) => VendorReply::Acknowledged,
             Err(e) => return Err(e.into()),
         },
-        InboundEvent::StatusRequested(q) => VendorReply::Status(Box::new(vendor.status(q).await?)),
+        InboundEvent::StatusRequested(q) => {
+            let result = vendor.status(q).await?;
+            crate::codec::check_result_links(&result).map_err(vendor_mistake)?;
+            VendorReply::Status(Box::new(result))
+        }
         InboundEvent::ErrorReported(r) => {
             vendor.error_reported(r).await?;
             VendorReply::Acknowledged
         }
         InboundEvent::Ignored(_) => VendorReply::Acknowledged,
     })
+}
+
+/// A vendor's answer refused by one of the codec's rules.
+fn vendor_mistake(e: Error) -> Error {
+    let message = match e {
+        Error::Malformed { path, message } => {
+            format!("the vendor's answer cannot be given to the provider: `{path}`: {message}")
+        }
+        other => other.to_string(),
+    };
+    Error::Vendor(VendorError::Internal { message })
 }
 
 /// The vendor's assessment id: not blank, no control character.
@@ -493,6 +513,62 @@ mod tests {
                      about the order"
                 )
             );
+        }
+    }
+
+    /// A link the provider would show to recruiters or candidates is http
+    /// or https, in an acceptance and in a status alike.
+    #[tokio::test]
+    async fn a_link_that_is_not_http_is_refused_in_an_acceptance_or_a_status() {
+        struct Links(&'static str);
+        #[async_trait]
+        impl Vendor for Links {
+            async fn packages(&self, _: &PackagesRequest) -> Result<Vec<Package>, VendorError> {
+                Ok(Vec::new())
+            }
+            async fn order(&self, _: &AssessmentOrder) -> Result<OrderDecision, VendorError> {
+                let mut a = Acceptance::new("asm-1");
+                a.candidate_url = url::Url::parse(self.0).ok();
+                Ok(OrderDecision::Accepted(a))
+            }
+            async fn cancel(&self, _: &Cancellation) -> Result<(), VendorError> {
+                Ok(())
+            }
+            async fn status(&self, _: &StatusQuery) -> Result<AssessmentResult, VendorError> {
+                let mut r = AssessmentResult::with_status(crate::AssessmentStatus::Completed);
+                r.report_url = url::Url::parse(self.0).ok();
+                Ok(r)
+            }
+        }
+        let order = InboundEvent::OrderReceived(Box::new(AssessmentOrder::sample(
+            "a@example.com",
+            crate::model::RawJson::null(),
+        )));
+        let status = InboundEvent::StatusRequested(StatusQuery {
+            provider: "stub".into(),
+            tenant: None,
+            order: crate::OrderRef::vendor("asm-1"),
+        });
+        for fine in ["https://vendor.example/take/1", "http://localhost:8080/r/1"] {
+            assert!(ask(&Links(fine), &order).await.is_ok(), "{fine}");
+            assert!(ask(&Links(fine), &status).await.is_ok(), "{fine}");
+        }
+        for (link, scheme) in [
+            ("javascript:alert(document.cookie)", "javascript"),
+            ("data:text/html,<script>alert(1)</script>", "data"),
+            ("file:///etc/passwd", "file"),
+        ] {
+            for (event, path) in [(&order, "candidate_url"), (&status, "report_url")] {
+                let e = ask(&Links(link), event).await.unwrap_err();
+                assert!(!e.is_retryable());
+                assert_eq!(
+                    e.to_string(),
+                    format!(
+                        "vendor internal error: the vendor's answer cannot be given to the \
+                         provider: `{path}`: a link must be an http or https URL, not `{scheme}:`"
+                    )
+                );
+            }
         }
     }
 

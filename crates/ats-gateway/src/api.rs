@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ats_core::codec::decode_json;
 use ats_core::registry::ConnectionKey;
-use ats_core::{AssessmentResult, AtsProvider, PackageDelivery, Secret, TenantId};
+use ats_core::{AssessmentResult, AtsProvider, ErrorKind, PackageDelivery, Secret, TenantId};
 use ats_server::RuntimeError;
 use ats_store::{
     Activity, ActivityQuery, Flow, OrderFilter, OrderRecord, OutboxFilter, StoreError, order_key,
@@ -338,8 +338,11 @@ async fn get_order(State(gw): State<Gateway>, Path(id): Path<String>) -> ApiResu
 
 /// Reports a status or result for an order: stored, then delivered to the
 /// provider by the outbox (202). A result the order's provider can never
-/// take as it is (a completed result without the report URL it requires)
-/// is refused at once (422, `result-incomplete`, saying what is missing);
+/// take as it is is refused at once: 422 `result-incomplete` when it lacks
+/// what the provider requires (a completed result without the report URL),
+/// 422 `result-invalid` when it holds what no provider may be sent (a link
+/// that is not http or https, more items than a result may hold), each
+/// saying which field;
 /// a status the provider has no place for is accepted and skipped, with a
 /// warning in the activity log.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/result",
@@ -361,9 +364,14 @@ async fn report_result(
         .report(&order.handle, &result)
         .await
         .map_err(|e| match e {
-            RuntimeError::Refused(e) => Problem::new(
+            RuntimeError::Refused(e) if e.kind() == ErrorKind::IncompleteResult => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "result-incomplete",
+                e.to_string(),
+            ),
+            RuntimeError::Refused(e) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "result-invalid",
                 e.to_string(),
             ),
             RuntimeError::Store(e) => Problem::from(e),

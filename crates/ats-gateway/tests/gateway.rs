@@ -650,6 +650,21 @@ async fn results_reported_twice_go_out_in_order_and_the_order_shows_its_history(
         p["detail"],
         "kombo cannot take this result without a report_url (Kombo requires a result_url with every result)"
     );
+    // and so is a link a recruiter could not safely open
+    let refused = http
+        .post(format!("{}/api/v1/orders/{id}/result", s.base))
+        .bearer_auth(API_KEY)
+        .body(r#"{"status":"completed","report_url":"javascript:alert(document.cookie)"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let p: Value = refused.json().await.unwrap();
+    assert_eq!(p["type"], "https://ats-connect.dev/problems/result-invalid");
+    assert_eq!(
+        p["detail"],
+        "malformed payload at `report_url`: a link must be an http or https URL, not `javascript:`"
+    );
     for body in [
         r#"{"status":"expired","report_url":"https://quiz.example.com/r/1"}"#,
         r#"{"status":"completed","score":{"value":3,"max":4},"report_url":"https://quiz.example.com/r/1"}"#,

@@ -205,9 +205,9 @@ impl AtsProvider for Greenhouse {
     async fn submit_result(
         &self,
         order: &OrderHandle,
-        _result: &AssessmentResult,
+        result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         let request = client::patch_completed_test(order, &self.callback_policy)?;
         client::send(
             &self.http,

@@ -294,7 +294,7 @@ impl AtsProvider for Knit {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         let request = self.prepare_result(order, result)?;
         let reply = client::send(&self.http, self.api_key.as_ref(), &request).await?;
         client::check_ashby_passthrough(&reply)

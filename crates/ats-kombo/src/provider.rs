@@ -336,7 +336,7 @@ impl AtsProvider for Kombo {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         if let Some(reason) = translate::not_sent(result) {
             return Ok(Delivery::skipped(reason));
         }

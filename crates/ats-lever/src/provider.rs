@@ -804,7 +804,7 @@ impl AtsProvider for Lever {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         let tenant = order
             .tenant
             .as_ref()

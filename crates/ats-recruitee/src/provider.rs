@@ -233,7 +233,7 @@ impl AtsProvider for Recruitee {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         let request = client::update_report(
             order,
             result,

@@ -11,8 +11,9 @@ pub enum RuntimeError {
     #[error("runtime configuration error: {0}")]
     Config(String),
     /// The order's provider cannot take this result as it is (a completed
-    /// result without the report URL the provider requires): nothing was
-    /// queued. The adapter's error says what is missing.
+    /// result without the report URL the provider requires; a link that is
+    /// not http or https; more items than a result may hold): nothing was
+    /// queued. The adapter's error says what is missing or wrong.
     #[error("not queued: {0}")]
     Refused(ats_core::Error),
     /// No order is known by this id.

@@ -428,13 +428,15 @@ impl Runtime {
                 handle.provider
             )));
         };
-        // what the provider can never take is refused now, not dead later
+        // what the provider can never take is refused now, not dead later:
+        // a result lacking what it requires, or one no provider may be sent
+        // (a link that is not http or https, too many sections)
         let call = OutboundCall::SubmitResult {
             order: Box::new(handle.clone()),
             result: Box::new(result.clone()),
         };
         if let Err(e) = adapter.prepare(&call)
-            && e.kind() == ErrorKind::IncompleteResult
+            && matches!(e.kind(), ErrorKind::IncompleteResult | ErrorKind::Malformed)
         {
             return Err(RuntimeError::Refused(e));
         }

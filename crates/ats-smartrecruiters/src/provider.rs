@@ -227,7 +227,7 @@ impl AtsProvider for SmartRecruiters {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         let request = client::update_results(&self.base_url, order, result)?;
         let tenant = order
             .tenant

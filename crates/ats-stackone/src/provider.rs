@@ -373,7 +373,7 @@ impl AtsProvider for StackOne {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         let request = self.result_request(order, result)?;
         let reply = client::send(&self.http, self.api_key.as_ref(), &request).await?;
         Ok(Delivery {

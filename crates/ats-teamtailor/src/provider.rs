@@ -257,7 +257,7 @@ impl AtsProvider for Teamtailor {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         let request =
             client::update_partner_result(order, result, &self.callback_policy, &self.base_url)?;
         client::send(&self.http, self.api_key.as_ref(), &request).await

@@ -258,7 +258,7 @@ impl AtsProvider for Workable {
         order: &OrderHandle,
         result: &AssessmentResult,
     ) -> Result<Delivery, Error> {
-        ats_core::provider::check_handle(self.name(), order)?;
+        ats_core::provider::check_submission(self.name(), order, result)?;
         let request = client::assessment_callback(order, result, &self.callback_policy)?;
         if result.status == AssessmentStatus::Completed {
             for a in &result.attachments {
