@@ -458,3 +458,48 @@ pub fn reply_mismatch(operation: &str, reply: &VendorReply) -> Error {
         reply.kind()
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AssessmentStatus;
+
+    /// A write is checked before anything is built: the handle must be the
+    /// adapter's own, and every link of the result http or https.
+    #[test]
+    fn a_write_is_checked_for_its_handle_and_its_links() {
+        let handle = |provider: &str| -> OrderHandle {
+            serde_json::from_value(serde_json::json!({"provider": provider})).unwrap()
+        };
+        let result = |link: &str| {
+            let mut r = AssessmentResult::with_status(AssessmentStatus::Completed);
+            r.report_url = url::Url::parse(link).ok();
+            r
+        };
+        let call = |provider: &str, link: &str| OutboundCall::SubmitResult {
+            order: Box::new(handle(provider)),
+            result: Box::new(result(link)),
+        };
+        let fine = "https://vendor.example/r/1";
+        assert!(check_submission("kombo", &handle("kombo"), &result(fine)).is_ok());
+        assert!(check_call("kombo", &call("kombo", fine)).is_ok());
+        let foreign = "configuration error: this order came through `ashby`, not `kombo`: \
+                       write its results back through `ashby`";
+        let script = "malformed payload at `report_url`: a link must be an http or https URL, \
+                      not `javascript:`";
+        for (provider, link, said) in [
+            ("ashby", fine, foreign),
+            ("kombo", "javascript:alert(1)", script),
+        ] {
+            let e = check_submission("kombo", &handle(provider), &result(link)).unwrap_err();
+            assert_eq!(e.to_string(), said);
+            let e = check_call("kombo", &call(provider, link)).unwrap_err();
+            assert_eq!(e.to_string(), said);
+        }
+        let publish = OutboundCall::PublishPackages {
+            tenant: crate::model::TenantId::new("t1"),
+            packages: Vec::new(),
+        };
+        assert!(check_call("kombo", &publish).is_ok());
+    }
+}
