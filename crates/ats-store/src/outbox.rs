@@ -516,9 +516,26 @@ impl Store {
         match rows.as_slice() {
             [] => Ok(None),
             [one] => order_from_row(one).map(Some),
-            _ => Err(StoreError::Config(format!(
-                "assessment id `{vendor_assessment_id}` belongs to orders of several providers: name the provider"
-            ))),
+            [first, second, ..] => {
+                let (a, b) = (order_from_row(first)?, order_from_row(second)?);
+                let at = |o: &OrderRecord| {
+                    format!(
+                        "`{}` tenant `{}`",
+                        o.handle.provider,
+                        o.handle.tenant.as_ref().map(TenantId::as_str).unwrap_or("")
+                    )
+                };
+                let help = if provider.is_none() && a.handle.provider != b.handle.provider {
+                    "name the provider, or give each order its own assessment id"
+                } else {
+                    "give each order its own assessment id, or report with the order's handle"
+                };
+                Err(StoreError::Config(format!(
+                    "assessment id `{vendor_assessment_id}` names orders of {} and {}: {help}",
+                    at(&a),
+                    at(&b)
+                )))
+            }
         }
     }
 

@@ -1531,6 +1531,56 @@ pub async fn a_vendor_assessment_id_names_one_order(db: &Db) {
         elsewhere.provider = "ashby".into();
         assert_ne!(store.save_order(&elsewhere).await.unwrap(), order_id);
     }
+    // an id that names orders of two tenants (of one provider, and of two)
+    // is found by no lookup that cannot tell them apart, which says why
+    let store = db.open(K1).await;
+    let lookup = |provider: Option<&'static str>| {
+        let store = store.clone();
+        async move {
+            store
+                .order_by_vendor_id(provider, "inv-grouped")
+                .await
+                .unwrap_err()
+                .to_string()
+        }
+    };
+    assert_eq!(
+        lookup(Some("kombo")).await,
+        "store configuration error: assessment id `inv-grouped` names orders of `kombo` tenant \
+         `grouped` and `kombo` tenant `grouped-2`: give each order its own assessment id, or \
+         report with the order's handle"
+    );
+    assert_eq!(
+        lookup(None).await,
+        "store configuration error: assessment id `inv-grouped` names orders of `kombo` tenant \
+         `grouped` and `kombo` tenant `grouped-2`: give each order its own assessment id, or \
+         report with the order's handle"
+    );
+    let store_two = store.clone();
+    let mut ashby = handle("ashby", "solo", "inv-two");
+    ashby.provider_order_id = Some("po-a".into());
+    store_two.save_order(&ashby).await.unwrap();
+    let mut kombo = handle("kombo", "solo", "inv-two");
+    kombo.provider_order_id = Some("po-k".into());
+    store_two.save_order(&kombo).await.unwrap();
+    assert_eq!(
+        store_two
+            .order_by_vendor_id(None, "inv-two")
+            .await
+            .unwrap_err()
+            .to_string(),
+        "store configuration error: assessment id `inv-two` names orders of `ashby` tenant `solo` \
+         and `kombo` tenant `solo`: name the provider, or give each order its own assessment id"
+    );
+    assert_eq!(
+        store_two
+            .order_by_vendor_id(Some("kombo"), "inv-two")
+            .await
+            .unwrap()
+            .unwrap()
+            .handle,
+        kombo
+    );
 }
 
 /// Runs every check on one back end, each on a fresh database from `fresh`.
