@@ -326,6 +326,34 @@ pub fn check_result_links(result: &crate::model::AssessmentResult) -> Result<(),
     Ok(())
 }
 
+/// The one rule for a vendor's package list, served or published: every
+/// package has an id that is not blank, is unique in the list and holds no
+/// control character, and a name that is not blank. A package the provider
+/// lists but could never order (a blank id), or two it cannot tell apart,
+/// is refused as [`Error::Malformed`] at `packages[i].id` or
+/// `packages[i].name`.
+pub fn check_packages(packages: &[crate::model::Package]) -> Result<(), Error> {
+    let mut seen = std::collections::HashSet::with_capacity(packages.len());
+    for (i, p) in packages.iter().enumerate() {
+        let at = |field: &str| format!("packages[{i}].{field}");
+        if p.id.trim().is_empty() {
+            return Err(Error::malformed(at("id"), "is blank"));
+        }
+        checked(&p.id, || at("id"))?;
+        if !seen.insert(p.id.as_str()) {
+            return Err(Error::malformed(
+                at("id"),
+                format!("`{}` is the id of an earlier package too", p.id),
+            ));
+        }
+        if p.name.trim().is_empty() {
+            return Err(Error::malformed(at("name"), "is blank"));
+        }
+        checked(&p.name, || at("name"))?;
+    }
+    Ok(())
+}
+
 /// The most items one repeated field may hold: a candidate's e-mail
 /// addresses and phone numbers, a job's hiring team, a result's sections,
 /// attachments and attributes. Providers' real payloads hold a handful;
@@ -655,6 +683,43 @@ mod tests {
                 format!(
                     "malformed payload at `{field}`: a link must be an http or https URL, not `javascript:`"
                 )
+            );
+        }
+    }
+
+    #[test]
+    fn a_package_list_has_ids_to_order_by_and_names_to_show() {
+        use crate::model::Package;
+        let list = |items: &[(&str, &str)]| -> Vec<Package> {
+            items
+                .iter()
+                .map(|(id, name)| Package::new(*id, *name))
+                .collect()
+        };
+        assert!(check_packages(&[]).is_ok());
+        assert!(check_packages(&list(&[("rust", "Rust"), ("go", "Go")])).is_ok());
+        for (items, said) in [
+            (
+                vec![("rust", "Rust"), (" ", "Go")],
+                "`packages[1].id`: is blank",
+            ),
+            (
+                vec![("ru\u{0}st", "Rust")],
+                "`packages[0].id`: holds the control character U+0000",
+            ),
+            (
+                vec![("rust", "Rust"), ("go", "Go"), ("rust", "Rust 2")],
+                "`packages[2].id`: `rust` is the id of an earlier package too",
+            ),
+            (vec![("rust", "")], "`packages[0].name`: is blank"),
+            (
+                vec![("rust", "Ru\nst")],
+                "`packages[0].name`: holds the control character U+000A",
+            ),
+        ] {
+            assert_eq!(
+                check_packages(&list(&items)).unwrap_err().to_string(),
+                format!("malformed payload at {said}")
             );
         }
     }

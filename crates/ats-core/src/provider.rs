@@ -428,13 +428,13 @@ pub fn check_submission(
     crate::codec::check_result_links(result)
 }
 
-/// [`check_submission`] for an outbound call that writes a result; nothing
-/// for one that publishes packages. Every adapter's `prepare` calls it
-/// first.
+/// [`check_submission`] for an outbound call that writes a result;
+/// [`codec::check_packages`](crate::codec::check_packages) for one that
+/// publishes packages. Every adapter's `prepare` calls it first.
 pub fn check_call(adapter: &str, call: &OutboundCall) -> Result<(), Error> {
     match call {
         OutboundCall::SubmitResult { order, result } => check_submission(adapter, order, result),
-        OutboundCall::PublishPackages { .. } => Ok(()),
+        OutboundCall::PublishPackages { packages, .. } => crate::codec::check_packages(packages),
     }
 }
 
@@ -496,10 +496,14 @@ mod tests {
             let e = check_call("kombo", &call(provider, link)).unwrap_err();
             assert_eq!(e.to_string(), said);
         }
-        let publish = OutboundCall::PublishPackages {
+        let publish = |id: &str| OutboundCall::PublishPackages {
             tenant: crate::model::TenantId::new("t1"),
-            packages: Vec::new(),
+            packages: vec![Package::new(id, "Rust")],
         };
-        assert!(check_call("kombo", &publish).is_ok());
+        assert!(check_call("kombo", &publish("rust")).is_ok());
+        assert_eq!(
+            check_call("kombo", &publish("")).unwrap_err().to_string(),
+            "malformed payload at `packages[0].id`: is blank"
+        );
     }
 }

@@ -164,18 +164,22 @@ pub fn admit(provider: &dyn AtsProvider, event: &InboundEvent) -> Result<(), Err
 
 /// Asks the vendor what the event calls for.
 ///
-/// Two answers are the vendor's mistake ([`VendorError::Internal`], saying
+/// Three answers are the vendor's mistake ([`VendorError::Internal`], saying
 /// so), refused before the provider sees them: an acceptance whose
 /// assessment id is blank or holds a control character (that id is given
 /// to the provider and keys every later call about the order, so the order
-/// could never be answered), and an acceptance or a status with a link
-/// that is not `http` or `https` ([`codec::check_link`](crate::codec::check_link):
-/// the provider shows it to recruiters and candidates).
+/// could never be answered); an acceptance or a status with a link that is
+/// not `http` or `https` ([`codec::check_link`](crate::codec::check_link):
+/// the provider shows it to recruiters and candidates); and a package list
+/// with a package that could never be ordered or told apart
+/// ([`codec::check_packages`](crate::codec::check_packages)).
 pub async fn ask(vendor: &dyn Vendor, event: &InboundEvent) -> Result<VendorReply, Error> {
     Ok(match event {
-        InboundEvent::PackagesRequested(r) => VendorReply::Packages {
-            packages: vendor.packages(r).await?,
-        },
+        InboundEvent::PackagesRequested(r) => {
+            let packages = vendor.packages(r).await?;
+            crate::codec::check_packages(&packages).map_err(vendor_mistake)?;
+            VendorReply::Packages { packages }
+        }
         InboundEvent::OrderReceived(order) => {
             let decision = vendor.order(order).await?;
             if let crate::event::OrderDecision::Accepted(a) = &decision {
@@ -514,6 +518,31 @@ mod tests {
                 )
             );
         }
+    }
+
+    /// A package list the provider could not order from is the vendor's
+    /// mistake, refused before the provider lists it.
+    #[tokio::test]
+    async fn a_package_list_with_two_packages_of_one_id_is_refused() {
+        let ask_for = InboundEvent::PackagesRequested(PackagesRequest {
+            provider: "stub".into(),
+            tenant: Some(TenantId::new("t1")),
+        });
+        let twice = Shop(
+            Ok(vec![Package::new("a", "A"), Package::new("a", "B")]),
+            "x",
+        );
+        let e = ask(&twice, &ask_for).await.unwrap_err();
+        assert!(!e.is_retryable());
+        assert_eq!(
+            e.to_string(),
+            "vendor internal error: the vendor's answer cannot be given to the provider: \
+             `packages[1].id`: `a` is the id of an earlier package too"
+        );
+        assert!(matches!(
+            ask(&ok_shop(), &ask_for).await.unwrap(),
+            VendorReply::Packages { packages } if packages.len() == 2
+        ));
     }
 
     /// A link the provider would show to recruiters or candidates is http

@@ -395,7 +395,11 @@ async fn report_result(
 }
 
 fn packages_of(body: &[u8]) -> ApiResult<Vec<ats_core::Package>> {
-    decode_json(body).map_err(|e| invalid(e.to_string()))
+    let packages: Vec<ats_core::Package> = decode_json(body).map_err(|e| invalid(e.to_string()))?;
+    // a package a provider would list but could never order is refused
+    // here, not at the provider's next request
+    ats_core::codec::check_packages(&packages).map_err(|e| invalid(e.to_string()))?;
+    Ok(packages)
 }
 
 /// Sets the catalogue every tenant is offered unless it has its own.

@@ -1058,6 +1058,27 @@ async fn connections_and_packages_refuse_what_they_cannot_use() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+    // a list with a package no provider could order, for every tenant or
+    // one connection: refused, nothing published
+    for path in [
+        "/api/v1/packages",
+        "/api/v1/connections/kombo/int-1/packages",
+    ] {
+        let r = http
+            .put(format!("{}{path}", s.base))
+            .bearer_auth(API_KEY)
+            .body(r#"[{"id": "pkg-a", "name": "A"}, {"id": " ", "name": "B"}]"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{path}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(
+            p["detail"], "malformed payload at `packages[1].id`: is blank",
+            "{path}"
+        );
+    }
+    assert_eq!(s.ats.received_requests().await.unwrap().len(), 1);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 }
 
