@@ -248,6 +248,18 @@ async fn ashby_start(s: &Setup, candidate: &str) -> reqwest::Response {
 }
 
 /// The activity rows of the gateway's calls to the vendor, oldest first.
+/// Reports `body` as a result for the order the vendor knows as `id`,
+/// through the REST API with its key.
+async fn report(s: &Setup, id: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/orders/{id}/result", s.base))
+        .bearer_auth(API_KEY)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn vendor_calls(s: &Setup) -> Vec<ats_store::Activity> {
     let mut log = s
         .gateway
@@ -506,23 +518,11 @@ async fn the_api_refuses_bad_keys_and_unknown_orders_as_problems() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let r = http
-        .post(format!("{}/api/v1/orders/nope/result", s.base))
-        .bearer_auth(API_KEY)
-        .body(r#"{"status":"completed"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = report(&s, "nope", r#"{"status":"completed"}"#).await;
     assert_eq!(r.status(), 404);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["detail"], "no order `nope`");
-    let r = http
-        .post(format!("{}/api/v1/orders/nope/result", s.base))
-        .bearer_auth(API_KEY)
-        .body(r#"{"status":"finished"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = report(&s, "nope", r#"{"status":"finished"}"#).await;
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
     assert!(p["detail"].as_str().unwrap().contains("status"), "{p}");
@@ -534,13 +534,7 @@ async fn the_api_refuses_bad_keys_and_unknown_orders_as_problems() {
     }))
     .unwrap();
     s.gateway.store().save_order(&ghost).await.unwrap();
-    let r = http
-        .post(format!("{}/api/v1/orders/asm-ghost/result", s.base))
-        .bearer_auth(API_KEY)
-        .body(r#"{"status":"completed"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = report(&s, "asm-ghost", r#"{"status":"completed"}"#).await;
     assert_eq!(r.status(), 500);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["type"], "https://ats-connect.dev/problems/internal");
@@ -593,13 +587,7 @@ async fn the_api_refuses_bad_keys_and_unknown_orders_as_problems() {
         assert_eq!(p["detail"], detail, "{path}");
     }
     // a body over the API's limit (axum's default, 2 MiB) too
-    let r = http
-        .post(format!("{}/api/v1/orders/nope/result", s.base))
-        .bearer_auth(API_KEY)
-        .body(vec![b' '; 3 << 20])
-        .send()
-        .await
-        .unwrap();
+    let r = report(&s, "nope", vec![b' '; 3 << 20]).await;
     assert_eq!(r.status(), 413);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let p: Value = r.json().await.unwrap();
@@ -633,13 +621,12 @@ async fn results_reported_twice_go_out_in_order_and_the_order_shows_its_history(
     let http = reqwest::Client::new();
     // a completed result Kombo can never take (no report URL) is refused
     // at once, not queued to die later
-    let refused = http
-        .post(format!("{}/api/v1/orders/{id}/result", s.base))
-        .bearer_auth(API_KEY)
-        .body(r#"{"status":"completed","score":{"value":3,"max":4}}"#)
-        .send()
-        .await
-        .unwrap();
+    let refused = report(
+        &s,
+        &id,
+        r#"{"status":"completed","score":{"value":3,"max":4}}"#,
+    )
+    .await;
     assert_eq!(refused.status(), 422);
     let p: Value = refused.json().await.unwrap();
     assert_eq!(
@@ -651,13 +638,12 @@ async fn results_reported_twice_go_out_in_order_and_the_order_shows_its_history(
         "kombo cannot take this result without a report_url (Kombo requires a result_url with every result)"
     );
     // and so is a link a recruiter could not safely open
-    let refused = http
-        .post(format!("{}/api/v1/orders/{id}/result", s.base))
-        .bearer_auth(API_KEY)
-        .body(r#"{"status":"completed","report_url":"javascript:alert(document.cookie)"}"#)
-        .send()
-        .await
-        .unwrap();
+    let refused = report(
+        &s,
+        &id,
+        r#"{"status":"completed","report_url":"javascript:alert(document.cookie)"}"#,
+    )
+    .await;
     assert_eq!(refused.status(), 422);
     let p: Value = refused.json().await.unwrap();
     assert_eq!(p["type"], "https://ats-connect.dev/problems/result-invalid");
@@ -669,13 +655,7 @@ async fn results_reported_twice_go_out_in_order_and_the_order_shows_its_history(
         r#"{"status":"expired","report_url":"https://quiz.example.com/r/1"}"#,
         r#"{"status":"completed","score":{"value":3,"max":4},"report_url":"https://quiz.example.com/r/1"}"#,
     ] {
-        let r = http
-            .post(format!("{}/api/v1/orders/{id}/result", s.base))
-            .bearer_auth(API_KEY)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r = report(&s, &id, body).await;
         assert_eq!(r.status(), 202);
     }
     s.gateway.start();
@@ -748,13 +728,12 @@ async fn only_dead_items_are_retried_and_an_order_shows_its_own_deliveries() {
             .unwrap()
             .unwrap();
         let id = known.handle.vendor_assessment_id.unwrap();
-        let r = http
-            .post(format!("{}/api/v1/orders/{id}/result", s.base))
-            .bearer_auth(API_KEY)
-            .body(r#"{"status":"expired","report_url":"https://quiz.example.com/r/1"}"#)
-            .send()
-            .await
-            .unwrap();
+        let r = report(
+            &s,
+            &id,
+            r#"{"status":"expired","report_url":"https://quiz.example.com/r/1"}"#,
+        )
+        .await;
         assert_eq!(r.status(), 202);
         ids.push(id);
     }
