@@ -148,6 +148,72 @@ impl ProviderMessage {
     }
 }
 
+/// How much of an error answer is read for its message (or
+/// [`RetryConfig::max_response_bytes`], when that is smaller).
+pub const ERROR_ANSWER_BYTES: usize = 64 * 1024;
+
+/// An answer body, read up to a limit by [`read_capped`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CappedBody {
+    /// The whole body, or its first `limit` bytes when it is longer.
+    pub bytes: Bytes,
+    /// Whether the body is longer than the limit: `bytes` is then only its
+    /// start, and the rest was not read.
+    pub truncated: bool,
+}
+
+/// Reads `response`'s body, at most `limit` bytes of it, chunk by chunk:
+/// a body longer than `limit` (whatever its `Content-Length` says, or
+/// without one) is never held whole in memory. A body of one chunk is kept
+/// without a copy. Errors are those of reading the body (a connection
+/// broken off, a timeout).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), reqwest::Error> {
+/// let response = reqwest::get("https://example.com/").await?;
+/// let body = ats_core::client::read_capped(response, 1024 * 1024).await?;
+/// if body.truncated {
+///     // more than 1 MiB: refuse it, or use only its start
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<CappedBody, reqwest::Error> {
+    // the first chunk, kept as it is while it is the only one
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let held = first.as_ref().map_or(joined.len(), Bytes::len);
+        let room = limit.saturating_sub(held);
+        if chunk.len() > room {
+            if let Some(first) = first.take() {
+                joined.extend_from_slice(&first);
+            }
+            joined.extend_from_slice(&chunk[..room]);
+            return Ok(CappedBody {
+                bytes: Bytes::from(joined),
+                truncated: true,
+            });
+        }
+        match first.take() {
+            Some(head) => {
+                joined.extend_from_slice(&head);
+                joined.extend_from_slice(&chunk);
+            }
+            // (equivalent if `false`: the chunk would be copied, not kept)
+            None if joined.is_empty() => first = Some(chunk),
+            None => joined.extend_from_slice(&chunk),
+        }
+    }
+    Ok(CappedBody {
+        bytes: first.unwrap_or_else(|| Bytes::from(joined)),
+        truncated: false,
+    })
+}
+
 /// A successful answer from a provider.
 #[derive(Clone, Debug)]
 pub struct ProviderReply {
@@ -293,7 +359,13 @@ impl HttpClient {
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
-                    let body = match response.bytes().await {
+                    // an error answer is read only as far as its message
+                    let limit = if status.is_success() {
+                        self.retry.max_response_bytes
+                    } else {
+                        self.retry.max_response_bytes.min(ERROR_ANSWER_BYTES)
+                    };
+                    let body = match read_capped(response, limit).await {
                         Ok(b) => b,
                         Err(e) if may_retry && request.idempotent => {
                             self.log_retry(request, attempt, &e.to_string());
@@ -302,6 +374,19 @@ impl HttpClient {
                         }
                         Err(e) => return Err(self.transport(e)),
                     };
+                    if body.truncated && status.is_success() {
+                        return Err(Error::malformed(
+                            ".",
+                            format!(
+                                "{}'s answer (HTTP {}) is larger than {} bytes, the most read \
+                                 (`RetryConfig::max_response_bytes`)",
+                                self.provider,
+                                status.as_u16(),
+                                limit
+                            ),
+                        ));
+                    }
+                    let body = body.bytes;
                     tracing::debug!(
                         provider = self.provider,
                         operation = %request.operation,
@@ -452,6 +537,7 @@ impl HttpClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::retry::DEFAULT_MAX_RESPONSE_BYTES;
     use http::Method;
     use url::Url;
     use wiremock::matchers::{header, method, path};
@@ -763,6 +849,327 @@ mod tests {
             value: Secret::new("k"),
         };
         assert_eq!(format!("{h:?}"), "Auth::Header(x-api-key: ***)");
+    }
+
+    /// A client reading answers of at most `limit` bytes, retrying
+    /// `retries` times; its attempts time out after 5 s, so every test
+    /// below ends long before that or fails on the timeout.
+    fn capped(limit: usize, retries: usize) -> HttpClient {
+        HttpClient::new(
+            "test",
+            RetryConfig {
+                max_response_bytes: limit,
+                ..RetryConfig::fast(retries)
+            },
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_success_answer_is_read_to_the_limit_and_refused_past_it_without_asking_again() {
+        for (size, refused) in [(1024, false), (1025, true)] {
+            let server = MockServer::start().await;
+            let body = "a".repeat(size);
+            Mock::given(method("GET"))
+                .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
+                // idempotent, and asked once: the same call, the same answer
+                .expect(1)
+                .mount(&server)
+                .await;
+            let sent = capped(1024, 3)
+                .send(
+                    &req(&server, Method::GET),
+                    &Auth::None,
+                    ProviderMessage::generic,
+                )
+                .await;
+            if !refused {
+                assert_eq!(&sent.unwrap().body[..], body.as_bytes());
+                continue;
+            }
+            let e = sent.unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Malformed);
+            assert!(!e.is_retryable());
+            assert_eq!(
+                e.to_string(),
+                "malformed payload at `.`: test's answer (HTTP 200) is larger than 1024 bytes, \
+                 the most read (`RetryConfig::max_response_bytes`)"
+            );
+        }
+    }
+
+    /// Reads a request's head (up to its blank line) from `socket`.
+    async fn read_head(socket: &mut tokio::net::TcpStream) {
+        use tokio::io::AsyncReadExt;
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            socket.read_exact(&mut byte).await.unwrap();
+            head.push(byte[0]);
+        }
+    }
+
+    /// A one-connection server answering with `status` and a chunked body,
+    /// one write per chunk (no `Content-Length`); when `endless`, the body
+    /// never ends (the connection stays open, silent, after the chunks).
+    async fn chunked_server(status: &str, chunks: Vec<String>, endless: bool) -> String {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        let head = format!("HTTP/1.1 {status}\r\ntransfer-encoding: chunked\r\n\r\n");
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            read_head(&mut socket).await;
+            socket.write_all(head.as_bytes()).await.unwrap();
+            for chunk in chunks {
+                let frame = format!("{:x}\r\n{chunk}\r\n", chunk.len());
+                // the reader may stop early and close: later writes may fail
+                if socket.write_all(frame.as_bytes()).await.is_err() {
+                    return;
+                }
+                let _ = socket.flush().await;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            if endless {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            }
+            let _ = socket.write_all(b"0\r\n\r\n").await;
+        });
+        url
+    }
+
+    fn abc() -> Vec<String> {
+        ["abcd", "efgh", "ijkl"].map(str::to_owned).to_vec()
+    }
+
+    #[tokio::test]
+    async fn read_capped_keeps_the_start_of_a_chunked_body_over_the_limit() {
+        let url = chunked_server("200 OK", abc(), false).await;
+        let response = reqwest::get(url).await.unwrap();
+        let body = read_capped(response, 10).await.unwrap();
+        assert_eq!(&body.bytes[..], b"abcdefghij");
+        assert!(body.truncated);
+    }
+
+    #[tokio::test]
+    async fn read_capped_joins_a_chunked_body_within_the_limit() {
+        for limit in [12, 13] {
+            let url = chunked_server("200 OK", abc(), false).await;
+            let response = reqwest::get(url).await.unwrap();
+            let body = read_capped(response, limit).await.unwrap();
+            assert_eq!(&body.bytes[..], b"abcdefghijkl", "limit {limit}");
+            assert!(!body.truncated, "limit {limit}");
+        }
+    }
+
+    #[tokio::test]
+    async fn read_capped_with_no_room_reads_nothing() {
+        let url = chunked_server("200 OK", abc(), false).await;
+        let response = reqwest::get(url).await.unwrap();
+        let body = read_capped(response, 0).await.unwrap();
+        assert_eq!(
+            body,
+            CappedBody {
+                bytes: Bytes::new(),
+                truncated: true
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_is_refused_at_the_limit_without_waiting_for_its_end() {
+        let url = chunked_server("200 OK", vec!["a".repeat(600), "b".repeat(600)], true).await;
+        let request = PreparedRequest::new("op", Method::GET, Url::parse(&url).unwrap());
+        let started = std::time::Instant::now();
+        let e = capped(1024, 0)
+            .send(&request, &Auth::None, ProviderMessage::generic)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Malformed, "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    }
+
+    #[tokio::test]
+    async fn an_endless_error_answer_gives_its_message_at_the_error_limit() {
+        let chunks = vec![
+            "upstream exploded ".to_owned(),
+            "x".repeat(ERROR_ANSWER_BYTES),
+        ];
+        let url = chunked_server("502 Bad Gateway", chunks, true).await;
+        let request = PreparedRequest::new("op", Method::POST, Url::parse(&url).unwrap());
+        let started = std::time::Instant::now();
+        let e = capped(DEFAULT_MAX_RESPONSE_BYTES, 0)
+            .send(&request, &Auth::None, ProviderMessage::generic)
+            .await
+            .unwrap_err();
+        let Error::ProviderRejected {
+            status, message, ..
+        } = e
+        else {
+            panic!("expected a rejection, got {e:?}");
+        };
+        assert_eq!(status, 502);
+        let want = format!("upstream exploded {}", "x".repeat(300 - 18));
+        assert_eq!(message, want);
+        assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    }
+
+    /// A server answering the connections it accepts, in turn, with
+    /// `answers` (raw bytes), each connection closed once its answer is
+    /// written; the count of connections taken.
+    async fn scripted_server(
+        answers: Vec<&'static str>,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        let taken = std::sync::Arc::new(AtomicUsize::new(0));
+        let count = taken.clone();
+        tokio::spawn(async move {
+            for answer in answers {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                count.fetch_add(1, Ordering::SeqCst);
+                read_head(&mut socket).await;
+                socket.write_all(answer.as_bytes()).await.unwrap();
+                let _ = socket.shutdown().await;
+            }
+        });
+        (url, taken)
+    }
+
+    /// A 200 whose body breaks off: 7 of the 100 bytes it announces.
+    const BROKEN: &str = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial";
+    const OK: &str = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+
+    #[tokio::test]
+    async fn an_answer_broken_off_is_asked_again_when_the_call_is_idempotent() {
+        let (url, taken) = scripted_server(vec![BROKEN, OK]).await;
+        let request = PreparedRequest::new("op", Method::GET, Url::parse(&url).unwrap());
+        let r = HttpClient::new("test", RetryConfig::fast(1))
+            .unwrap()
+            .send(&request, &Auth::None, ProviderMessage::generic)
+            .await
+            .unwrap();
+        assert_eq!((&r.body[..], r.attempts), (&b"ok"[..], 2));
+        assert_eq!(taken.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_answer_broken_off_is_not_asked_again_for_a_post_or_without_retries() {
+        for (method, retry) in [
+            (Method::POST, RetryConfig::fast(3)),
+            (Method::GET, RetryConfig::fast(0)),
+        ] {
+            let (url, taken) = scripted_server(vec![BROKEN, OK]).await;
+            let request = PreparedRequest::new("op", method.clone(), Url::parse(&url).unwrap());
+            let e = HttpClient::new("test", retry)
+                .unwrap()
+                .send(&request, &Auth::None, ProviderMessage::generic)
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Transport, "{method}: {e}");
+            assert_eq!(
+                taken.load(std::sync::atomic::Ordering::SeqCst),
+                1,
+                "{method}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_short_retry_after_is_waited_for_and_the_call_made_again() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(201))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let retry = RetryConfig {
+            max_retry_after: std::time::Duration::from_secs(1),
+            ..RetryConfig::fast(1)
+        };
+        let r = HttpClient::new("test", retry)
+            .unwrap()
+            .send(
+                &req(&server, Method::POST),
+                &Auth::None,
+                ProviderMessage::generic,
+            )
+            .await
+            .unwrap();
+        assert_eq!((r.status.as_u16(), r.attempts), (201, 2));
+    }
+
+    #[tokio::test]
+    async fn a_rate_limit_without_retries_left_is_returned_at_once() {
+        let server = MockServer::start().await;
+        Mock::given(method("PUT"))
+            .respond_with(ResponseTemplate::new(429))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = HttpClient::new("test", RetryConfig::fast(0)).unwrap();
+        let request = req(&server, Method::PUT);
+        let sent = client.send(&request, &Auth::None, ProviderMessage::generic);
+        // a client that kept asking would never end: fail fast instead
+        let e = tokio::time::timeout(std::time::Duration::from_secs(5), sent)
+            .await
+            .expect("answered at once")
+            .unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::RateLimited {
+                    retry_after: None,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn retries_after_a_redirect_are_counted_without_the_redirect() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/x"))
+            .respond_with(
+                ResponseTemplate::new(307).insert_header("location", format!("{}/y", server.uri())),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/y"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/y"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("there"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        // one retry: the 503 is retried although the redirect came first
+        let (reply, _) = no_redirects(RetryConfig::fast(1))
+            .send_following(
+                &req(&server, Method::GET),
+                &Auth::None,
+                ProviderMessage::generic,
+                &|_: &Url, _: &Url| true,
+            )
+            .await
+            .unwrap();
+        assert_eq!((&reply.body[..], reply.attempts), (&b"there"[..], 3));
     }
 
     #[test]

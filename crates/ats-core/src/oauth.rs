@@ -1052,6 +1052,9 @@ fn token_error(
                 message: format!("token endpoint: {message}"),
             })
         }
+        RequestTokenError::Request(e @ TokenHttpError::TooLarge) => {
+            OAuthError::Other(Error::malformed("token_response", e.to_string()))
+        }
         RequestTokenError::ServerResponse(r) => OAuthError::Other(Error::ProviderRejected {
             provider: key,
             status: 400,
@@ -1070,6 +1073,10 @@ fn token_error(
         }
     }
 }
+
+/// The largest token endpoint answer read (64 KiB: a token answer is a few
+/// hundred bytes; an error answer is read this far for its message).
+const MAX_TOKEN_ANSWER_BYTES: usize = 64 * 1024;
 
 /// The HTTP client given to `oauth2`: reqwest without redirects, keeping
 /// the status and `Retry-After` of error answers (which `oauth2` would
@@ -1090,6 +1097,8 @@ enum TokenHttpError {
     },
     #[error("{0}")]
     Transport(String),
+    #[error("the answer is larger than {MAX_TOKEN_ANSWER_BYTES} bytes, the most read")]
+    TooLarge,
 }
 
 impl<'c> AsyncHttpClient<'c> for TokenHttp {
@@ -1109,16 +1118,19 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp {
                 .map_err(|e| TokenHttpError::Transport(e.without_url().to_string()))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let bytes = response
-                .bytes()
+            let read = crate::client::read_capped(response, MAX_TOKEN_ANSWER_BYTES)
                 .await
                 .map_err(|e| TokenHttpError::Transport(e.without_url().to_string()))?;
+            let bytes = read.bytes;
             if !status.is_success() {
                 return Err(TokenHttpError::Status {
                     status: status.as_u16(),
                     retry_after: crate::retry::retry_after(&headers),
                     body: bytes.to_vec(),
                 });
+            }
+            if read.truncated {
+                return Err(TokenHttpError::TooLarge);
             }
             let mut builder = http::Response::builder().status(status);
             for (name, value) in &headers {
@@ -1914,5 +1926,32 @@ mod tests {
             matches!(&e, Error::Malformed { path, .. } if path == "token_response.access_token"),
             "{e:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_token_answer_over_the_limit_is_refused_unread() {
+        let server = MockServer::start().await;
+        // a valid token answer, padded past the limit
+        let padded = format!(
+            r#"{{"access_token":"at","token_type":"Bearer","padding":"{}"}}"#,
+            "x".repeat(MAX_TOKEN_ANSWER_BYTES)
+        );
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(padded))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let store = Arc::new(InMemoryTokenStore::new());
+        let tokens = manager(config(&server.uri()), store.clone(), "2026-01-01T10:00:00Z");
+        let acme = TenantId::new("acme");
+        let e: Error = tokens.exchange_code(&acme, "c").await.unwrap_err().into();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `token_response`: the answer is larger than 65536 bytes, \
+             the most read"
+        );
+        assert!(!e.is_retryable());
+        assert_eq!(store.load(&acme).await.unwrap(), None, "nothing stored");
     }
 }

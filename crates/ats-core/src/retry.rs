@@ -23,7 +23,21 @@ pub struct RetryConfig {
     pub max_retry_after: Duration,
     /// Timeout of one attempt.
     pub request_timeout: Duration,
+    /// The largest answer body read from the provider, in bytes. A 2xx
+    /// answer that is larger is refused unread beyond this size (an
+    /// [`crate::Error::Malformed`] at `answer`, not retried: the same call
+    /// would get the same answer, and a write it answers has already
+    /// happened). An error answer is read only as far as its message needs
+    /// ([`crate::client::ERROR_ANSWER_BYTES`], or this size when smaller).
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`] by default.
+    pub max_response_bytes: usize,
 }
+
+/// The default [`RetryConfig::max_response_bytes`]: 16 MiB, well above any
+/// answer a provider sends (a page of orders, a candidate with its
+/// applications) and small enough that a runaway answer cannot exhaust
+/// memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 impl Default for RetryConfig {
     fn default() -> Self {
@@ -34,6 +48,7 @@ impl Default for RetryConfig {
             base: 2.0,
             max_retry_after: Duration::from_secs(30),
             request_timeout: Duration::from_secs(30),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -57,6 +72,7 @@ impl RetryConfig {
             max_retry_after: Duration::from_millis(0),
             request_timeout: Duration::from_secs(5),
             base: 2.0,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

@@ -79,6 +79,8 @@ type ProviderFile = BTreeMap<String, String>;
 struct RuntimeFile {
     workers: Option<usize>,
     body_limit: Option<usize>,
+    header_timeout_ms: Option<u64>,
+    body_timeout_ms: Option<u64>,
     keep_bodies: Option<bool>,
     retention_days: Option<u64>,
     insecure_callback_hosts: Option<Vec<String>>,
@@ -112,6 +114,10 @@ pub struct GatewayConfig {
     pub workers: Option<usize>,
     /// Largest inbound body.
     pub body_limit: Option<usize>,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: Option<Duration>,
+    /// How long a provider may take to send a call's body.
+    pub body_timeout: Option<Duration>,
     /// Whether the log keeps redacted bodies.
     pub keep_bodies: bool,
     /// Log retention.
@@ -269,6 +275,8 @@ impl GatewayConfig {
             settings,
             workers: file.runtime.workers,
             body_limit: file.runtime.body_limit,
+            header_timeout: file.runtime.header_timeout_ms.map(Duration::from_millis),
+            body_timeout: file.runtime.body_timeout_ms.map(Duration::from_millis),
             keep_bodies: file.runtime.keep_bodies.unwrap_or(false),
             retention: file
                 .runtime

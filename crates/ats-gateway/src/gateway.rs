@@ -112,6 +112,12 @@ impl Gateway {
         if let Some(b) = config.body_limit {
             builder = builder.with_body_limit(b);
         }
+        if let Some(t) = config.header_timeout {
+            builder = builder.with_header_timeout(t);
+        }
+        if let Some(t) = config.body_timeout {
+            builder = builder.with_body_timeout(t);
+        }
         if let Some(r) = config.retention {
             builder = builder.with_retention(r);
         }
@@ -205,12 +211,10 @@ impl Gateway {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
         self.start();
-        let served = axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|e| GatewayError::Serve(e.to_string()));
+        let header_timeout = self.runtime.config().header_timeout;
+        ats_server::serve_router(listener, self.router(), header_timeout, shutdown).await;
         self.shutdown(Duration::from_secs(30)).await;
-        served
+        Ok(())
     }
 
     async fn work(&self, worker: &str) {

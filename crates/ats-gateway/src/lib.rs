@@ -36,4 +36,4 @@ pub use crate::api::{
 pub use crate::config::GatewayConfig;
 pub use crate::error::GatewayError;
 pub use crate::gateway::Gateway;
-pub use crate::vendor::{Answer, WebhookVendor, event_body};
+pub use crate::vendor::{Answer, MAX_VENDOR_ANSWER_BYTES, WebhookVendor, event_body};

@@ -105,6 +105,12 @@ impl fmt::Debug for WebhookVendor {
     }
 }
 
+/// The largest answer body read from the vendor's event endpoint (4 MiB:
+/// a catalogue of thousands of packages fits); a larger 2xx answer fails
+/// the event unread beyond that. An error answer is read only as far as its
+/// message ([`ats_core::client::ERROR_ANSWER_BYTES`]).
+pub const MAX_VENDOR_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
 /// What a POST to the vendor came back with.
 #[derive(Debug)]
 pub(crate) enum Sent {
@@ -188,13 +194,28 @@ impl WebhookVendor {
             Err(e) => return Sent::Failed(format!("the vendor is unreachable: {e}"), None),
         };
         let status = response.status();
-        let body = match response.bytes().await {
-            Ok(b) => b.to_vec(),
+        let limit = if status.is_success() {
+            MAX_VENDOR_ANSWER_BYTES
+        } else {
+            ats_core::client::ERROR_ANSWER_BYTES
+        };
+        let body = match ats_core::client::read_capped(response, limit).await {
+            Ok(b) => b,
             Err(e) => return Sent::Failed(format!("the vendor's answer broke off: {e}"), None),
         };
-        if status.is_success() {
-            Sent::Ok(body)
+        if status.is_success() && body.truncated {
+            Sent::Failed(
+                format!(
+                    "the vendor's answer (HTTP {}) is larger than {MAX_VENDOR_ANSWER_BYTES} bytes, \
+                     the most the gateway reads",
+                    status.as_u16()
+                ),
+                Some(status.as_u16()),
+            )
+        } else if status.is_success() {
+            Sent::Ok(body.bytes.to_vec())
         } else {
+            let body = body.bytes;
             let text = String::from_utf8_lossy(&body);
             let text: String = text.chars().take(300).collect();
             Sent::Failed(
@@ -233,7 +254,10 @@ impl WebhookVendor {
             Sent::Failed(message, status) => {
                 log.http_status = status;
                 Err(match status {
-                    Some(s) if (400..500).contains(&s) => VendorError::Internal { message },
+                    // the vendor refused the event, or answered what cannot be read
+                    Some(s) if (400..500).contains(&s) || (200..300).contains(&s) => {
+                        VendorError::Internal { message }
+                    }
                     _ => VendorError::Unavailable { message },
                 })
             }

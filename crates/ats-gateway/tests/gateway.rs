@@ -30,6 +30,8 @@ const SLOW: u8 = 2;
 const REJECT: u8 = 3;
 /// Answers 200 with JSON that is not a reply.
 const NONSENSE: u8 = 4;
+/// Answers 200 with a reply padded past the most the gateway reads.
+const HUGE: u8 = 5;
 
 #[derive(Clone, Default)]
 struct StandIn {
@@ -58,6 +60,14 @@ async fn vendor(
                 .into_response();
         }
         NONSENSE => return axum::Json(json!({"type": "maybe"})).into_response(),
+        HUGE => {
+            return axum::Json(json!({
+                "type": "accepted",
+                "vendor_assessment_id": "rs-huge",
+                "padding": "x".repeat(ats_gateway::MAX_VENDOR_ANSWER_BYTES),
+            }))
+            .into_response();
+        }
         _ => {}
     }
     let reply = match event["type"].as_str().unwrap() {
@@ -385,6 +395,47 @@ async fn a_synchronous_order_waits_for_the_vendor_and_a_slow_vendor_gets_the_pro
         "{messages:?}"
     );
     assert_eq!(messages[5], Some("rejected: Plan limit reached."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_answer_larger_than_the_gateway_reads_is_refused() {
+    let s = setup().await;
+    s.standin.mode.store(HUGE, Ordering::SeqCst);
+    let r = ashby_start(&s, "c-9").await;
+    // the vendor's mistake: Ashby gets its internal error, nothing is kept
+    assert_eq!(r.status(), 500);
+    assert!(
+        s.gateway
+            .store()
+            .orders(&Default::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let log = vendor_calls(&s).await;
+    let rows: Vec<_> = log
+        .iter()
+        .map(|a| {
+            (
+                a.ok,
+                a.error_kind.as_deref(),
+                a.http_status,
+                a.message.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![(
+            false,
+            Some("vendor"),
+            Some(200),
+            Some(
+                "vendor internal error: the vendor's answer (HTTP 200) is larger than \
+                 4194304 bytes, the most the gateway reads"
+            )
+        )]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1778,4 +1829,98 @@ async fn a_provider_without_its_account_credentials_stops_the_start() {
         .to_string();
     assert!(e.contains("[providers.recruitee] partner_secret"), "{e}");
     assert!(!e.contains("codename"), "{e}");
+}
+
+/// Reads until the server closes the connection or `within` passes: what
+/// was read, and whether the connection was closed.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> (String, bool) {
+    use tokio::io::AsyncReadExt;
+    let mut read = Vec::new();
+    let closed = tokio::time::timeout(within, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => read.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .is_ok();
+    (String::from_utf8_lossy(&read).into_owned(), closed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ats_serve_closes_slow_connections_as_configured() {
+    use tokio::io::AsyncWriteExt;
+    let d = dir();
+    let signing = secret_file(&d, "signing", SIGNING_SECRET);
+    let base_text = config_text(
+        &d,
+        "http://127.0.0.1:9/events",
+        "http://127.0.0.1:9",
+        &signing,
+    );
+    // zero is refused at start, naming the settings
+    let zero = format!("{base_text}\n[runtime]\nheader_timeout_ms = 0\n");
+    let e = Gateway::from_config(&GatewayConfig::parse(&zero).unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("header_timeout and body_timeout must be positive"),
+        "{e}"
+    );
+    let text = format!("{base_text}\n[runtime]\nheader_timeout_ms = 300\nbody_timeout_ms = 400\n");
+    let config = GatewayConfig::parse(&text).unwrap();
+    assert_eq!(
+        (config.header_timeout, config.body_timeout),
+        (
+            Some(Duration::from_millis(300)),
+            Some(Duration::from_millis(400))
+        )
+    );
+    let gateway = Gateway::from_config(&config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn({
+        let gateway = gateway.clone();
+        async move {
+            gateway
+                .serve(listener, async move {
+                    let _ = stopped.await;
+                })
+                .await
+        }
+    });
+
+    // half a head: closed after the header timeout
+    let mut partial = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    partial
+        .write_all(b"GET /api/v1/orders HTTP/1.1\r\nHost: test\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (_, closed) = read_until_closed(&mut partial, Duration::from_secs(5)).await;
+    assert!(closed && started.elapsed() >= Duration::from_millis(250));
+
+    // a Kombo webhook whose body stops: 408 in Kombo's shape
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"POST /kombo/webhooks HTTP/1.1\r\nHost: test\r\nContent-Length: 50\r\n\r\n{")
+        .await
+        .unwrap();
+    let (answer, _) = read_until_closed(&mut slow, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.ends_with(r#"{"error":"malformed payload at `body`: not received within 0.4 s"}"#),
+        "{answer}"
+    );
+
+    stop.send(()).unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(40), served)
+        .await
+        .expect("serve returns after the shutdown")
+        .unwrap();
+    assert!(result.is_ok(), "{result:?}");
 }

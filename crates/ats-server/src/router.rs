@@ -64,6 +64,19 @@ async fn too_large(runtime: &Runtime, method: &http::Method, path: &str) -> Resp
     )
 }
 
+async fn too_slow(runtime: &Runtime, method: &http::Method, path: &str) -> Response {
+    let deadline = runtime.config().body_timeout;
+    let error = Error::malformed(
+        "body",
+        format!("not received within {} s", deadline.as_secs_f64()),
+    );
+    to_axum(
+        runtime
+            .refuse_unread(method, path, StatusCode::REQUEST_TIMEOUT, &error)
+            .await,
+    )
+}
+
 async fn inbound(State(runtime): State<Runtime>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     if runtime.mount_for(&path).is_none() {
@@ -83,8 +96,11 @@ async fn inbound(State(runtime): State<Runtime>, request: Request) -> Response {
         return too_large(&runtime, request.method(), &path).await;
     }
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return too_large(&runtime, &parts.method, &path).await;
+    let deadline = runtime.config().body_timeout;
+    let bytes = match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return too_large(&runtime, &parts.method, &path).await,
+        Err(_) => return too_slow(&runtime, &parts.method, &path).await,
     };
     let request =
         InboundRequest::from_http(http::Request::from_parts(parts, bytes), chrono::Utc::now());
@@ -104,12 +120,74 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RuntimeError> {
     runtime.start();
-    let served = axum::serve(listener, router(runtime.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| RuntimeError::Serve(e.to_string()));
+    let header_timeout = runtime.config().header_timeout;
+    serve_router(listener, router(runtime.clone()), header_timeout, shutdown).await;
     runtime.shutdown(Duration::from_secs(30)).await;
-    served
+    Ok(())
+}
+
+/// Serves `router` on `listener` (HTTP/1.1) until `shutdown` completes,
+/// then stops accepting connections and waits for the requests in flight
+/// to be answered.
+///
+/// Unlike `axum::serve`, a client must send a request's headers within
+/// `header_timeout` (the first request's, and each next one's on a kept-alive
+/// connection) or its connection is closed: a client that opens connections
+/// and sends nothing, or a header a byte at a time, cannot hold them open.
+/// HTTP/2 is not spoken: providers call over HTTPS, ended by the proxy or
+/// load balancer in front, and telling HTTP/2's preface from HTTP/1.1 would
+/// wait on a silent client without a timeout.
+/// Bodies are read by the handlers, which bound their time
+/// ([`RuntimeConfig::body_timeout`](crate::RuntimeConfig::body_timeout)).
+/// A failed `accept` (too many open files) is logged and retried after a
+/// pause, as `axum::serve` does.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+
+    // HTTP/1.1 only: providers call over HTTPS, which a proxy in front
+    // ends; sniffing for HTTP/2 would wait for a silent client's first
+    // bytes without any timeout
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot accept a connection; trying again in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM: the usual `shutdown` for

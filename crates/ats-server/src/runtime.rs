@@ -46,6 +46,13 @@ pub struct RuntimeConfig {
     pub max_backoff: Duration,
     /// The largest inbound body (default [`DEFAULT_BODY_LIMIT`]).
     pub body_limit: usize,
+    /// How long a client may take to send a request's headers before its
+    /// connection is closed (default 30 s; [`serve`](crate::serve)).
+    pub header_timeout: Duration,
+    /// How long a client may take to send a provider call's body once its
+    /// headers arrived: a slower one is answered 408, in the provider's
+    /// error shape (default 30 s).
+    pub body_timeout: Duration,
     /// Whether the activity log keeps bodies (redacted; default `false`).
     pub keep_bodies: bool,
     /// How long activity rows are kept (default 30 days).
@@ -70,6 +77,8 @@ impl Default for RuntimeConfig {
             base_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(3600),
             body_limit: DEFAULT_BODY_LIMIT,
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
             keep_bodies: false,
             retention: Duration::from_secs(30 * 86_400),
             intake_retention: Duration::from_secs(7 * 86_400),
@@ -232,6 +241,20 @@ impl RuntimeBuilder {
         self
     }
 
+    /// How long a client may take to send a request's headers (the
+    /// connection is closed after that). Used by [`serve`](crate::serve).
+    pub fn with_header_timeout(mut self, timeout: Duration) -> Self {
+        self.config.header_timeout = timeout;
+        self
+    }
+
+    /// How long a client may take to send a provider call's body once its
+    /// headers arrived (answered 408 after that).
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.config.body_timeout = timeout;
+        self
+    }
+
     /// Whether the activity log keeps (redacted) bodies.
     pub fn with_keep_bodies(mut self, keep: bool) -> Self {
         self.config.keep_bodies = keep;
@@ -293,6 +316,11 @@ impl RuntimeBuilder {
         if self.config.body_limit == 0 || self.config.max_attempts == 0 {
             return Err(RuntimeError::Config(
                 "body_limit and max_attempts must be positive".into(),
+            ));
+        }
+        if self.config.header_timeout.is_zero() || self.config.body_timeout.is_zero() {
+            return Err(RuntimeError::Config(
+                "header_timeout and body_timeout must be positive".into(),
             ));
         }
         let (stop, _) = watch::channel(false);
