@@ -55,7 +55,9 @@ pub struct RuntimeConfig {
     pub body_timeout: Duration,
     /// Whether the activity log keeps bodies (redacted; default `false`).
     pub keep_bodies: bool,
-    /// How long activity rows are kept (default 30 days).
+    /// How long activity rows are kept, and results and vendor events
+    /// once delivered (default 30 days). Orders, with their last result,
+    /// and items not yet delivered or dead stay.
     pub retention: Duration,
     /// How long answered calls are remembered for redeliveries (default 7
     /// days: providers redeliver for up to 4).
@@ -261,7 +263,8 @@ impl RuntimeBuilder {
         self
     }
 
-    /// How long activity rows are kept.
+    /// How long activity rows are kept, and results and vendor events
+    /// once delivered.
     pub fn with_retention(mut self, retention: Duration) -> Self {
         self.config.retention = retention;
         self
@@ -760,6 +763,8 @@ impl Runtime {
             let c = &self.inner.config;
             let result: Result<(), StoreError> = async {
                 store.prune_activity(c.retention).await?;
+                store.prune_outbox(c.retention).await?;
+                store.prune_events(c.retention).await?;
                 store.prune_intake(c.intake_retention).await?;
                 store.prune_deliveries().await?;
                 Ok(())

@@ -1112,18 +1112,39 @@ async fn shutdown_gives_back_a_claim_still_held_after_the_grace() {
     assert_eq!(mock.received_requests().await.unwrap().len(), 1);
 }
 
-/// Started, the runtime prunes at once (then hourly): log rows older than
-/// the retention go, newer ones stay.
+/// Started, the runtime prunes at once (then hourly): log rows and
+/// delivered results older than the retention go, newer ones stay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_started_runtime_prunes_the_log_to_its_retention() {
+async fn a_started_runtime_prunes_the_log_and_the_outbox_to_its_retention() {
     let mock = MockServer::start().await;
-    let store = sqlite_store().await;
+    let (store, url) = sqlite_store_at().await;
     let now = chrono::Utc::now();
     for (age, operation) in [(40, "old"), (1, "recent")] {
         let at = now - chrono::Duration::days(age);
         let row = ats_store::Activity::new(at, ats_store::Flow::Inbound, "kombo", operation);
         store.record_activity(&row).await.unwrap();
+        // a result delivered at that time (the store's clock set back)
+        let then = Store::builder()
+            .with_url(&url)
+            .with_key_ring(ring())
+            .with_clock(ats_core::Clock::fixed(at))
+            .build()
+            .await
+            .unwrap();
+        let handle = kombo_handle(&format!("ord-{operation}"), &format!("asm-{operation}"));
+        let id = then.enqueue_result(&handle, &completed()).await.unwrap();
+        let claim = then
+            .claim_result("w", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(claim.map(|c| c.item.id), Some(id));
+        assert!(then.mark_delivered(id, "w", None).await.unwrap());
     }
+    let outbox = || async {
+        let items = store.outbox_items(&OutboxFilter::default()).await.unwrap();
+        items.len()
+    };
+    assert_eq!(outbox().await, 2);
     let runtime = Runtime::builder()
         .with_store(store.clone())
         .with_vendor(CountingVendor::new(Duration::ZERO))
@@ -1136,6 +1157,13 @@ async fn a_started_runtime_prunes_the_log_to_its_retention() {
         let log = store.activity(&ActivityQuery::default()).await.unwrap();
         log.into_iter().map(|a| a.operation).collect::<Vec<_>>()
     };
-    wait_until(|| async { operations().await == ["recent"] }).await;
+    wait_until(|| async { operations().await == ["recent"] && outbox().await == 1 }).await;
+    let left = store.outbox_items(&OutboxFilter::default()).await.unwrap();
+    assert_eq!(left[0].state, ItemState::Delivered);
+    let recent = store
+        .order_by_vendor_id(Some("kombo"), "asm-recent")
+        .await
+        .unwrap();
+    assert_eq!(recent.map(|o| o.id), Some(left[0].order_id));
     runtime.shutdown(Duration::from_secs(5)).await;
 }

@@ -225,6 +225,13 @@ impl Store {
         rows.iter().map(event_from_row).collect()
     }
 
+    /// Deletes the events delivered more than `age` ago (the retention
+    /// setting). Events waiting, being delivered or dead are never
+    /// deleted. Returns how many went.
+    pub async fn prune_events(&self, age: std::time::Duration) -> Result<u64, StoreError> {
+        self.prune_settled(Queue::VendorEvents, age).await
+    }
+
     /// How many events are in each state (for metrics and the CLI).
     pub async fn vendor_event_counts(&self) -> Result<Vec<(ItemState, u64)>, StoreError> {
         self.counts(Queue::VendorEvents).await

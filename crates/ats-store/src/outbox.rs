@@ -493,6 +493,15 @@ impl Store {
         rows.iter().map(item_from_row).collect()
     }
 
+    /// Deletes the items delivered, or superseded before they were sent,
+    /// more than `age` ago (the retention setting): the delivery history
+    /// an order shows. The order itself, with its last result, stays;
+    /// items waiting, being delivered or dead are never deleted. Returns
+    /// how many went.
+    pub async fn prune_outbox(&self, age: std::time::Duration) -> Result<u64, StoreError> {
+        self.prune_settled(Queue::Outbox, age).await
+    }
+
     /// How many items are in each state (for metrics and the CLI).
     pub async fn outbox_counts(&self) -> Result<Vec<(ItemState, u64)>, StoreError> {
         self.counts(Queue::Outbox).await

@@ -1,6 +1,7 @@
 //! What the result outbox and the vendor event queue share: settling a
-//! claimed item, giving claims back, and putting a dead item back. The
-//! tables have the same claim columns; only their names differ.
+//! claimed item, giving claims back, putting a dead item back, and
+//! forgetting settled ones. The tables have the same claim columns; only
+//! their names differ.
 
 use sqlx::Executor as _;
 use sqlx::Row as _;
@@ -9,7 +10,7 @@ use crate::activity::{Activity, activity_statement};
 use crate::error::StoreError;
 use crate::outbox::ItemState;
 use crate::script::Script;
-use crate::store::Store;
+use crate::store::{Store, duration_ms};
 
 /// One of the two queues.
 #[derive(Clone, Copy, Debug)]
@@ -127,6 +128,27 @@ impl Store {
             .await?
             .rows_affected();
         Ok(n == 1)
+    }
+
+    /// Deletes the items of `queue` settled for good (delivered, or
+    /// superseded before they were sent) whose last change is older than
+    /// `age`. Items waiting, being delivered or dead are never deleted.
+    pub(crate) async fn prune_settled(
+        &self,
+        queue: Queue,
+        age: std::time::Duration,
+    ) -> Result<u64, StoreError> {
+        let before = self.now_ms().saturating_sub(duration_ms(age));
+        let sql = format!(
+            "DELETE FROM {} WHERE state IN ('delivered', 'superseded') AND updated_at < $1",
+            queue.table()
+        );
+        Ok(self
+            .inner
+            .pool
+            .execute(sqlx::query(&sql).bind(before))
+            .await?
+            .rows_affected())
     }
 
     /// How many items of `queue` are in each state.

@@ -1583,6 +1583,147 @@ pub async fn a_vendor_assessment_id_names_one_order(db: &Db) {
     );
 }
 
+/// Delivered and superseded results and delivered events go once they are
+/// older than the retention; waiting, claimed and dead ones never do, and
+/// an order keeps its last result.
+pub async fn settled_items_are_pruned_after_the_retention(db: &Db) {
+    let day = chrono::Duration::days(1);
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let at = |t: chrono::DateTime<Utc>| async move {
+        Store::builder()
+            .with_url(&db.url)
+            .with_key_ring(KeyRing::parse(K1).unwrap())
+            .with_clock(ats_core::Clock::fixed(t))
+            .build()
+            .await
+            .unwrap()
+    };
+    let store = at(t0).await;
+    let (h1, h2, h3) = (
+        handle("kombo", "acme", "prune-1"),
+        handle("kombo", "acme", "prune-2"),
+        handle("kombo", "acme", "prune-3"),
+    );
+    // o1: one result superseded, the next delivered
+    let superseded = store
+        .enqueue_result(&h1, &result(AssessmentStatus::Invited))
+        .await
+        .unwrap();
+    let delivered = store
+        .enqueue_result(&h1, &result(AssessmentStatus::Completed))
+        .await
+        .unwrap();
+    let c = store.claim_result("w", LEASE).await.unwrap().unwrap();
+    assert_eq!(c.item.id, delivered);
+    assert!(store.mark_delivered(delivered, "w", None).await.unwrap());
+    // o2: dead; o3: claimed; then o3's next result waits behind it
+    let dead = store
+        .enqueue_result(&h2, &result(AssessmentStatus::Completed))
+        .await
+        .unwrap();
+    let c = store.claim_result("w", LEASE).await.unwrap().unwrap();
+    assert_eq!(c.item.id, dead);
+    assert!(
+        store
+            .mark_dead(dead, "w", "HTTP 422", Some(422), None)
+            .await
+            .unwrap()
+    );
+    let claimed = store
+        .enqueue_result(&h3, &result(AssessmentStatus::Invited))
+        .await
+        .unwrap();
+    let c = store.claim_result("w", LEASE).await.unwrap().unwrap();
+    assert_eq!(c.item.id, claimed);
+    let waiting = store
+        .enqueue_result(&h3, &result(AssessmentStatus::Completed))
+        .await
+        .unwrap();
+    // events: one delivered, one dead, one waiting
+    let payload = serde_json::json!({"type": "order_received"});
+    let event = |id: &'static str| ats_store::NewVendorEvent {
+        event_id: id,
+        kind: "order_received",
+        provider: "kombo",
+        tenant: Some("acme"),
+        order_key: None,
+        payload: &payload,
+    };
+    let mut events = Vec::new();
+    for id in ["evt_p1", "evt_p2", "evt_p3"] {
+        events.push(store.enqueue_event(&event(id)).await.unwrap().unwrap());
+    }
+    for (id, error) in [
+        (events[0], None),
+        (events[1], Some(("HTTP 400", Some(400)))),
+    ] {
+        let c = store.claim_event("w", LEASE).await.unwrap().unwrap();
+        assert_eq!(c.id, id);
+        assert!(
+            store
+                .settle_event(id, "w", error, None, None)
+                .await
+                .unwrap()
+        );
+    }
+
+    // within the retention: nothing goes
+    let month = Duration::from_secs(30 * 86_400);
+    let later = at(t0 + day * 29).await;
+    assert_eq!(later.prune_outbox(month).await.unwrap(), 0);
+    assert_eq!(later.prune_events(month).await.unwrap(), 0);
+    // past it: the settled ones go, once
+    let later = at(t0 + day * 31).await;
+    assert_eq!(later.prune_outbox(month).await.unwrap(), 2);
+    assert_eq!(later.prune_events(month).await.unwrap(), 1);
+    assert_eq!(later.prune_outbox(month).await.unwrap(), 0);
+    assert_eq!(later.prune_events(month).await.unwrap(), 0);
+    let mut left: Vec<_> = later
+        .outbox_items(&OutboxFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| (i.id, i.state))
+        .collect();
+    left.sort_unstable_by_key(|(id, _)| *id);
+    assert_eq!(
+        left,
+        [
+            (dead, ItemState::Dead),
+            (claimed, ItemState::Delivering),
+            (waiting, ItemState::Pending)
+        ]
+    );
+    assert!(later.outbox_item(superseded).await.unwrap().is_none());
+    let mut events_left: Vec<_> = later
+        .vendor_events(None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| (e.id, e.state))
+        .collect();
+    events_left.sort_unstable_by_key(|(id, _)| *id);
+    assert_eq!(
+        events_left,
+        [
+            (events[1], ItemState::Dead),
+            (events[2], ItemState::Pending)
+        ]
+    );
+    // the order keeps its last result
+    let order = later
+        .order_by_vendor_id(Some("kombo"), "prune-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        order.last_result.map(|r| r.status),
+        Some(AssessmentStatus::Completed)
+    );
+}
+
 /// Runs every check on one back end, each on a fresh database from `fresh`.
 #[macro_export]
 macro_rules! store_suite {
@@ -1606,7 +1747,8 @@ macro_rules! store_suite {
             readiness_and_debug_hide_secrets,
             vendor_events_go_out_once_in_order,
             orders_are_listed_with_their_last_result,
-            a_vendor_assessment_id_names_one_order
+            a_vendor_assessment_id_names_one_order,
+            settled_items_are_pruned_after_the_retention
         );
     };
     (@tests $fresh:path, $($name:ident),+) => {
