@@ -24,7 +24,10 @@
 //! `ATS_LOAD_LEVELS` and `ATS_LOAD_WORKERS` (e.g. `1,16`) replace the
 //! inbound concurrency levels and the outbox worker counts;
 //! `ATS_LOAD_POSTGRES_URL` adds the runtime on that PostgreSQL database
-//! (in fresh schemas, dropped at the end) to the inbound part.
+//! (in fresh schemas, dropped at the end) to the inbound part;
+//! `ATS_LOAD_ACCEPT=serve_router` serves every target with the accept loop
+//! of `ats_server::serve` (header timeout, HTTP/1.1 only) instead of
+//! `axum::serve`.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;

@@ -27,7 +27,12 @@ pub async fn serve(router: Router) -> Result<Server, BoxError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
+        // `ATS_LOAD_ACCEPT=serve_router`: the accept loop `ats_server::serve`
+        // uses (header timeout, HTTP/1.1 only) instead of `axum::serve`
+        if std::env::var("ATS_LOAD_ACCEPT").is_ok_and(|v| v == "serve_router") {
+            let timeout = std::time::Duration::from_secs(30);
+            ats_server::serve_router(listener, router, timeout, std::future::pending()).await;
+        } else if let Err(e) = axum::serve(listener, router).await {
             eprintln!("bench: server stopped: {e}");
         }
     });
