@@ -222,17 +222,22 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets answered calls older than `age` (providers stop redelivering
-    /// after days: Knit after 4). Returns how many rows went.
+    /// Forgets calls first received more than `age` ago (providers stop
+    /// redelivering after days: Knit after 4): those answered, and those
+    /// never answered whose claim has lapsed (the process asking the vendor
+    /// died, and no copy came again to take the claim over). A claim still
+    /// held stays. Returns how many rows went.
     pub async fn prune_intake(&self, age: Duration) -> Result<u64, StoreError> {
-        let before = self.now_ms().saturating_sub(duration_ms(age));
-        Ok(
-            sqlx::query("DELETE FROM intake WHERE state = 'answered' AND created_at < $1")
-                .bind(before)
-                .execute(&self.inner.pool)
-                .await?
-                .rows_affected(),
+        let now = self.now_ms();
+        let before = now.saturating_sub(duration_ms(age));
+        Ok(sqlx::query(
+            "DELETE FROM intake WHERE created_at < $1              AND (state = 'answered' OR lease_until < $2)",
         )
+        .bind(before)
+        .bind(now)
+        .execute(&self.inner.pool)
+        .await?
+        .rows_affected())
     }
 }
 

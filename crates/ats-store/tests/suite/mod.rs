@@ -1724,6 +1724,68 @@ pub async fn settled_items_are_pruned_after_the_retention(db: &Db) {
     );
 }
 
+/// Calls answered, and calls whose claim lapsed unanswered, are forgotten
+/// once older than the intake's retention; a claim still held stays, and a
+/// forgotten call is a new call again.
+pub async fn old_calls_are_forgotten_after_the_intake_retention(db: &Db) {
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let at = |t: chrono::DateTime<Utc>| async move {
+        Store::builder()
+            .with_url(&db.url)
+            .with_key_ring(KeyRing::parse(K1).unwrap())
+            .with_clock(ats_core::Clock::fixed(t))
+            .build()
+            .await
+            .unwrap()
+    };
+    let day = chrono::Duration::days(1);
+    let week = Duration::from_secs(7 * 86_400);
+    let first = at(t0).await;
+    // answered
+    assert_eq!(
+        first.claim_intake(&key("p1"), "op", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+    first
+        .answer_intake(&key("p1"), &answer("{}"), OrderChange::None, None)
+        .await
+        .unwrap();
+    // claimed, never answered (its process died)
+    assert_eq!(
+        first.claim_intake(&key("p2"), "op", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+    // a claim taken over eight days later, by a copy that came again: held
+    let later = at(t0 + day * 8).await;
+    assert_eq!(
+        first.claim_intake(&key("p3"), "op", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+    sqlx::query("UPDATE intake SET lease_until = $1 WHERE dedup_key = 'order:p3'")
+        .bind((t0 + day * 8).timestamp_millis() + 60_000)
+        .execute(later.pool())
+        .await
+        .unwrap();
+    assert_eq!(at(t0 + day * 6).await.prune_intake(week).await.unwrap(), 0);
+    assert_eq!(later.prune_intake(week).await.unwrap(), 2);
+    assert_eq!(later.prune_intake(week).await.unwrap(), 0);
+    let left: Vec<String> = sqlx::query("SELECT dedup_key FROM intake ORDER BY dedup_key")
+        .fetch_all(later.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("dedup_key"))
+        .collect();
+    assert_eq!(left, ["order:p3"]);
+    // the forgotten answered call is a new call again
+    assert_eq!(
+        later.claim_intake(&key("p1"), "op", LEASE).await.unwrap(),
+        Claim::Owner
+    );
+}
+
 /// Runs every check on one back end, each on a fresh database from `fresh`.
 #[macro_export]
 macro_rules! store_suite {
@@ -1748,7 +1810,8 @@ macro_rules! store_suite {
             vendor_events_go_out_once_in_order,
             orders_are_listed_with_their_last_result,
             a_vendor_assessment_id_names_one_order,
-            settled_items_are_pruned_after_the_retention
+            settled_items_are_pruned_after_the_retention,
+            old_calls_are_forgotten_after_the_intake_retention
         );
     };
     (@tests $fresh:path, $($name:ident),+) => {
