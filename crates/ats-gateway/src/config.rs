@@ -81,6 +81,7 @@ struct RuntimeFile {
     body_limit: Option<usize>,
     header_timeout_ms: Option<u64>,
     body_timeout_ms: Option<u64>,
+    max_connections: Option<usize>,
     keep_bodies: Option<bool>,
     retention_days: Option<u64>,
     insecure_callback_hosts: Option<Vec<String>>,
@@ -118,6 +119,8 @@ pub struct GatewayConfig {
     pub header_timeout: Option<Duration>,
     /// How long a provider may take to send a call's body.
     pub body_timeout: Option<Duration>,
+    /// The most connections served at once.
+    pub max_connections: Option<usize>,
     /// Whether the log keeps redacted bodies.
     pub keep_bodies: bool,
     /// Log retention.
@@ -277,6 +280,7 @@ impl GatewayConfig {
             body_limit: file.runtime.body_limit,
             header_timeout: file.runtime.header_timeout_ms.map(Duration::from_millis),
             body_timeout: file.runtime.body_timeout_ms.map(Duration::from_millis),
+            max_connections: file.runtime.max_connections,
             keep_bodies: file.runtime.keep_bodies.unwrap_or(false),
             retention: file
                 .runtime

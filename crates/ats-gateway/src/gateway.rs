@@ -115,6 +115,9 @@ impl Gateway {
         if let Some(t) = config.header_timeout {
             builder = builder.with_header_timeout(t);
         }
+        if let Some(n) = config.max_connections {
+            builder = builder.with_max_connections(n);
+        }
         if let Some(t) = config.body_timeout {
             builder = builder.with_body_timeout(t);
         }
@@ -211,8 +214,8 @@ impl Gateway {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
         self.start();
-        let header_timeout = self.runtime.config().header_timeout;
-        ats_server::serve_router(listener, self.router(), header_timeout, shutdown).await;
+        let limits = self.runtime.config().connection_limits();
+        ats_server::serve_router(listener, self.router(), limits, shutdown).await;
         self.shutdown(Duration::from_secs(30)).await;
         Ok(())
     }

@@ -1868,16 +1868,23 @@ async fn ats_serve_closes_slow_connections_as_configured() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("header_timeout and body_timeout must be positive"),
+        e.contains("header_timeout, body_timeout and max_connections must be positive"),
         "{e}"
     );
-    let text = format!("{base_text}\n[runtime]\nheader_timeout_ms = 300\nbody_timeout_ms = 400\n");
+    let text = format!(
+        "{base_text}\n[runtime]\nheader_timeout_ms = 300\nbody_timeout_ms = 400\nmax_connections = 8\n"
+    );
     let config = GatewayConfig::parse(&text).unwrap();
     assert_eq!(
-        (config.header_timeout, config.body_timeout),
+        (
+            config.header_timeout,
+            config.body_timeout,
+            config.max_connections
+        ),
         (
             Some(Duration::from_millis(300)),
-            Some(Duration::from_millis(400))
+            Some(Duration::from_millis(400)),
+            Some(8)
         )
     );
     let gateway = Gateway::from_config(&config).await.unwrap();

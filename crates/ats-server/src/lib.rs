@@ -62,7 +62,7 @@ mod stock;
 
 pub use crate::error::RuntimeError;
 pub use crate::outbox::{Attempt, backoff};
-pub use crate::router::{router, serve, serve_router, shutdown_signal};
+pub use crate::router::{ConnectionLimits, router, serve, serve_router, shutdown_signal};
 pub use crate::runtime::{DEFAULT_BODY_LIMIT, Runtime, RuntimeBuilder, RuntimeConfig};
 pub use crate::stock::{
     ProviderSettings, StockAdapters, StockOptions, registrations, secret_names, stock_adapters,

@@ -3,6 +3,7 @@
 //! shutdown.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ats_core::{Error, InboundRequest, InboundResponse};
@@ -14,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tower_http::trace::TraceLayer;
 
 use crate::error::RuntimeError;
@@ -120,10 +122,39 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RuntimeError> {
     runtime.start();
-    let header_timeout = runtime.config().header_timeout;
-    serve_router(listener, router(runtime.clone()), header_timeout, shutdown).await;
+    let limits = runtime.config().connection_limits();
+    serve_router(listener, router(runtime.clone()), limits, shutdown).await;
     runtime.shutdown(Duration::from_secs(30)).await;
     Ok(())
+}
+
+/// How long [`serve_router`] lets a client take, and how many connections
+/// it holds at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// How long a client may take to send a request's headers (the first
+    /// request's, and each next one's on a kept-alive connection) before
+    /// its connection is closed. It is also how long a kept-alive
+    /// connection may stay idle: keep it above the idle timeout of the load
+    /// balancer in front (an AWS Application Load Balancer keeps idle
+    /// connections 60 s by default), or the balancer may send
+    /// a call on a connection being closed. Default 75 s.
+    pub header_timeout: Duration,
+    /// The most connections served at once. Past it, new connections wait
+    /// in the listener's backlog until one closes, so that a flood of
+    /// connections cannot take the file descriptors and memory the outbox,
+    /// the database and the calls in flight need. Default 512: below the
+    /// usual soft limit of 1,024 open files.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(75),
+            max_connections: 512,
+        }
+    }
 }
 
 /// Serves `router` on `listener` (HTTP/1.1) until `shutdown` completes,
@@ -131,20 +162,36 @@ pub async fn serve(
 /// to be answered.
 ///
 /// Unlike `axum::serve`, a client must send a request's headers within
-/// `header_timeout` (the first request's, and each next one's on a kept-alive
-/// connection) or its connection is closed: a client that opens connections
-/// and sends nothing, or a header a byte at a time, cannot hold them open.
-/// HTTP/2 is not spoken: providers call over HTTPS, ended by the proxy or
-/// load balancer in front, and telling HTTP/2's preface from HTTP/1.1 would
-/// wait on a silent client without a timeout.
-/// Bodies are read by the handlers, which bound their time
+/// [`ConnectionLimits::header_timeout`] or its connection is closed: a
+/// client that opens connections and sends nothing, or a header a byte at a
+/// time, cannot hold them open. At most
+/// [`ConnectionLimits::max_connections`] are served at once. HTTP/2 is not
+/// spoken: providers call over HTTPS, ended by the proxy or load balancer
+/// in front, and telling HTTP/2's preface from HTTP/1.1 would wait on a
+/// silent client without a timeout. Bodies are read by the handlers, which
+/// bound their time
 /// ([`RuntimeConfig::body_timeout`](crate::RuntimeConfig::body_timeout)).
 /// A failed `accept` (too many open files) is logged and retried after a
 /// pause, as `axum::serve` does.
+///
+/// ```no_run
+/// # async fn run(runtime: ats_server::Runtime) -> std::io::Result<()> {
+/// use ats_server::{ConnectionLimits, serve_router, shutdown_signal};
+///
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+/// // the runtime's endpoints and a route of the vendor's own
+/// let app = ats_server::router(runtime.clone())
+///     .route("/version", axum::routing::get(|| async { "1.0" }));
+/// runtime.start();
+/// serve_router(listener, app, runtime.config().connection_limits(), shutdown_signal()).await;
+/// runtime.shutdown(std::time::Duration::from_secs(30)).await;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn serve_router(
     listener: TcpListener,
     router: Router,
-    header_timeout: Duration,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -159,10 +206,17 @@ pub async fn serve_router(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(limits.header_timeout);
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        // a free slot first: at the limit, connections wait in the backlog
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot,
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
@@ -184,6 +238,7 @@ pub async fn serve_router(
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
+            drop(slot);
         });
     }
     drop(listener);

@@ -20,6 +20,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::error::RuntimeError;
+use crate::router::ConnectionLimits;
 
 /// The default largest inbound body: 1 MiB. Providers' real payloads are a
 /// few kilobytes; a larger body is refused (413) before it is parsed.
@@ -47,8 +48,12 @@ pub struct RuntimeConfig {
     /// The largest inbound body (default [`DEFAULT_BODY_LIMIT`]).
     pub body_limit: usize,
     /// How long a client may take to send a request's headers before its
-    /// connection is closed (default 30 s; [`serve`](crate::serve)).
+    /// connection is closed, and how long a kept-alive connection may stay
+    /// idle (default 75 s; [`ConnectionLimits::header_timeout`]).
     pub header_timeout: Duration,
+    /// The most connections [`serve`](crate::serve) holds at once (default
+    /// 512; more wait in the listener's backlog).
+    pub max_connections: usize,
     /// How long a client may take to send a provider call's body once its
     /// headers arrived: a slower one is answered 408, in the provider's
     /// error shape (default 30 s).
@@ -79,13 +84,25 @@ impl Default for RuntimeConfig {
             base_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(3600),
             body_limit: DEFAULT_BODY_LIMIT,
-            header_timeout: Duration::from_secs(30),
+            header_timeout: ConnectionLimits::default().header_timeout,
+            max_connections: ConnectionLimits::default().max_connections,
             body_timeout: Duration::from_secs(30),
             keep_bodies: false,
             retention: Duration::from_secs(30 * 86_400),
             intake_retention: Duration::from_secs(7 * 86_400),
             intake_wait: Duration::from_secs(20),
             instance: format!("ats-{:08x}", fastrand::u32(..)),
+        }
+    }
+}
+
+impl RuntimeConfig {
+    /// The header timeout and connection limit [`serve`](crate::serve)
+    /// holds connections to, for [`serve_router`](crate::serve_router).
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_timeout: self.header_timeout,
+            max_connections: self.max_connections,
         }
     }
 }
@@ -250,6 +267,13 @@ impl RuntimeBuilder {
         self
     }
 
+    /// The most connections served at once; more wait in the listener's
+    /// backlog until one closes. Used by [`serve`](crate::serve).
+    pub fn with_max_connections(mut self, connections: usize) -> Self {
+        self.config.max_connections = connections;
+        self
+    }
+
     /// How long a client may take to send a provider call's body once its
     /// headers arrived (answered 408 after that).
     pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
@@ -321,9 +345,12 @@ impl RuntimeBuilder {
                 "body_limit and max_attempts must be positive".into(),
             ));
         }
-        if self.config.header_timeout.is_zero() || self.config.body_timeout.is_zero() {
+        if self.config.header_timeout.is_zero()
+            || self.config.body_timeout.is_zero()
+            || self.config.max_connections == 0
+        {
             return Err(RuntimeError::Config(
-                "header_timeout and body_timeout must be positive".into(),
+                "header_timeout, body_timeout and max_connections must be positive".into(),
             ));
         }
         let (stop, _) = watch::channel(false);

@@ -1,6 +1,7 @@
 //! `ats_server::serve` against clients that hold connections: headers sent
 //! too slowly close the connection, a body sent too slowly is answered 408
-//! the provider's way, and a shutdown still lets a call in flight finish.
+//! the provider's way, connections past the limit wait their turn, and a
+//! shutdown still lets a call in flight finish.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -235,4 +236,46 @@ async fn a_shutdown_lets_the_call_in_flight_finish_and_then_returns() {
     assert!(result.is_ok(), "{result:?}");
     // no new connection is taken
     assert!(TcpStream::connect(&addr).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_limit_wait_until_one_closes() {
+    let mock = MockServer::start().await;
+    let store = sqlite_store().await;
+    let runtime = Runtime::builder()
+        .with_store(store.clone())
+        .with_vendor(CountingVendor::new(Duration::ZERO))
+        .with_adapter(kombo(&mock))
+        .with_max_connections(2)
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let _served = tokio::spawn(ats_server::serve(listener, runtime, std::future::pending()));
+    let health = b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
+    // two connections taken, each mid-head
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut c = TcpStream::connect(&addr).await.unwrap();
+        c.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+        held.push(c);
+    }
+    // a third waits, its request unanswered
+    let mut third = TcpStream::connect(&addr).await.unwrap();
+    third.write_all(health).await.unwrap();
+    let (answer, closed) = read_until_closed(&mut third, Duration::from_millis(500)).await;
+    assert!(
+        !closed && answer.is_empty(),
+        "served past the limit: {answer}"
+    );
+    // one of the two finishes its request: the third is served
+    held[0]
+        .write_all(b"Host: test\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (first, _) = read_until_closed(&mut held[0], Duration::from_secs(5)).await;
+    assert!(first.starts_with("HTTP/1.1 200 OK"), "{first}");
+    let (answer, closed) = read_until_closed(&mut third, Duration::from_secs(5)).await;
+    assert!(closed);
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
 }

@@ -30,8 +30,8 @@ pub async fn serve(router: Router) -> Result<Server, BoxError> {
         // `ATS_LOAD_ACCEPT=serve_router`: the accept loop `ats_server::serve`
         // uses (header timeout, HTTP/1.1 only) instead of `axum::serve`
         if std::env::var("ATS_LOAD_ACCEPT").is_ok_and(|v| v == "serve_router") {
-            let timeout = std::time::Duration::from_secs(30);
-            ats_server::serve_router(listener, router, timeout, std::future::pending()).await;
+            let limits = ats_server::ConnectionLimits::default();
+            ats_server::serve_router(listener, router, limits, std::future::pending()).await;
         } else if let Err(e) = axum::serve(listener, router).await {
             eprintln!("bench: server stopped: {e}");
         }

@@ -180,12 +180,12 @@ pub fn kombo_runtime(store: &Store, mock: &MockServer, vendor: CountingVendor) -
 pub async fn serve(runtime: Runtime) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let header_timeout = runtime.config().header_timeout;
+    let limits = runtime.config().connection_limits();
     let router = ats_server::router(runtime);
     tokio::spawn(ats_server::serve_router(
         listener,
         router,
-        header_timeout,
+        limits,
         std::future::pending(),
     ));
     format!("http://{addr}")
