@@ -42,7 +42,8 @@ pub mod wire;
 pub use crate::builder::AshbyBuilder;
 pub use crate::provider::Ashby;
 pub use crate::translate::{
-    CompletedAssessment, start_to_order, start_value_to_order, update_body, update_request,
+    CompletedAssessment, relayed_start_to_order, start_to_order, start_value_to_order, update_body,
+    update_request,
 };
 
 /// This adapter's entry for the tools around it (`ats`, `ats replay`,

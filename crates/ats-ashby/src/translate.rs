@@ -129,6 +129,18 @@ pub fn start_to_order(body: &[u8], received_at: DateTime<Utc>) -> Result<Assessm
     start_request_to_order(request, raw, received_at)
 }
 
+/// [`start_to_order`] for a body relayed inside another provider's payload
+/// (an aggregator's `originData`), whose text that payload's own `raw`
+/// already keeps: the body is read once, into the wire struct only, and the
+/// order's `raw` is `null` for the caller to set.
+pub fn relayed_start_to_order(
+    body: &[u8],
+    received_at: DateTime<Utc>,
+) -> Result<AssessmentOrder, Error> {
+    let request: StartRequest = decode_json(body)?;
+    start_request_to_order(request, RawJson::null(), received_at)
+}
+
 /// [`start_to_order`] for a body that is already parsed (an `originData`
 /// object inside another provider's payload). Error paths are relative to
 /// `value`.
@@ -789,6 +801,23 @@ mod tests {
             },
             "additional_fields": {"department": "eng", "skills": ["rust", "sql"]}
         })
+    }
+
+    #[test]
+    fn a_relayed_start_is_the_same_order_without_its_text() {
+        let body = full_start().to_string();
+        let mut direct = start_to_order(body.as_bytes(), at()).unwrap();
+        let relayed = relayed_start_to_order(body.as_bytes(), at()).unwrap();
+        assert!(relayed.raw.is_null());
+        assert_eq!(direct.raw.to_value().unwrap(), full_start());
+        direct.raw = RawJson::null();
+        assert_eq!(relayed, direct);
+        // refused the same way
+        let e = relayed_start_to_order(br#"{"candidate": {}}"#, at()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `assessment_type_id`: required field is missing or empty"
+        );
     }
 
     #[test]

@@ -251,9 +251,19 @@ pub fn trimmed(text: String) -> String {
 
 /// [`required`] for an owned string: the value itself, moved, not copied.
 pub fn required_string(value: Option<String>, path: &str) -> Result<String, Error> {
+    required_string_at(value, || path.to_owned())
+}
+
+/// [`required_string`] with the path written only for a refusal: for a
+/// path built with `format!`, which would cost an allocation on every
+/// order otherwise.
+pub fn required_string_at(
+    value: Option<String>,
+    path: impl FnOnce() -> String,
+) -> Result<String, Error> {
     match value {
         Some(v) if !v.trim().is_empty() => Ok(v),
-        _ => Err(Error::missing(path)),
+        _ => Err(Error::missing(path())),
     }
 }
 
@@ -368,9 +378,15 @@ pub const MAX_ITEMS: usize = 100;
 /// `sections`), never cut short silently: the items dropped could be the
 /// ones that matter.
 pub fn at_most<T>(items: &[T], path: &str) -> Result<(), Error> {
+    at_most_at(items, || path.to_owned())
+}
+
+/// [`at_most`] with the path written only for a refusal (see
+/// [`required_string_at`]).
+pub fn at_most_at<T>(items: &[T], path: impl FnOnce() -> String) -> Result<(), Error> {
     if items.len() > MAX_ITEMS {
         return Err(Error::malformed(
-            path,
+            path(),
             format!(
                 "holds {} items, more than the {MAX_ITEMS} accepted",
                 items.len()
@@ -489,6 +505,28 @@ pub fn check_event_text(event: &crate::event::InboundEvent) -> Result<(), Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lazy_paths_are_written_only_for_a_refusal() {
+        let never = || -> String { panic!("a path written for a value that passes") };
+        assert_eq!(required_string_at(Some("a".into()), never).unwrap(), "a");
+        assert!(at_most_at(&[0u8; MAX_ITEMS], never).is_ok());
+        let e = required_string_at(Some(" ".into()), || "data.id".to_owned()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed payload at `data.id`: required field is missing or empty"
+        );
+        let e = required_string_at(None, || "data.id".to_owned()).unwrap_err();
+        assert!(e.is_missing_field());
+        let e = at_most_at(&[0u8; MAX_ITEMS + 1], || "job.hiring_team".to_owned()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "malformed payload at `job.hiring_team`: holds {} items, more than the {MAX_ITEMS} accepted",
+                MAX_ITEMS + 1
+            )
+        );
+    }
     use serde::Deserialize;
 
     #[test]

@@ -142,9 +142,15 @@ fn candidate_items(assessment: &CandidateAssessment) -> Result<(), Error> {
     let Some(c) = &assessment.candidate else {
         return Ok(());
     };
-    let at = "eventData.candidateAssessment.candidate";
-    at_most_opt(c.emails.as_ref(), &format!("{at}.emails"))?;
-    at_most_opt(c.phones.as_ref(), &format!("{at}.phones"))
+    // literal paths: a `format!` here would cost an allocation per order
+    at_most_opt(
+        c.emails.as_ref(),
+        "eventData.candidateAssessment.candidate.emails",
+    )?;
+    at_most_opt(
+        c.phones.as_ref(),
+        "eventData.candidateAssessment.candidate.phones",
+    )
 }
 
 /// Translates a `record.new` webhook body into an order (or [`Ignored`]
@@ -169,16 +175,27 @@ pub fn record_new(
         "eventData.candidateAssessment.id",
     )?
     .to_owned();
-    let origin_data = assessment.origin_data.as_deref();
-    let origin = origin_data.and_then(Origin::of);
-    let from_origin = match (origin, origin_data) {
-        (Some(Origin::Ashby), Some(data)) => {
-            ats_ashby::start_to_order(data.get().as_bytes(), received_at).ok()
+    let (origin, from_origin) = match assessment.origin_data.as_deref() {
+        None => (None, None),
+        Some(data) => {
+            let body = data.get().as_bytes();
+            // Ashby's order first, read once: one that translates has
+            // `assessment_type_id`, the key `Origin::of` looks for first, so
+            // the body need not be read to recognise it
+            match ats_ashby::relayed_start_to_order(body, received_at) {
+                Ok(order) => (Some(Origin::Ashby), Some(order)),
+                Err(_) => {
+                    let origin = Origin::of(data);
+                    let order = match origin {
+                        Some(Origin::Greenhouse) => {
+                            ats_greenhouse::translate::send_test_to_order(body, received_at).ok()
+                        }
+                        _ => None,
+                    };
+                    (origin, order)
+                }
+            }
         }
-        (Some(Origin::Greenhouse), Some(data)) => {
-            ats_greenhouse::translate::send_test_to_order(data.get().as_bytes(), received_at).ok()
-        }
-        _ => None,
     };
     let mut order = match from_origin {
         Some(order) => fill_from_unified(order, assessment),
@@ -630,6 +647,34 @@ mod tests {
             }]
         );
         assert_eq!(o.context["ats"], "ashby");
+    }
+
+    #[test]
+    fn an_origin_with_ashbys_key_is_ashbys_even_when_greenhouse_could_read_it() {
+        // `assessment_type_id` blank: Ashby's adapter refuses it; the body
+        // would pass for a Greenhouse `send_test`, but Ashby's key decides
+        let body = json!({
+            "eventType": "record.new",
+            "eventData": {"candidateAssessment": {
+                "id": "ats_ass_4",
+                "assessmentPackage": {"id": "pkg_9"},
+                "candidate": {"emails": [{"email": "ada@example.com", "type": null}]},
+                "originData": {
+                    "assessment_type_id": " ",
+                    "partner_test_id": "sql-45",
+                    "candidate": {"email": "tomas@example.com",
+                                  "greenhouse_profile_url": "https://app.greenhouse.io/people/302918774"}
+                }
+            }}
+        });
+        let o = order(record_new(body.to_string().as_bytes(), tenant(), at()).unwrap());
+        assert_eq!(o.context["ats"], "ashby");
+        // read from Knit's unified fields, not as a Greenhouse order
+        assert_eq!(o.package_id, "pkg_9");
+        assert_eq!(o.candidate.id, None);
+        assert_eq!(o.candidate.emails[0].address, "ada@example.com");
+        // the order keeps Knit's whole body
+        assert_eq!(o.raw.to_value().unwrap(), body);
     }
 
     #[test]

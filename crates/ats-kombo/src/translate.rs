@@ -60,9 +60,9 @@
 //! A package's `extras.kombo_type` (a string) overrides the table for any
 //! kind.
 
-use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank};
+use ats_core::codec::{at_most_at, check_result_items, json_number, non_blank};
 use ats_core::codec::{
-    decode_json, decode_json_object, decode_json_with_raw, required, required_string,
+    decode_json, decode_json_object, decode_json_with_raw, required, required_string_at,
 };
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, Attachment, AttachmentSource,
@@ -264,12 +264,13 @@ pub fn order_from_wire(
     raw: RawJson,
     mut extras: Map<String, Value>,
 ) -> Result<AssessmentOrder, Error> {
-    let id = required_string(Some(order.id), &format!("{at}.id"))?;
-    let package_id = required_string(Some(order.package_id), &format!("{at}.package_id"))?;
+    // paths are written only for a refusal: `format!` on every order costs
+    let id = required_string_at(Some(order.id), || format!("{at}.id"))?;
+    let package_id = required_string_at(Some(order.package_id), || format!("{at}.package_id"))?;
     let c = order.candidate.unwrap_or_default();
-    let email = required_string(c.email, &format!("{at}.candidate.email"))?;
-    if let Some(j) = &order.job {
-        at_most_opt(j.hiring_team.as_ref(), &format!("{at}.job.hiring_team"))?;
+    let email = required_string_at(c.email, || format!("{at}.candidate.email"))?;
+    if let Some(team) = order.job.as_ref().and_then(|j| j.hiring_team.as_ref()) {
+        at_most_at(team, || format!("{at}.job.hiring_team"))?;
     }
     if let Some(status) = non_blank(order.status) {
         extras.insert(EXTRA_ORDER_STATUS.to_owned(), Value::String(status));

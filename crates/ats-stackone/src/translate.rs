@@ -57,7 +57,7 @@
 //! records fetched afterwards (fetched values win, nothing known is lost).
 
 use ats_core::codec::trimmed;
-use ats_core::codec::{at_most_opt, check_result_items, json_number, non_blank, non_blank_str};
+use ats_core::codec::{at_most_at, check_result_items, json_number, non_blank, non_blank_str};
 use ats_core::codec::{decode_json, decode_json_object, decode_json_with_raw, required_string};
 use ats_core::{
     Application, AssessmentOrder, AssessmentResult, AssessmentStatus, AttachmentSource,
@@ -204,11 +204,13 @@ pub fn webhook_to_order(
     .into_iter()
     .filter_map(|(name, r)| r.map(|r| (name, r)))
     .collect();
+    // paths are written only for a refusal: `format!` on every order costs
     for (at, r) in &records {
-        let team = r.job.as_ref().and_then(|j| j.hiring_team.as_ref());
-        at_most_opt(team, &format!("{at}.job.hiring_team"))?;
-        if let Some(c) = &r.candidate {
-            at_most_opt(c.emails.as_ref(), &format!("{at}.candidate.emails"))?;
+        if let Some(team) = r.job.as_ref().and_then(|j| j.hiring_team.as_ref()) {
+            at_most_at(team, || format!("{at}.job.hiring_team"))?;
+        }
+        if let Some(emails) = r.candidate.as_ref().and_then(|c| c.emails.as_ref()) {
+            at_most_at(emails, || format!("{at}.candidate.emails"))?;
         }
     }
 
