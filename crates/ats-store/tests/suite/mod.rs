@@ -38,6 +38,17 @@ impl Db {
             .unwrap()
     }
 
+    /// The store with its clock stopped at `at` (retention tests).
+    pub async fn open_at(&self, at: chrono::DateTime<Utc>) -> Store {
+        Store::builder()
+            .with_url(&self.url)
+            .with_key_ring(KeyRing::parse(K1).unwrap())
+            .with_clock(ats_core::Clock::fixed(at))
+            .build()
+            .await
+            .unwrap()
+    }
+
     /// The store with the intake's group commit on or off.
     pub async fn open_grouped(&self, ring: &str, group_commit: bool) -> Store {
         Store::builder()
@@ -48,6 +59,13 @@ impl Db {
             .await
             .unwrap()
     }
+}
+
+/// A fixed time for tests that set the store's clock.
+fn new_year() -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn handle(provider: &str, tenant: &str, vendor_id: &str) -> OrderHandle {
@@ -1588,18 +1606,8 @@ pub async fn a_vendor_assessment_id_names_one_order(db: &Db) {
 /// an order keeps its last result.
 pub async fn settled_items_are_pruned_after_the_retention(db: &Db) {
     let day = chrono::Duration::days(1);
-    let t0 = chrono::DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc);
-    let at = |t: chrono::DateTime<Utc>| async move {
-        Store::builder()
-            .with_url(&db.url)
-            .with_key_ring(KeyRing::parse(K1).unwrap())
-            .with_clock(ats_core::Clock::fixed(t))
-            .build()
-            .await
-            .unwrap()
-    };
+    let t0 = new_year();
+    let at = |t: chrono::DateTime<Utc>| db.open_at(t);
     let store = at(t0).await;
     let (h1, h2, h3) = (
         handle("kombo", "acme", "prune-1"),
@@ -1728,18 +1736,8 @@ pub async fn settled_items_are_pruned_after_the_retention(db: &Db) {
 /// once older than the intake's retention; a claim still held stays, and a
 /// forgotten call is a new call again.
 pub async fn old_calls_are_forgotten_after_the_intake_retention(db: &Db) {
-    let t0 = chrono::DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc);
-    let at = |t: chrono::DateTime<Utc>| async move {
-        Store::builder()
-            .with_url(&db.url)
-            .with_key_ring(KeyRing::parse(K1).unwrap())
-            .with_clock(ats_core::Clock::fixed(t))
-            .build()
-            .await
-            .unwrap()
-    };
+    let t0 = new_year();
+    let at = |t: chrono::DateTime<Utc>| db.open_at(t);
     let day = chrono::Duration::days(1);
     let week = Duration::from_secs(7 * 86_400);
     let first = at(t0).await;
