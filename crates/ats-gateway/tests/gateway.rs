@@ -439,6 +439,45 @@ async fn a_vendor_answer_larger_than_the_gateway_reads_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_event_answered_past_the_limit_is_sent_again_later() {
+    let s = setup().await;
+    s.standin.mode.store(HUGE, Ordering::SeqCst);
+    let r = kombo_order(&s.base, "ord-huge").await;
+    assert_eq!(r.status(), 200, "Kombo gets its acknowledgement");
+    s.gateway.start();
+    let failed = || async {
+        s.gateway
+            .store()
+            .vendor_events(None, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.attempts >= 1 && e.last_error.is_some())
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let event = loop {
+        if let Some(e) = failed().await {
+            break e;
+        }
+        assert!(std::time::Instant::now() < deadline, "no failed attempt");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    s.gateway.shutdown(Duration::from_secs(5)).await;
+    // not taken as an answer: pending again, with why and the status
+    assert_eq!(event.state, ats_store::ItemState::Pending);
+    assert_eq!(
+        (event.last_error.as_deref(), event.last_http_status),
+        (
+            Some(
+                "the vendor's answer (HTTP 200) is larger than 4194304 bytes, \
+                 the most the gateway reads"
+            ),
+            Some(200)
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_order_is_acknowledged_while_the_vendor_is_down_and_forwarded_later() {
     let s = setup().await;
     s.standin.mode.store(DOWN, Ordering::SeqCst);

@@ -223,19 +223,7 @@ async fn refused_calls_are_answered_the_providers_way_and_logged() {
     // both refusals are logged (newest first); the unknown path is no
     // provider's call
     let log = store.activity(&ActivityQuery::default()).await.unwrap();
-    let rows: Vec<_> = log
-        .iter()
-        .map(|a| {
-            (
-                a.provider.as_str(),
-                a.operation.as_str(),
-                a.ok,
-                a.error_kind.as_deref(),
-                a.http_status,
-                a.message.as_deref(),
-            )
-        })
-        .collect();
+    let rows: Vec<_> = log.iter().map(outcome).collect();
     assert_eq!(
         rows,
         vec![

@@ -239,3 +239,18 @@ pub fn kombo_handle(order_id: &str, vendor_id: &str) -> OrderHandle {
     }))
     .unwrap()
 }
+
+/// What a log row says of a call's outcome: provider, operation, ok, error
+/// kind, HTTP status and message, for comparing rows whole.
+pub fn outcome(
+    a: &ats_store::Activity,
+) -> (&str, &str, bool, Option<&str>, Option<u16>, Option<&str>) {
+    (
+        a.provider.as_str(),
+        a.operation.as_str(),
+        a.ok,
+        a.error_kind.as_deref(),
+        a.http_status,
+        a.message.as_deref(),
+    )
+}
